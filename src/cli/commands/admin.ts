@@ -1,0 +1,26 @@
+import { openContext, prepareDatabase } from '../../bootstrap.js';
+import type { Config } from '../../config/config.js';
+import { notFound } from '../../core/errors.js';
+import { findUserByLogin, type UserRow } from '../../db/repositories/user.repository.js';
+import type { ServiceContext } from '../../services/context.js';
+
+/** Runs an admin command against the configured database, closing it afterwards. */
+export async function withContext<T>(config: Config, run: (ctx: ServiceContext) => Promise<T>): Promise<T> {
+  const ctx = openContext(config);
+  try {
+    await prepareDatabase(ctx, { migrate: true });
+    return await run(ctx);
+  } finally {
+    await ctx.db.destroy();
+  }
+}
+
+export async function requireUser(ctx: ServiceContext, login: string): Promise<UserRow> {
+  const user = await findUserByLogin(ctx.db, login);
+  if (!user) throw notFound(`no user with the login \`${login}\``);
+  return user;
+}
+
+export function print(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}

@@ -1,0 +1,37 @@
+import { buildApp } from '../../app.js';
+import { openContext, prepareDatabase } from '../../bootstrap.js';
+import type { Config } from '../../config/config.js';
+import { countUsers } from '../../db/repositories/user.repository.js';
+import { createRuntime } from '../../services/runtime.js';
+
+/** `wharf serve`: migrate, listen, and shut down gracefully on SIGTERM/SIGINT. */
+export async function serve(config: Config): Promise<void> {
+  const ctx = openContext(config);
+  await prepareDatabase(ctx, { migrate: true });
+  const runtime = createRuntime(ctx);
+  const app = await buildApp(runtime);
+  runtime.downloads.start();
+
+  if ((await countUsers(ctx.db)) === 0) {
+    app.log.warn('no users exist yet: create the first admin with `npx wharf user add <login> --admin`, then a token with `npx wharf token create <login> --name <name>`');
+  }
+  await app.listen({ host: config.host, port: config.port });
+  app.log.info({ index: `sparse+${config.publicUrl}/index/` }, `Wharf registry \`${config.registryName}\` ready`);
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: finishing requests in flight');
+    app
+      .close()
+      .then(() => ctx.db.destroy())
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}

@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import type { Config } from '../../config/config.js';
+import { ENDPOINT_SCOPES, parseCratePatterns, parseScopes } from '../../core/scopes.js';
+import { createToken, listTokens, revokeAllTokens, revokeToken, type TokenView } from '../../services/token.service.js';
+import { print, requireUser, withContext } from './admin.js';
+
+function describe(t: TokenView): string {
+  const expiry = t.expires_at ? `expires ${t.expires_at}` : 'no expiry';
+  const state = t.state === 'revoked' ? `revoked ${t.revoked_at} (${t.revoked_reason ?? 'no reason'})` : t.state;
+  return `#${t.id}  ${t.name}  [${t.endpoint_scopes.join(',')}]  crates: ${t.crate_scopes.join(',')}  ${expiry}  last used: ${t.last_used_at ?? 'never'}  ${state}`;
+}
+
+export function registerTokenCommands(program: Command, config: () => Config): void {
+  const token = program.command('token').description('manage API tokens');
+
+  token
+    .command('create <login>')
+    .description('create an API token; it is printed once, alone on the last line')
+    .requiredOption('--name <name>', 'what the token is for')
+    .option('--scopes <list>', `comma-separated endpoint scopes (${ENDPOINT_SCOPES.join(',')})`, ENDPOINT_SCOPES.join(','))
+    .option('--crates <patterns>', "comma-separated crate names or prefixes ending in * ('foo*,bar')", '*')
+    .option('--expires-in-days <days>', 'days until the token expires (default: never)')
+    .action(async (login: string, opts: { name: string; scopes: string; crates: string; expiresInDays?: string }) => {
+      const scopes = parseScopes(opts.scopes);
+      const cratePatterns = parseCratePatterns(opts.crates);
+      const expiresInDays = opts.expiresInDays === undefined ? null : Number(opts.expiresInDays);
+      const { token: secret, view } = await withContext(config(), async (ctx) => {
+        const user = await requireUser(ctx, login);
+        return createToken(ctx, user.id, { name: opts.name, scopes, cratePatterns, expiresInDays }, null);
+      });
+      print(`created token #${view.id} "${view.name}" for ${login}: scopes ${view.endpoint_scopes.join(',')}; crates ${view.crate_scopes.join(',')}; ${view.expires_at ? `expires ${view.expires_at}` : 'no expiry'}`);
+      print('It is shown only this once. Use it with `cargo login --registry <name>`:');
+      print(secret);
+    });
+
+  token
+    .command('list <login>')
+    .description("list a user's tokens (never the secrets)")
+    .action(async (login: string) => {
+      const views = await withContext(config(), async (ctx) => listTokens(ctx, (await requireUser(ctx, login)).id));
+      if (views.length === 0) print(`${login} has no tokens`);
+      for (const v of views) print(describe(v));
+    });
+
+  token
+    .command('revoke <id>')
+    .description('revoke one token')
+    .option('--reason <reason>', 'shown to whoever uses the token afterwards', 'revoked by an administrator')
+    .action(async (id: string, opts: { reason: string }) => {
+      const view = await withContext(config(), (ctx) => revokeToken(ctx, null, Number(id), opts.reason));
+      print(describe(view));
+    });
+
+  token
+    .command('revoke-all')
+    .description("revoke every live token of the registry (the incident switch), or of one user")
+    .requiredOption('--reason <reason>', 'shown to whoever uses a revoked token')
+    .option('--user <login>', 'only this user')
+    .action(async (opts: { reason: string; user?: string }) => {
+      const count = await withContext(config(), async (ctx) => {
+        const userId = opts.user ? (await requireUser(ctx, opts.user)).id : undefined;
+        return revokeAllTokens(ctx, null, { userId }, opts.reason);
+      });
+      print(`revoked ${count} token(s)${opts.user ? ` of ${opts.user}` : ' (every token of the registry)'}`);
+    });
+}

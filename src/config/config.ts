@@ -1,0 +1,173 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+
+/**
+ * Every setting Wharf reads, validated once at boot. Environment variables (WHARF_*) win over
+ * the config file (wharf.toml, or the path in WHARF_CONFIG). Defaults are safe for one machine.
+ */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** What clients see, without a trailing slash. */
+  readonly publicUrl: string;
+  readonly registryName: string;
+  readonly maxCrateSize: number;
+  readonly maxUnpackedSize: number;
+  readonly authRequired: boolean;
+  readonly logLevel: string;
+  /** How often batched download counts are written to the database. */
+  readonly downloadFlushMs: number;
+  readonly maxTokensPerUser: number;
+}
+
+type Source = Record<string, unknown>;
+
+interface Setting {
+  key: keyof Config;
+  env: string;
+  file: string;
+  parse: (value: unknown) => unknown;
+  fallback: (partial: Partial<Config>) => unknown;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+const SETTINGS: Setting[] = [
+  { key: 'host', env: 'WHARF_HOST', file: 'host', parse: nonEmptyString, fallback: () => '127.0.0.1' },
+  { key: 'port', env: 'WHARF_PORT', file: 'port', parse: integerIn(0, 65535), fallback: () => 8000 },
+  { key: 'dataDir', env: 'WHARF_DATA_DIR', file: 'data_dir', parse: (v) => resolve(nonEmptyString(v)), fallback: () => resolve('data') },
+  {
+    key: 'publicUrl',
+    env: 'WHARF_PUBLIC_URL',
+    file: 'public_url',
+    parse: httpUrl,
+    fallback: (c) => `http://${c.host?.includes(':') ? `[${c.host}]` : c.host}:${c.port}`,
+  },
+  { key: 'registryName', env: 'WHARF_REGISTRY_NAME', file: 'registry_name', parse: registryName, fallback: () => 'wharf' },
+  { key: 'maxCrateSize', env: 'WHARF_MAX_CRATE_SIZE', file: 'max_crate_size', parse: byteSize, fallback: () => 10 * 1024 * 1024 },
+  { key: 'maxUnpackedSize', env: 'WHARF_MAX_UNPACKED_SIZE', file: 'max_unpacked_size', parse: byteSize, fallback: () => 512 * 1024 * 1024 },
+  { key: 'authRequired', env: 'WHARF_AUTH_REQUIRED', file: 'auth_required', parse: boolean, fallback: () => false },
+  { key: 'logLevel', env: 'WHARF_LOG_LEVEL', file: 'log_level', parse: oneOf(LOG_LEVELS), fallback: () => 'info' },
+  { key: 'downloadFlushMs', env: 'WHARF_DOWNLOAD_FLUSH_MS', file: 'download_flush_ms', parse: integerIn(10, 3_600_000), fallback: () => 5000 },
+  { key: 'maxTokensPerUser', env: 'WHARF_MAX_TOKENS_PER_USER', file: 'max_tokens_per_user', parse: integerIn(1, 1_000_000), fallback: () => 500 },
+];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Loads the configuration from the environment and the optional file; throws ConfigError listing every bad setting. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const problems: string[] = [];
+  const file = readConfigFile(env, problems);
+  const knownFileKeys = new Set(SETTINGS.map((s) => s.file));
+  for (const key of Object.keys(file)) {
+    if (!knownFileKeys.has(key)) problems.push(`config file: unknown setting \`${key}\``);
+  }
+
+  const result: Partial<Config> = {};
+  for (const setting of SETTINGS) {
+    const record = result as Record<string, unknown>;
+    if (setting.key in overrides) {
+      record[setting.key] = overrides[setting.key];
+      continue;
+    }
+    const fromEnv = env[setting.env];
+    const [origin, raw] =
+      fromEnv !== undefined && fromEnv !== '' ? [setting.env, fromEnv] : [`${setting.file} (config file)`, file[setting.file]];
+    if (raw === undefined) {
+      record[setting.key] = setting.fallback(result);
+      continue;
+    }
+    try {
+      record[setting.key] = setting.parse(raw);
+    } catch (err) {
+      problems.push(`${origin}: ${(err as Error).message}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = result as Config;
+  return Object.freeze({ ...config, publicUrl: config.publicUrl.replace(/\/+$/, '') });
+}
+
+function readConfigFile(env: NodeJS.ProcessEnv, problems: string[]): Source {
+  const explicit = env.WHARF_CONFIG;
+  const path = resolve(explicit ?? 'wharf.toml');
+  if (!existsSync(path)) {
+    if (explicit) problems.push(`WHARF_CONFIG: the file ${path} does not exist`);
+    return {};
+  }
+  try {
+    return parseToml(readFileSync(path, 'utf8')) as Source;
+  } catch (err) {
+    problems.push(`config file ${path}: ${(err as Error).message.split('\n')[0]}`);
+    return {};
+  }
+}
+
+function nonEmptyString(v: unknown): string {
+  if (typeof v !== 'string' || v.trim() === '') throw new Error('must be a non-empty string');
+  return v.trim();
+}
+
+function integerIn(min: number, max: number) {
+  return (v: unknown): number => {
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : NaN;
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`must be an integer from ${min} to ${max}, got \`${String(v)}\``);
+    return n;
+  };
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+
+/** A byte count, as a number or a string such as `10MB` or `512 MiB` (binary units). */
+function byteSize(v: unknown): number {
+  const text = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim().toLowerCase() : '';
+  const m = /^(\d+)\s*([a-z]*)$/.exec(text);
+  const unit = m ? SIZE_UNITS[m[2] ?? ''] : undefined;
+  if (!m || unit === undefined) throw new Error(`must be a size such as 10485760 or 10MB, got \`${String(v)}\``);
+  const n = Number(m[1]) * unit;
+  if (n < 1024 || n > 4 * 1024 ** 3) throw new Error(`must be between 1KB and 4GB, got \`${String(v)}\``);
+  return n;
+}
+
+function boolean(v: unknown): boolean {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string') {
+    const s = v.trim().toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(s)) return true;
+    if (['false', '0', 'no', 'off'].includes(s)) return false;
+  }
+  throw new Error(`must be true or false, got \`${String(v)}\``);
+}
+
+function httpUrl(v: unknown): string {
+  const s = nonEmptyString(v);
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    throw new Error(`must be an absolute http(s) URL, got \`${s}\``);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`must be an http(s) URL, got \`${s}\``);
+  if (url.search || url.hash) throw new Error(`must not have a query or fragment, got \`${s}\``);
+  return s;
+}
+
+function registryName(v: unknown): string {
+  const s = nonEmptyString(v);
+  if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(s)) throw new Error(`must be a cargo registry name (letters, digits, - and _), got \`${s}\``);
+  return s;
+}
+
+function oneOf(values: string[]) {
+  return (v: unknown): string => {
+    if (typeof v !== 'string' || !values.includes(v)) throw new Error(`must be one of ${values.join(', ')}, got \`${String(v)}\``);
+    return v;
+  };
+}

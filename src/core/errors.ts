@@ -1,0 +1,49 @@
+/**
+ * The one error type that services and core checks throw. The HTTP layer renders it as
+ * `{"errors":[{"detail":...}]}` for the API and as a page for the web UI.
+ */
+export type ErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'too_large'
+  | 'rate_limited'
+  | 'unavailable';
+
+const STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+export class AppError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(detail);
+    this.name = 'AppError';
+    this.status = STATUS[code];
+  }
+}
+
+export const badRequest = (detail: string): AppError => new AppError('bad_request', detail);
+export const unauthorized = (detail: string, headers?: Record<string, string>): AppError =>
+  new AppError('unauthorized', detail, headers);
+export const forbidden = (detail: string): AppError => new AppError('forbidden', detail);
+export const notFound = (detail: string): AppError => new AppError('not_found', detail);
+export const conflict = (detail: string): AppError => new AppError('conflict', detail);
+export const tooLarge = (detail: string): AppError => new AppError('too_large', detail);
+export const crateNotFound = (name: string): AppError => notFound(`crate \`${name}\` does not exist`);
+export const versionNotFound = (name: string, version: string): AppError =>
+  notFound(`crate \`${name}\` has no version \`${version}\``);

@@ -1,0 +1,61 @@
+import type { Selectable } from 'kysely';
+import { canonicalCrateName } from '../../core/crate-name.js';
+import type { Db } from '../create-db.js';
+import type { CratesTable, DependenciesTable, VersionsTable } from '../schema.js';
+
+export type CrateRow = Selectable<CratesTable>;
+export type VersionRow = Selectable<VersionsTable>;
+export type DependencyRow = Selectable<DependenciesTable>;
+
+/** Finds the crate that `name` collides with (same name after lowercasing and `-` to `_`). */
+export async function findCrateByCanonicalName(db: Db, name: string): Promise<CrateRow | undefined> {
+  return db.selectFrom('crates').selectAll().where('canonical_name', '=', canonicalCrateName(name)).executeTakeFirst();
+}
+
+/** Finds a crate by name as cargo and the API address it: case-insensitively, but `-` and `_` distinct. */
+export async function findCrateByName(db: Db, name: string): Promise<CrateRow | undefined> {
+  const row = await findCrateByCanonicalName(db, name);
+  return row && row.name.toLowerCase() === name.toLowerCase() ? row : undefined;
+}
+
+export async function listVersions(db: Db, crateId: number): Promise<VersionRow[]> {
+  return db.selectFrom('versions').selectAll().where('crate_id', '=', crateId).orderBy('id').execute();
+}
+
+export async function findVersion(db: Db, crateId: number, num: string): Promise<VersionRow | undefined> {
+  return db.selectFrom('versions').selectAll().where('crate_id', '=', crateId).where('num', '=', num).executeTakeFirst();
+}
+
+export async function listDependencies(db: Db, versionIds: readonly number[]): Promise<DependencyRow[]> {
+  if (versionIds.length === 0) return [];
+  return db.selectFrom('dependencies').selectAll().where('version_id', 'in', versionIds).orderBy('id').execute();
+}
+
+export async function listOwners(db: Db, crateId: number) {
+  return db
+    .selectFrom('crate_owners')
+    .innerJoin('users', 'users.id', 'crate_owners.user_id')
+    .select(['users.id', 'users.login', 'users.name'])
+    .where('crate_owners.crate_id', '=', crateId)
+    .orderBy('crate_owners.created_at')
+    .orderBy('users.id')
+    .execute();
+}
+
+export async function isOwner(db: Db, crateId: number, userId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('crate_owners')
+    .select('user_id')
+    .where('crate_id', '=', crateId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Names of the crates among `names` (compared canonically) that exist. */
+export async function existingCanonicalNames(db: Db, names: readonly string[]): Promise<Set<string>> {
+  const canon = [...new Set(names.map(canonicalCrateName))];
+  if (canon.length === 0) return new Set();
+  const rows = await db.selectFrom('crates').select('canonical_name').where('canonical_name', 'in', canon).execute();
+  return new Set(rows.map((r) => r.canonical_name));
+}

@@ -1,0 +1,45 @@
+import type { Selectable } from 'kysely';
+import type { Db } from '../create-db.js';
+import type { UsersTable } from '../schema.js';
+
+export type UserRow = Selectable<UsersTable>;
+
+/** The public face of a user, in crates.io's shape. */
+export interface PublicUser {
+  id: number;
+  login: string;
+  name: string | null;
+}
+
+export const toPublicUser = (u: Pick<UserRow, 'id' | 'login' | 'name'>): PublicUser => ({ id: u.id, login: u.login, name: u.name });
+
+export async function findUserByLogin(db: Db, login: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('login_lower', '=', login.toLowerCase()).executeTakeFirst();
+}
+
+export async function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function insertUser(
+  db: Db,
+  user: { login: string; name: string | null; email: string | null; isAdmin: boolean; createdAt: string },
+): Promise<UserRow> {
+  return db
+    .insertInto('users')
+    .values({
+      login: user.login,
+      login_lower: user.login.toLowerCase(),
+      name: user.name,
+      email: user.email,
+      is_admin: user.isAdmin ? 1 : 0,
+      created_at: user.createdAt,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function countUsers(db: Db): Promise<number> {
+  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}

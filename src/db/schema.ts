@@ -1,0 +1,123 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table types. Kept dialect-neutral: timestamps are ISO-8601 UTC text, booleans are 0/1
+ * integers and JSON is text, so SQLite and PostgreSQL store and return the same values.
+ */
+export interface UsersTable {
+  id: Generated<number>;
+  login: string;
+  login_lower: string;
+  name: string | null;
+  email: string | null;
+  is_admin: number;
+  password_hash: string | null;
+  locked_at: string | null;
+  created_at: string;
+}
+
+export interface CratesTable {
+  id: Generated<number>;
+  name: string;
+  /** Lowercase with `-` as `_`: the unique key that stops look-alike crates. */
+  canonical_name: string;
+  description: string | null;
+  homepage: string | null;
+  documentation: string | null;
+  repository: string | null;
+  readme: string | null;
+  keywords: string;
+  categories: string;
+  downloads: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface VersionsTable {
+  id: Generated<number>;
+  crate_id: number;
+  num: string;
+  /** The version without build metadata: unique per crate. */
+  num_no_build: string;
+  checksum: string;
+  features: string;
+  links: string | null;
+  rust_version: string | null;
+  license: string | null;
+  description: string | null;
+  crate_size: number;
+  yanked: number;
+  downloads: number;
+  published_by: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DependenciesTable {
+  id: Generated<number>;
+  version_id: number;
+  /** The real package name. */
+  name: string;
+  /** The name used in Cargo.toml when the dependency is renamed. */
+  explicit_name: string | null;
+  req: string;
+  features: string;
+  optional: number;
+  default_features: number;
+  target: string | null;
+  kind: string;
+  registry: string | null;
+}
+
+export interface CrateOwnersTable {
+  crate_id: number;
+  user_id: number;
+  created_at: string;
+  created_by: number | null;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  /** SHA-256 of the token, hex. The token itself is never stored. */
+  token_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  /** JSON array of endpoint scopes; never empty-means-all. */
+  scopes: string;
+  /** JSON array of crate patterns (`*` = every crate). */
+  crate_patterns: string;
+  revoked_at: string | null;
+  revoked_reason: string | null;
+  revoked_by: number | null;
+}
+
+export interface VersionDownloadsTable {
+  version_id: number;
+  date: string;
+  downloads: number;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  action: string;
+  user_id: number | null;
+  token_id: number | null;
+  crate_name: string | null;
+  version: string | null;
+  detail: string | null;
+  created_at: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  crates: CratesTable;
+  versions: VersionsTable;
+  dependencies: DependenciesTable;
+  crate_owners: CrateOwnersTable;
+  api_tokens: ApiTokensTable;
+  version_downloads: VersionDownloadsTable;
+  audit_log: AuditLogTable;
+}

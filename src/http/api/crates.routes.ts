@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify';
+import { getCrate, getCrateVersions, getVersion, parseSearchQuery, searchCrates } from '../../services/crate-query.service.js';
+import { locateDownload } from '../../services/download.service.js';
+import { changeOwners, getOwners } from '../../services/owner.service.js';
+import type { Runtime } from '../../services/runtime.js';
+import { setYanked } from '../../services/yank.service.js';
+import { authorizeRead, requireActor } from '../auth.js';
+import { sendApiError } from '../errors.js';
+
+type CrateParams = { Params: { name: string } };
+type VersionParams = { Params: { name: string; version: string } };
+
+/** The crates.io-compatible API that cargo and tools use, below /api/v1/crates. */
+export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: Runtime }): Promise<void> {
+  const { ctx } = runtime;
+
+  app.get('/api/v1/crates', async (request) => {
+    await authorizeRead(ctx, request);
+    return searchCrates(ctx, parseSearchQuery(request.query as Record<string, unknown>));
+  });
+
+  app.get<CrateParams>('/api/v1/crates/:name', async (request) => {
+    await authorizeRead(ctx, request);
+    return getCrate(ctx, request.params.name);
+  });
+
+  app.get<CrateParams>('/api/v1/crates/:name/versions', async (request) => {
+    await authorizeRead(ctx, request);
+    return getCrateVersions(ctx, request.params.name);
+  });
+
+  app.get<VersionParams>('/api/v1/crates/:name/:version', async (request) => {
+    await authorizeRead(ctx, request);
+    return getVersion(ctx, request.params.name, request.params.version);
+  });
+
+  app.get<VersionParams>('/api/v1/crates/:name/:version/download', async (request, reply) => {
+    await authorizeRead(ctx, request);
+    const { crateId, versionId, key } = await locateDownload(ctx, request.params.name, request.params.version);
+    const file = await ctx.blobs.get(key);
+    if (!file) {
+      request.log.error({ key }, 'a recorded version has no file');
+      return sendApiError(reply, 500, 'the file of this version is missing from storage; an administrator has to restore it');
+    }
+    runtime.downloads.record(crateId, versionId);
+    return reply
+      .type('application/gzip')
+      .header('content-length', file.size)
+      .header('content-disposition', `attachment; filename="${request.params.name}-${request.params.version}.crate"`)
+      .header('cache-control', ctx.config.authRequired ? 'private, max-age=31536000, immutable' : 'public, max-age=31536000, immutable')
+      .send(file.stream);
+  });
+
+  app.delete<VersionParams>('/api/v1/crates/:name/:version/yank', async (request) => {
+    const actor = await requireActor(ctx, request);
+    const name = await setYanked(ctx, actor, request.params.name, request.params.version, true);
+    runtime.index.invalidate(name);
+    return { ok: true };
+  });
+
+  app.put<VersionParams>('/api/v1/crates/:name/:version/unyank', async (request) => {
+    const actor = await requireActor(ctx, request);
+    const name = await setYanked(ctx, actor, request.params.name, request.params.version, false);
+    runtime.index.invalidate(name);
+    return { ok: true };
+  });
+
+  app.get<CrateParams>('/api/v1/crates/:name/owners', async (request) => {
+    await authorizeRead(ctx, request);
+    return { users: await getOwners(ctx, request.params.name) };
+  });
+
+  for (const [method, add] of [['PUT', true], ['DELETE', false]] as const) {
+    app.route<CrateParams>({
+      method,
+      url: '/api/v1/crates/:name/owners',
+      handler: async (request) => {
+        const actor = await requireActor(ctx, request);
+        const body = request.body as { users?: unknown; owners?: unknown } | undefined;
+        const msg = await changeOwners(ctx, actor, request.params.name, body?.users ?? body?.owners, add);
+        return { ok: true, msg };
+      },
+    });
+  }
+}

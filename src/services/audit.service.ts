@@ -1,0 +1,35 @@
+import type { Db } from '../db/create-db.js';
+import { insertAudit } from '../db/repositories/audit.repository.js';
+import type { Clock } from './context.js';
+
+export type AuditAction =
+  | 'token.create'
+  | 'token.revoke'
+  | 'token.revoke_all'
+  | 'crate.publish'
+  | 'crate.yank'
+  | 'crate.unyank'
+  | 'owner.add'
+  | 'owner.remove';
+
+export interface AuditEvent {
+  action: AuditAction;
+  userId: number | null;
+  tokenId: number | null;
+  crateName?: string | null;
+  version?: string | null;
+  detail?: Record<string, unknown>;
+}
+
+/** Appends an audit row. Takes the transaction it belongs to, so the event and the change commit together. */
+export async function recordAudit(db: Db, clock: Clock, event: AuditEvent): Promise<void> {
+  await insertAudit(db, {
+    action: event.action,
+    user_id: event.userId,
+    token_id: event.tokenId,
+    crate_name: event.crateName ?? null,
+    version: event.version ?? null,
+    detail: event.detail ? JSON.stringify(event.detail) : null,
+    created_at: clock.now().toISOString(),
+  });
+}

@@ -1,0 +1,216 @@
+import { sql } from 'kysely';
+import { canonicalCrateName } from '../core/crate-name.js';
+import { badRequest, crateNotFound, versionNotFound } from '../core/errors.js';
+import { compareVersions, isPrerelease, parseVersion } from '../core/semver.js';
+import type { Db } from '../db/create-db.js';
+import {
+  findCrateByName,
+  listDependencies,
+  listVersions,
+  type CrateRow,
+  type VersionRow,
+} from '../db/repositories/crate.repository.js';
+import type { ServiceContext } from './context.js';
+
+/** The read side of the API in crates.io's shapes: search, crate and version documents. */
+
+export const SEARCH_SORTS = ['relevance', 'downloads', 'recent-updates', 'alpha'] as const;
+export type SearchSort = (typeof SEARCH_SORTS)[number];
+
+export interface SearchQuery {
+  q: string;
+  page: number;
+  perPage: number;
+  sort: SearchSort;
+}
+
+export function parseSearchQuery(raw: Record<string, unknown>): SearchQuery {
+  const int = (v: unknown, name: string, def: number, max: number) => {
+    if (v === undefined || v === '') return def;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw badRequest(`\`${name}\` must be an integer from 1 to ${max}`);
+    return n;
+  };
+  const q = typeof raw.q === 'string' ? raw.q.trim() : '';
+  if (q.length > 200) throw badRequest('the search query is too long (max 200 characters)');
+  const sort = (typeof raw.sort === 'string' && raw.sort !== '' ? raw.sort : 'relevance') as SearchSort;
+  if (!SEARCH_SORTS.includes(sort)) throw badRequest(`\`sort\` must be one of ${SEARCH_SORTS.join(', ')}`);
+  return { q, page: int(raw.page, 'page', 1, 10_000), perPage: int(raw.per_page, 'per_page', 10, 100), sort };
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export async function searchCrates(ctx: ServiceContext, query: SearchQuery) {
+  const { db } = ctx;
+  const canon = canonicalCrateName(query.q);
+  let base = db.selectFrom('crates');
+  if (query.q !== '') {
+    const namePattern = `%${escapeLike(canon)}%`;
+    const textPattern = `%${escapeLike(query.q.toLowerCase())}%`;
+    base = base.where((eb) =>
+      eb.or([
+        eb(sql`canonical_name`, 'like', sql`${namePattern} escape '\\'`),
+        eb(sql`lower(coalesce(description, ''))`, 'like', sql`${textPattern} escape '\\'`),
+        eb(sql`lower(keywords)`, 'like', sql`${textPattern} escape '\\'`),
+      ]),
+    );
+  }
+  const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  let rows = base.selectAll();
+  switch (query.sort) {
+    case 'relevance':
+      // Exact name first, then names starting with the query, then by downloads.
+      rows = rows
+        .orderBy(sql`case when canonical_name = ${canon} then 0 when canonical_name like ${`${escapeLike(canon)}%`} escape '\\' then 1 else 2 end`)
+        .orderBy('downloads', 'desc');
+      break;
+    case 'downloads':
+      rows = rows.orderBy('downloads', 'desc');
+      break;
+    case 'recent-updates':
+      rows = rows.orderBy('updated_at', 'desc');
+      break;
+    case 'alpha':
+      break;
+  }
+  const crates = await rows
+    .orderBy('canonical_name')
+    .limit(query.perPage)
+    .offset((query.page - 1) * query.perPage)
+    .execute();
+  const versionsByCrate = await versionsOf(db, crates.map((c) => c.id));
+  return {
+    crates: crates.map((c) => ({ ...crateSummary(c, versionsByCrate.get(c.id) ?? []), exact_match: c.canonical_name === canon })),
+    meta: {
+      total,
+      next_page: query.page * query.perPage < total ? `?q=${encodeURIComponent(query.q)}&page=${query.page + 1}&per_page=${query.perPage}` : null,
+      prev_page: query.page > 1 ? `?q=${encodeURIComponent(query.q)}&page=${query.page - 1}&per_page=${query.perPage}` : null,
+    },
+  };
+}
+
+async function versionsOf(db: Db, crateIds: number[]): Promise<Map<number, VersionRow[]>> {
+  const map = new Map<number, VersionRow[]>();
+  if (crateIds.length === 0) return map;
+  const rows = await db.selectFrom('versions').selectAll().where('crate_id', 'in', crateIds).orderBy('id').execute();
+  for (const v of rows) {
+    const list = map.get(v.crate_id) ?? [];
+    list.push(v);
+    map.set(v.crate_id, list);
+  }
+  return map;
+}
+
+function highest(versions: VersionRow[], keep: (v: VersionRow) => boolean): string | null {
+  let best: VersionRow | null = null;
+  for (const v of versions) {
+    if (keep(v) && (!best || compareVersions(parseVersion(v.num), parseVersion(best.num)) > 0)) best = v;
+  }
+  return best?.num ?? null;
+}
+
+/** crates.io's version summary fields: the highest unyanked, the highest stable, the newest. */
+function versionSummary(versions: VersionRow[]) {
+  const unyanked = (v: VersionRow) => v.yanked === 0;
+  const maxVersion = highest(versions, unyanked) ?? highest(versions, () => true) ?? '0.0.0';
+  return {
+    max_version: maxVersion,
+    max_stable_version: highest(versions, (v) => unyanked(v) && !isPrerelease(parseVersion(v.num))),
+    newest_version: versions.at(-1)?.num ?? maxVersion,
+  };
+}
+
+function crateSummary(c: CrateRow, versions: VersionRow[]) {
+  return {
+    id: c.name,
+    name: c.name,
+    description: c.description,
+    homepage: c.homepage,
+    documentation: c.documentation,
+    repository: c.repository,
+    keywords: JSON.parse(c.keywords) as string[],
+    categories: JSON.parse(c.categories) as string[],
+    downloads: Number(c.downloads),
+    recent_downloads: null,
+    created_at: c.created_at,
+    updated_at: c.updated_at,
+    ...versionSummary(versions),
+    num_versions: versions.length,
+    yanked: versions.length > 0 && versions.every((v) => v.yanked === 1),
+    links: { versions: `/api/v1/crates/${c.name}/versions`, owners: `/api/v1/crates/${c.name}/owners`, reverse_dependencies: `/api/v1/crates/${c.name}/reverse_dependencies` },
+  };
+}
+
+async function versionDocs(db: Db, crate: CrateRow, versions: VersionRow[]) {
+  const users = new Map<number, { id: number; login: string; name: string | null }>();
+  const publisherIds = [...new Set(versions.map((v) => v.published_by).filter((id): id is number => id !== null))];
+  if (publisherIds.length > 0) {
+    for (const u of await db.selectFrom('users').select(['id', 'login', 'name']).where('id', 'in', publisherIds).execute()) users.set(u.id, u);
+  }
+  return versions.map((v) => ({
+    id: v.id,
+    crate: crate.name,
+    num: v.num,
+    dl_path: `/api/v1/crates/${crate.name}/${v.num}/download`,
+    readme_path: `/api/v1/crates/${crate.name}/${v.num}/readme`,
+    checksum: v.checksum,
+    created_at: v.created_at,
+    updated_at: v.updated_at,
+    downloads: Number(v.downloads),
+    features: JSON.parse(v.features) as Record<string, string[]>,
+    yanked: v.yanked === 1,
+    license: v.license,
+    description: v.description,
+    links: v.links,
+    rust_version: v.rust_version,
+    crate_size: v.crate_size,
+    published_by: v.published_by !== null ? (users.get(v.published_by) ?? null) : null,
+  }));
+}
+
+/** GET /crates/{name}: the crate and its versions, newest first. */
+export async function getCrate(ctx: ServiceContext, name: string) {
+  const crate = await findCrateByName(ctx.db, name);
+  if (!crate) throw crateNotFound(name);
+  const versions = await listVersions(ctx.db, crate.id);
+  const docs = (await versionDocs(ctx.db, crate, versions)).reverse();
+  return {
+    crate: { ...crateSummary(crate, versions), versions: docs.map((d) => d.id) },
+    versions: docs,
+    keywords: (JSON.parse(crate.keywords) as string[]).map((k) => ({ id: k, keyword: k })),
+    categories: (JSON.parse(crate.categories) as string[]).map((c) => ({ id: c, category: c, slug: c })),
+  };
+}
+
+export async function getCrateVersions(ctx: ServiceContext, name: string) {
+  const crate = await findCrateByName(ctx.db, name);
+  if (!crate) throw crateNotFound(name);
+  const versions = await listVersions(ctx.db, crate.id);
+  const docs = (await versionDocs(ctx.db, crate, versions)).reverse();
+  return { versions: docs, meta: { total: docs.length, next_page: null } };
+}
+
+export async function getVersion(ctx: ServiceContext, name: string, num: string) {
+  const crate = await findCrateByName(ctx.db, name);
+  if (!crate) throw crateNotFound(name);
+  const version = (await listVersions(ctx.db, crate.id)).find((v) => v.num === num);
+  if (!version) throw versionNotFound(crate.name, num);
+  const [doc] = await versionDocs(ctx.db, crate, [version]);
+  const deps = await listDependencies(ctx.db, [version.id]);
+  return {
+    version: doc,
+    dependencies: deps.map((d) => ({
+      id: d.id,
+      version_id: d.version_id,
+      crate_id: d.name,
+      req: d.req,
+      optional: d.optional === 1,
+      default_features: d.default_features === 1,
+      features: JSON.parse(d.features) as string[],
+      target: d.target,
+      kind: d.kind,
+      explicit_name: d.explicit_name,
+      registry: d.registry,
+    })),
+  };
+}

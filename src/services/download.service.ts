@@ -1,0 +1,77 @@
+import { sql } from 'kysely';
+import { crateNotFound, versionNotFound } from '../core/errors.js';
+import { findCrateByName, findVersion } from '../db/repositories/crate.repository.js';
+import { crateFileKey } from '../storage/keys.js';
+import type { ServiceContext } from './context.js';
+
+/** Finds the file of a version; throws 404 for an unknown crate or version. */
+export async function locateDownload(ctx: ServiceContext, name: string, num: string) {
+  const crate = await findCrateByName(ctx.db, name);
+  if (!crate) throw crateNotFound(name);
+  const version = await findVersion(ctx.db, crate.id, num);
+  if (!version) throw versionNotFound(crate.name, num);
+  return { crateId: crate.id, versionId: version.id, key: crateFileKey(crate.name, version.num, version.checksum) };
+}
+
+/**
+ * Download counts collected in memory and written in one transaction every few seconds (and at
+ * shutdown), so a download never costs a database write.
+ */
+export class DownloadCounter {
+  private pending = new Map<number, { crateId: number; count: number }>();
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly ctx: ServiceContext) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.flush().catch(() => undefined), this.ctx.config.downloadFlushMs);
+    this.timer.unref();
+  }
+
+  record(crateId: number, versionId: number): void {
+    const entry = this.pending.get(versionId);
+    if (entry) entry.count++;
+    else this.pending.set(versionId, { crateId, count: 1 });
+  }
+
+  /** Writes what has been counted so far. Flushes run one after another. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.write());
+    return this.flushing;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.flush();
+  }
+
+  private async write(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    const date = this.ctx.clock.now().toISOString().slice(0, 10);
+    try {
+      await this.ctx.db.transaction().execute(async (tx) => {
+        for (const [versionId, { crateId, count }] of batch) {
+          await tx
+            .insertInto('version_downloads')
+            .values({ version_id: versionId, date, downloads: count })
+            .onConflict((oc) => oc.columns(['version_id', 'date']).doUpdateSet({ downloads: sql`version_downloads.downloads + ${count}` }))
+            .execute();
+          await tx.updateTable('versions').set({ downloads: sql`downloads + ${count}` }).where('id', '=', versionId).execute();
+          await tx.updateTable('crates').set({ downloads: sql`downloads + ${count}` }).where('id', '=', crateId).execute();
+        }
+      });
+    } catch (err) {
+      // Keep the counts for the next attempt rather than losing them.
+      for (const [versionId, { crateId, count }] of batch) {
+        const entry = this.pending.get(versionId);
+        if (entry) entry.count += count;
+        else this.pending.set(versionId, { crateId, count });
+      }
+      throw err;
+    }
+  }
+}

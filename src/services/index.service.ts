@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { canonicalCrateName } from '../core/crate-name.js';
+import { type DependencyKind, type IndexVersion, renderIndexFile } from '../core/index-line.js';
+import type { Db } from '../db/create-db.js';
+import { findCrateByName, listDependencies, listVersions, type CrateRow } from '../db/repositories/crate.repository.js';
+
+/** A rendered index file, ready to send: no work is left for the read path. */
+export interface IndexEntry {
+  body: Buffer;
+  gzip: Buffer;
+  etag: string;
+  gzipEtag: string;
+}
+
+/** Renders a crate's whole index file from the database. */
+export async function renderCrateIndex(db: Db, crate: CrateRow): Promise<string> {
+  const versions = await listVersions(db, crate.id);
+  const deps = await listDependencies(db, versions.map((v) => v.id));
+  const byVersion = new Map<number, typeof deps>();
+  for (const d of deps) {
+    const list = byVersion.get(d.version_id) ?? [];
+    list.push(d);
+    byVersion.set(d.version_id, list);
+  }
+  const lines: IndexVersion[] = versions.map((v) => ({
+    name: crate.name,
+    vers: v.num,
+    cksum: v.checksum,
+    features: JSON.parse(v.features) as Record<string, string[]>,
+    yanked: v.yanked === 1,
+    links: v.links,
+    rustVersion: v.rust_version,
+    publishedAt: new Date(v.created_at),
+    deps: (byVersion.get(v.id) ?? []).map((d) => ({
+      name: d.name,
+      explicitName: d.explicit_name,
+      req: d.req,
+      features: JSON.parse(d.features) as string[],
+      optional: d.optional === 1,
+      defaultFeatures: d.default_features === 1,
+      target: d.target,
+      kind: d.kind as DependencyKind,
+      registry: d.registry,
+    })),
+  }));
+  return renderIndexFile(lines);
+}
+
+function toEntry(text: string): IndexEntry {
+  const body = Buffer.from(text, 'utf8');
+  const hash = createHash('sha256').update(body).digest('base64url').slice(0, 27);
+  return { body, gzip: gzipSync(body, { level: 9 }), etag: `"${hash}"`, gzipEtag: `"${hash}-gz"` };
+}
+
+/**
+ * Index files kept in memory while nothing changes. A publish or yank calls `invalidate`, and
+ * the next read re-renders the whole file from the database. Concurrent misses for one crate
+ * share a single render.
+ */
+export class IndexCache {
+  private readonly entries = new Map<string, IndexEntry>();
+  private readonly inflight = new Map<string, Promise<IndexEntry | null>>();
+  private generation = new Map<string, number>();
+
+  constructor(private readonly db: Db) {}
+
+  /** The entry for the crate whose lowercased name is `lowerName`, or null when no such crate. */
+  async get(lowerName: string): Promise<IndexEntry | null> {
+    const hit = this.entries.get(lowerName);
+    if (hit) return hit;
+    const running = this.inflight.get(lowerName);
+    if (running) return running;
+    const startGen = this.generation.get(canonicalCrateName(lowerName)) ?? 0;
+    const job = (async () => {
+      const crate = await findCrateByName(this.db, lowerName);
+      if (!crate) return null;
+      const entry = toEntry(await renderCrateIndex(this.db, crate));
+      // Only keep the render if no change landed while it ran; otherwise the next read renders again.
+      if ((this.generation.get(canonicalCrateName(lowerName)) ?? 0) === startGen) this.entries.set(lowerName, entry);
+      return entry;
+    })().finally(() => this.inflight.delete(lowerName));
+    this.inflight.set(lowerName, job);
+    return job;
+  }
+
+  invalidate(name: string): void {
+    const canon = canonicalCrateName(name);
+    this.generation.set(canon, (this.generation.get(canon) ?? 0) + 1);
+    this.entries.delete(name.toLowerCase());
+    this.inflight.delete(name.toLowerCase());
+  }
+
+  clear(): void {
+    for (const key of [...this.entries.keys()]) this.invalidate(key);
+  }
+}

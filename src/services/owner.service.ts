@@ -1,0 +1,64 @@
+import { badRequest, conflict, crateNotFound } from '../core/errors.js';
+import { findCrateByName, listOwners } from '../db/repositories/crate.repository.js';
+import { findUserByLogin, toPublicUser, type PublicUser, type UserRow } from '../db/repositories/user.repository.js';
+import type { Actor } from './actor.js';
+import { recordAudit } from './audit.service.js';
+import type { ServiceContext } from './context.js';
+import { loadOwnedCrate } from './yank.service.js';
+
+const MAX_LOGINS = 50;
+
+export async function getOwners(ctx: ServiceContext, name: string): Promise<PublicUser[]> {
+  const crate = await findCrateByName(ctx.db, name);
+  if (!crate) throw crateNotFound(name);
+  return (await listOwners(ctx.db, crate.id)).map(toPublicUser);
+}
+
+function checkLogins(logins: unknown): string[] {
+  if (!Array.isArray(logins) || logins.length === 0 || !logins.every((l) => typeof l === 'string' && l.length > 0 && l.length <= 100)) {
+    throw badRequest('expected a body like {"users":["login"]}');
+  }
+  if (logins.length > MAX_LOGINS) throw badRequest(`at most ${MAX_LOGINS} users at once`);
+  return logins as string[];
+}
+
+/** Adds or removes owners by login; answers the message cargo prints. */
+export async function changeOwners(ctx: ServiceContext, actor: Actor, name: string, rawLogins: unknown, add: boolean): Promise<string> {
+  const logins = checkLogins(rawLogins);
+  const crate = await loadOwnedCrate(ctx.db, actor, name, 'change-owners');
+  const users: UserRow[] = [];
+  for (const login of logins) {
+    const user = await findUserByLogin(ctx.db, login);
+    if (!user) throw badRequest(`could not find a user with the login \`${login}\``);
+    users.push(user);
+  }
+  return ctx.db.transaction().execute(async (tx) => {
+    const current = new Set((await listOwners(tx, crate.id)).map((o) => o.id));
+    const now = ctx.clock.now().toISOString();
+    const changed: string[] = [];
+    for (const user of users) {
+      if (add === current.has(user.id)) continue;
+      if (add) {
+        await tx.insertInto('crate_owners').values({ crate_id: crate.id, user_id: user.id, created_at: now, created_by: actor.userId }).execute();
+        current.add(user.id);
+      } else {
+        current.delete(user.id);
+        if (current.size === 0) throw conflict(`cannot remove the last owner of \`${crate.name}\``);
+        await tx.deleteFrom('crate_owners').where('crate_id', '=', crate.id).where('user_id', '=', user.id).execute();
+      }
+      changed.push(user.login);
+      await recordAudit(tx, ctx.clock, {
+        action: add ? 'owner.add' : 'owner.remove',
+        userId: actor.userId,
+        tokenId: actor.token?.id ?? null,
+        crateName: crate.name,
+        detail: { login: user.login },
+      });
+    }
+    const list = logins.map((l) => `\`${l}\``).join(', ');
+    if (changed.length === 0) return add ? `${list} already own \`${crate.name}\`` : `${list} did not own \`${crate.name}\``;
+    return add
+      ? `${changed.map((l) => `\`${l}\``).join(', ')} added as owner(s) of \`${crate.name}\``
+      : `${changed.map((l) => `\`${l}\``).join(', ')} removed as owner(s) of \`${crate.name}\``;
+  });
+}

@@ -1,0 +1,229 @@
+import { createHash } from 'node:crypto';
+import { canonicalCrateName } from '../core/crate-name.js';
+import { badRequest, conflict, forbidden } from '../core/errors.js';
+import { type PublishMetadata, validatePublishMetadata } from '../core/publish-metadata.js';
+import { compareVersions, parseVersion, withoutBuild } from '../core/semver.js';
+import { inspectCrateTarball } from '../core/tarball.js';
+import type { Db } from '../db/create-db.js';
+import {
+  existingCanonicalNames,
+  findCrateByCanonicalName,
+  isOwner,
+  listVersions,
+  type CrateRow,
+} from '../db/repositories/crate.repository.js';
+import { crateFileKey } from '../storage/keys.js';
+import { type Actor, requireScope } from './actor.js';
+import { recordAudit } from './audit.service.js';
+import type { ServiceContext } from './context.js';
+
+export interface PublishResult {
+  crate: string;
+  version: string;
+  created: boolean;
+  warnings: { invalid_categories: string[]; invalid_badges: string[]; other: string[] };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function parseMetadataJson(json: Buffer): PublishMetadata {
+  let text: string;
+  try {
+    text = utf8.decode(json);
+  } catch {
+    throw badRequest('invalid upload metadata: not valid UTF-8');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`invalid upload metadata: not valid JSON (${(err as Error).message})`);
+  }
+  return validatePublishMetadata(parsed);
+}
+
+/**
+ * Publishes one version: validate everything, store the file, then record the version in ONE
+ * transaction. The file is written first, so an index line (rendered from the database) never
+ * exists without its file; a failed transaction removes the file again.
+ */
+export async function publishVersion(
+  ctx: ServiceContext,
+  actor: Actor,
+  frame: { json: Buffer; crate: Buffer },
+): Promise<PublishResult> {
+  const meta = parseMetadataJson(frame.json);
+  const existing = await findCrateByCanonicalName(ctx.db, meta.name);
+  await authorizePublish(ctx.db, actor, meta, existing);
+  if (existing) await refuseExistingVersion(ctx.db, existing, meta.vers);
+  await refuseMissingDependencies(ctx.db, meta);
+
+  await inspectCrateTarball(frame.crate, { name: meta.name, version: meta.vers }, { maxUnpackedSize: ctx.config.maxUnpackedSize });
+  const checksum = createHash('sha256').update(frame.crate).digest('hex');
+  const key = crateFileKey(meta.name, meta.vers, checksum);
+  await ctx.blobs.put(key, frame.crate);
+
+  try {
+    const created = await ctx.db.transaction().execute((tx) => recordVersion(tx, ctx, actor, meta, checksum, frame.crate.length));
+    return { crate: meta.name, version: meta.vers, created, warnings: { invalid_categories: [], invalid_badges: [], other: [] } };
+  } catch (err) {
+    await removeUnreferencedFile(ctx, meta, checksum, key);
+    throw translateConstraintError(err, meta);
+  }
+}
+
+async function authorizePublish(db: Db, actor: Actor, meta: PublishMetadata, existing: CrateRow | undefined): Promise<void> {
+  if (!existing) {
+    requireScope(actor, 'publish-new', meta.name);
+    return;
+  }
+  if (existing.name !== meta.name) {
+    throw conflict(`a crate named \`${existing.name}\` already exists; \`${meta.name}\` differs only in case or in \`-\`/\`_\``);
+  }
+  requireScope(actor, 'publish-update', meta.name);
+  if (!(await isOwner(db, existing.id, actor.userId))) {
+    throw forbidden(`you are not an owner of the crate \`${existing.name}\`; ask an owner to run \`cargo owner --add ${actor.login}\``);
+  }
+}
+
+async function refuseExistingVersion(db: Db, crate: CrateRow, vers: string): Promise<void> {
+  const bare = withoutBuild(vers);
+  const clash = (await listVersions(db, crate.id)).find((v) => v.num_no_build === bare);
+  if (clash) throw conflict(`crate version \`${crate.name}@${clash.num}\` already exists`);
+}
+
+async function refuseMissingDependencies(db: Db, meta: PublishMetadata): Promise<void> {
+  const local = meta.deps.filter((d) => d.registry === null);
+  const found = await existingCanonicalNames(db, local.map((d) => d.name));
+  const missing = local.filter((d) => !found.has(canonicalCrateName(d.name)));
+  if (missing.length > 0) {
+    throw badRequest(`no crate named ${missing.map((d) => `\`${d.name}\``).join(', ')} exists in this registry (a dependency of \`${meta.name}\`)`);
+  }
+}
+
+/** Inserts the crate (when new), the version, its dependencies, the owner and the audit row. Returns true for a new crate. */
+async function recordVersion(
+  tx: Db,
+  ctx: ServiceContext,
+  actor: Actor,
+  meta: PublishMetadata,
+  checksum: string,
+  size: number,
+): Promise<boolean> {
+  const now = ctx.clock.now().toISOString();
+  let crate = await findCrateByCanonicalName(tx, meta.name);
+  const created = !crate;
+  if (!crate) {
+    crate = await tx
+      .insertInto('crates')
+      .values({
+        name: meta.name,
+        canonical_name: canonicalCrateName(meta.name),
+        ...crateMetadata(meta),
+        downloads: 0,
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await tx.insertInto('crate_owners').values({ crate_id: crate.id, user_id: actor.userId, created_at: now, created_by: actor.userId }).execute();
+  } else if (isNewest(meta.vers, await listVersions(tx, crate.id))) {
+    // The crate page shows the metadata of the highest version, as crates.io does.
+    await tx
+      .updateTable('crates')
+      .set({ ...crateMetadata(meta), updated_at: now })
+      .where('id', '=', crate.id)
+      .execute();
+  } else {
+    await tx.updateTable('crates').set({ updated_at: now }).where('id', '=', crate.id).execute();
+  }
+
+  const version = await tx
+    .insertInto('versions')
+    .values({
+      crate_id: crate.id,
+      num: meta.vers,
+      num_no_build: withoutBuild(meta.vers),
+      checksum,
+      features: JSON.stringify(meta.features),
+      links: meta.links,
+      rust_version: meta.rustVersion,
+      license: meta.license,
+      description: meta.description,
+      crate_size: size,
+      yanked: 0,
+      downloads: 0,
+      published_by: actor.userId,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+
+  if (meta.deps.length > 0) {
+    await tx
+      .insertInto('dependencies')
+      .values(
+        meta.deps.map((d) => ({
+          version_id: version.id,
+          name: d.name,
+          explicit_name: d.explicitNameInToml,
+          req: d.versionReq,
+          features: JSON.stringify(d.features),
+          optional: d.optional ? 1 : 0,
+          default_features: d.defaultFeatures ? 1 : 0,
+          target: d.target,
+          kind: d.kind,
+          registry: d.registry,
+        })),
+      )
+      .execute();
+  }
+  await recordAudit(tx, ctx.clock, {
+    action: 'crate.publish',
+    userId: actor.userId,
+    tokenId: actor.token?.id ?? null,
+    crateName: meta.name,
+    version: meta.vers,
+    detail: { checksum, new_crate: created },
+  });
+  return created;
+}
+
+/** The crate-level fields that follow the highest published version. */
+function crateMetadata(meta: PublishMetadata) {
+  return {
+    description: meta.description,
+    homepage: meta.homepage,
+    documentation: meta.documentation,
+    repository: meta.repository,
+    readme: meta.readme,
+    keywords: JSON.stringify(meta.keywords),
+    categories: JSON.stringify(meta.categories),
+  };
+}
+
+function isNewest(vers: string, versions: { num: string }[]): boolean {
+  const v = parseVersion(vers);
+  return versions.every((other) => compareVersions(v, parseVersion(other.num)) > 0);
+}
+
+async function removeUnreferencedFile(ctx: ServiceContext, meta: PublishMetadata, checksum: string, key: string): Promise<void> {
+  // A concurrent publish of the very same bytes may own this file now; keep it if a version points at it.
+  const crate = await findCrateByCanonicalName(ctx.db, meta.name);
+  const versions = crate ? await listVersions(ctx.db, crate.id) : [];
+  if (!versions.some((v) => v.num === meta.vers && v.checksum === checksum)) await ctx.blobs.delete(key);
+}
+
+/** A unique-constraint failure means a concurrent publish won the race: answer as if we had seen it first. */
+function translateConstraintError(err: unknown, meta: PublishMetadata): unknown {
+  const message = err instanceof Error ? err.message : '';
+  const code = (err as { code?: string }).code ?? '';
+  if (/unique/i.test(message) || code === '23505' || code.startsWith('SQLITE_CONSTRAINT')) {
+    if (/canonical_name/.test(message) || /crates_canonical_name/.test((err as { constraint?: string }).constraint ?? '')) {
+      return conflict(`a crate named like \`${meta.name}\` was just created by someone else`);
+    }
+    return conflict(`crate version \`${meta.name}@${meta.vers}\` already exists`);
+  }
+  return err;
+}

@@ -1,0 +1,175 @@
+import { badRequest, conflict, forbidden, notFound, unauthorized } from '../core/errors.js';
+import { ALL_CRATES, ENDPOINT_SCOPES, type EndpointScope, isEndpointScope } from '../core/scopes.js';
+import { generateToken, hashToken, isWellFormedToken } from '../core/token.js';
+import {
+  countLiveTokens,
+  findTokenByHash,
+  findTokenById,
+  insertToken,
+  listTokensOfUser,
+  revokeTokens,
+  touchToken,
+  type TokenRow,
+} from '../db/repositories/token.repository.js';
+import type { Actor } from './actor.js';
+import { recordAudit } from './audit.service.js';
+import { isoNow, type ServiceContext } from './context.js';
+
+/** last_used_at is written at most this often per token, so reads do not turn into writes. */
+const LAST_USED_GRANULARITY_MS = 60_000;
+const MAX_NAME_LENGTH = 100;
+const MAX_EXPIRY_DAYS = 3650;
+
+export interface TokenSpec {
+  name: string;
+  scopes?: readonly EndpointScope[];
+  cratePatterns?: readonly string[];
+  expiresInDays?: number | null;
+}
+
+/** A token as listed to its owner: never the secret. */
+export interface TokenView {
+  id: number;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  endpoint_scopes: string[];
+  crate_scopes: string[];
+  state: 'active' | 'expired' | 'revoked';
+  revoked_at: string | null;
+  revoked_reason: string | null;
+}
+
+export function tokenView(row: TokenRow, now: Date): TokenView {
+  return {
+    id: row.id,
+    name: row.name,
+    created_at: row.created_at,
+    last_used_at: row.last_used_at,
+    expires_at: row.expires_at,
+    endpoint_scopes: JSON.parse(row.scopes) as string[],
+    crate_scopes: JSON.parse(row.crate_patterns) as string[],
+    state: row.revoked_at ? 'revoked' : row.expires_at && row.expires_at <= now.toISOString() ? 'expired' : 'active',
+    revoked_at: row.revoked_at,
+    revoked_reason: row.revoked_reason,
+  };
+}
+
+/** Creates a token and returns its plaintext, which exists nowhere else afterwards. */
+export async function createToken(
+  ctx: ServiceContext,
+  userId: number,
+  spec: TokenSpec,
+  createdBy: Actor | null,
+): Promise<{ token: string; view: TokenView }> {
+  const name = spec.name.trim();
+  if (name === '' || name.length > MAX_NAME_LENGTH) throw badRequest(`a token name must be 1 to ${MAX_NAME_LENGTH} characters`);
+  const scopes = spec.scopes ?? ENDPOINT_SCOPES;
+  if (scopes.length === 0 || !scopes.every(isEndpointScope)) throw badRequest(`token scopes must be among ${ENDPOINT_SCOPES.join(', ')}`);
+  const patterns = spec.cratePatterns ?? [ALL_CRATES];
+  if (patterns.length === 0) throw badRequest('a token needs at least one crate pattern (use * for every crate)');
+  const days = spec.expiresInDays ?? null;
+  if (days !== null && (!Number.isInteger(days) || days < 1 || days > MAX_EXPIRY_DAYS)) {
+    throw badRequest(`expiry must be a whole number of days from 1 to ${MAX_EXPIRY_DAYS}`);
+  }
+  const now = ctx.clock.now();
+  if ((await countLiveTokens(ctx.db, userId, now.toISOString())) >= ctx.config.maxTokensPerUser) {
+    throw conflict(`you already have ${ctx.config.maxTokensPerUser} live tokens, the most allowed; revoke some first`);
+  }
+  const token = generateToken();
+  const row = await ctx.db.transaction().execute(async (tx) => {
+    const inserted = await insertToken(tx, {
+      user_id: userId,
+      name,
+      token_hash: hashToken(token),
+      created_at: now.toISOString(),
+      expires_at: days === null ? null : new Date(now.getTime() + days * 86_400_000).toISOString(),
+      scopes: JSON.stringify([...new Set(scopes)].sort()),
+      crate_patterns: JSON.stringify([...new Set(patterns)]),
+    });
+    await recordAudit(tx, ctx.clock, {
+      action: 'token.create',
+      userId: createdBy?.userId ?? null,
+      tokenId: inserted.id,
+      detail: { owner_id: userId, name, scopes, crate_patterns: patterns, expires_at: inserted.expires_at },
+    });
+    return inserted;
+  });
+  return { token, view: tokenView(row, now) };
+}
+
+export async function listTokens(ctx: ServiceContext, userId: number): Promise<TokenView[]> {
+  const now = ctx.clock.now();
+  return (await listTokensOfUser(ctx.db, userId)).map((r) => tokenView(r, now));
+}
+
+function loginHint(ctx: ServiceContext): string {
+  return `create a new one at ${ctx.config.publicUrl}/me`;
+}
+
+/**
+ * Turns the Authorization header into an actor, or refuses with 401. Malformed tokens and bad
+ * checksums are refused without a database lookup. Unknown tokens get the same answer whoever
+ * owns the token space, so nothing leaks about other users' tokens.
+ */
+export async function authenticateToken(ctx: ServiceContext, header: string): Promise<Actor> {
+  const raw = header.trim().replace(/^Bearer\s+/i, '');
+  if (!isWellFormedToken(raw)) {
+    throw unauthorized('the API token is malformed or mistyped (its checksum does not match); ' + loginHint(ctx));
+  }
+  const row = await findTokenByHash(ctx.db, hashToken(raw));
+  if (!row) throw unauthorized('the API token is not valid; ' + loginHint(ctx));
+  const now = ctx.clock.now();
+  if (row.revoked_at) {
+    throw unauthorized(`this token was revoked on ${row.revoked_at.slice(0, 10)}: ${row.revoked_reason ?? 'no reason given'}; ${loginHint(ctx)}`);
+  }
+  if (row.expires_at && row.expires_at <= now.toISOString()) {
+    throw unauthorized(`this token expired on ${row.expires_at.slice(0, 10)}; ${loginHint(ctx)}`);
+  }
+  if (row.user_locked_at) throw forbidden(`the account \`${row.user_login}\` is locked`);
+  if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) >= LAST_USED_GRANULARITY_MS) {
+    await touchToken(ctx.db, row.id, now.toISOString());
+  }
+  return {
+    userId: row.user_id,
+    login: row.user_login,
+    name: row.user_name,
+    isAdmin: row.user_is_admin === 1,
+    token: { id: row.id, scopes: JSON.parse(row.scopes) as EndpointScope[], cratePatterns: JSON.parse(row.crate_patterns) as string[] },
+  };
+}
+
+/** Revokes one token. Its owner or an admin may; anyone else is told it does not exist. */
+export async function revokeToken(ctx: ServiceContext, actor: Actor | null, id: number, reason: string): Promise<TokenView> {
+  const row = await findTokenById(ctx.db, id);
+  if (!row || (actor && !actor.isAdmin && row.user_id !== actor.userId)) throw notFound(`no token with id ${id}`);
+  await ctx.db.transaction().execute(async (tx) => {
+    const revoked = await revokeTokens(tx, { id }, { at: isoNow(ctx.clock), reason, by: actor?.userId ?? null });
+    if (revoked.length > 0) {
+      await recordAudit(tx, ctx.clock, { action: 'token.revoke', userId: actor?.userId ?? null, tokenId: id, detail: { reason, owner_id: row.user_id } });
+    }
+  });
+  const after = await findTokenById(ctx.db, id);
+  return tokenView(after ?? row, ctx.clock.now());
+}
+
+/** The incident switch: revokes every live token (of one user, or of the registry) in one transaction. */
+export async function revokeAllTokens(
+  ctx: ServiceContext,
+  actor: Actor | null,
+  scope: { userId?: number },
+  reason: string,
+): Promise<number> {
+  if (reason.trim() === '') throw badRequest('a reason is required');
+  return ctx.db.transaction().execute(async (tx) => {
+    const ids = await revokeTokens(tx, scope, { at: isoNow(ctx.clock), reason, by: actor?.userId ?? null });
+    await recordAudit(tx, ctx.clock, {
+      action: 'token.revoke_all',
+      userId: actor?.userId ?? null,
+      tokenId: actor?.token?.id ?? null,
+      detail: { reason, user_id: scope.userId ?? null, count: ids.length },
+    });
+    return ids.length;
+  });
+}

@@ -1,0 +1,27 @@
+import { badRequest, conflict } from '../core/errors.js';
+import { findUserByLogin, insertUser, type UserRow } from '../db/repositories/user.repository.js';
+import { isoNow, type ServiceContext } from './context.js';
+
+const LOGIN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,38}$/;
+
+export interface NewUser {
+  login: string;
+  name?: string | null;
+  email?: string | null;
+  isAdmin?: boolean;
+}
+
+export async function createUser(ctx: ServiceContext, input: NewUser): Promise<UserRow> {
+  if (!LOGIN.test(input.login)) {
+    throw badRequest(`invalid login \`${input.login}\`: 1-39 letters, digits, \`_\`, \`.\` or \`-\`, starting with a letter or digit`);
+  }
+  if (input.email != null && !/^[^\s@]+@[^\s@]+$/.test(input.email)) throw badRequest(`invalid email address \`${input.email}\``);
+  if (await findUserByLogin(ctx.db, input.login)) throw conflict(`a user with the login \`${input.login}\` already exists`);
+  return insertUser(ctx.db, {
+    login: input.login,
+    name: input.name ?? null,
+    email: input.email ?? null,
+    isAdmin: input.isAdmin ?? false,
+    createdAt: isoNow(ctx.clock),
+  });
+}

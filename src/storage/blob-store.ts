@@ -1,0 +1,11 @@
+import type { Readable } from 'node:stream';
+
+/** Where .crate files live. Keys are relative, slash-separated paths made by keys.ts. */
+export interface BlobStore {
+  /** Stores `data` under `key` atomically: a reader sees the whole file or nothing. */
+  put(key: string, data: Buffer): Promise<void>;
+  /** A stream of the file and its size, or null when it does not exist. */
+  get(key: string): Promise<{ stream: Readable; size: number } | null>;
+  delete(key: string): Promise<void>;
+  exists(key: string): Promise<boolean>;
+}

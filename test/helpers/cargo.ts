@@ -1,0 +1,66 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+export interface CargoResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * A throwaway CARGO_HOME pointing at one Wharf, and helpers to lay out crates and run the
+ * real cargo against it. crates.io is never configured, so nothing can reach it.
+ */
+export class CargoSandbox {
+  readonly home: string;
+  readonly root: string;
+  readonly targetDir: string;
+
+  constructor(readonly indexUrl: string, readonly registry = 'wharf') {
+    this.root = mkdtempSync(join(tmpdir(), 'wharf-cargo-'));
+    this.home = join(this.root, 'cargo-home');
+    this.targetDir = join(this.root, 'target');
+    mkdirSync(this.home, { recursive: true });
+    writeFileSync(
+      join(this.home, 'config.toml'),
+      `[registries.${registry}]\nindex = "${indexUrl}"\n\n[net]\nretry = 0\n\n[term]\ncolor = "never"\n`,
+    );
+  }
+
+  /** Writes a package directory; `files` paths are relative to it. */
+  writeCrate(dir: string, files: Record<string, string>): string {
+    const path = join(this.root, 'src', dir);
+    for (const [file, body] of Object.entries(files)) {
+      mkdirSync(dirname(join(path, file)), { recursive: true });
+      writeFileSync(join(path, file), body);
+    }
+    return path;
+  }
+
+  run(args: string[], opts: { cwd?: string; token?: string | null; env?: Record<string, string> } = {}): Promise<CargoResult> {
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: this.root,
+      CARGO_HOME: this.home,
+      CARGO_TARGET_DIR: this.targetDir,
+      RUSTUP_HOME: process.env.RUSTUP_HOME ?? join(process.env.HOME ?? '/root', '.rustup'),
+      CARGO_TERM_COLOR: 'never',
+      CARGO_HTTP_TIMEOUT: '30',
+      ...opts.env,
+    };
+    if (opts.token) env[`CARGO_REGISTRIES_${this.registry.toUpperCase()}_TOKEN`] = opts.token;
+    return new Promise((resolve) => {
+      execFile('cargo', args, { cwd: opts.cwd ?? this.root, env, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      });
+    });
+  }
+}
+
+/** A Cargo.toml for a package of this registry. */
+export function manifest(name: string, version: string, extra = ''): string {
+  return `[package]\nname = "${name}"\nversion = "${version}"\nedition = "2021"\ndescription = "${name}, a test crate"\nlicense = "MIT"\n\n${extra}`;
+}
