@@ -1,0 +1,55 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'wharf.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `wharf` binary (dist/ is built by `npm test` before the suite). */
+export function wharf(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/** A `wharf serve` process whose log output is collected. */
+export class WharfServer {
+  readonly output: string[] = [];
+  private child: ChildProcess | null = null;
+
+  constructor(private readonly env: Record<string, string>) {}
+
+  async start(url: string): Promise<void> {
+    const child = spawn(process.execPath, [BIN, 'serve'], { env: { PATH: process.env.PATH ?? '', ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout.on('data', (c: Buffer) => this.output.push(c.toString()));
+    child.stderr.on('data', (c: Buffer) => this.output.push(c.toString()));
+    for (let i = 0; i < 200; i++) {
+      try {
+        if ((await fetch(`${url}/health/live`)).ok) return;
+      } catch {
+        // not listening yet
+      }
+      if (child.exitCode !== null) throw new Error(`wharf serve exited: ${this.output.join('')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`wharf serve did not start: ${this.output.join('')}`);
+  }
+
+  /** SIGTERM, and the exit code once it has shut down. */
+  async stop(): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    return exited;
+  }
+}
