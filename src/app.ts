@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { badRequest } from './core/errors.js';
 import { crateRoutes } from './http/api/crates.routes.js';
+import { leakRoutes } from './http/api/leaks.routes.js';
 import { publishRoutes } from './http/api/publish.routes.js';
 import { tokenRoutes } from './http/api/tokens.routes.js';
 import { apiErrorHandler, sendApiError } from './http/errors.js';
@@ -47,6 +48,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   await app.register(publishRoutes, { runtime });
   await app.register(crateRoutes, { runtime });
   await app.register(tokenRoutes, { runtime });
+  await app.register(leakRoutes, { runtime });
   await app.register(meRoutes, { runtime });
   app.get('/health/live', async () => ({ ok: true }));
 

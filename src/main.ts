@@ -3,6 +3,7 @@ import { type Config, ConfigError, loadConfig } from './config/config.js';
 import { AppError } from './core/errors.js';
 import { withContext, print } from './cli/commands/admin.js';
 import { serve } from './cli/commands/serve.js';
+import { registerAuditCommand } from './cli/commands/audit.js';
 import { registerTokenCommands } from './cli/commands/token.js';
 import { registerUserCommands } from './cli/commands/user.js';
 
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<void> {
     });
   registerUserCommands(program, getConfig);
   registerTokenCommands(program, getConfig);
+  registerAuditCommand(program, getConfig);
 
   try {
     await program.parseAsync(argv);

@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
@@ -20,6 +21,8 @@ export interface Config {
   /** How often batched download counts are written to the database. */
   readonly downloadFlushMs: number;
   readonly maxTokensPerUser: number;
+  /** Public keys (id -> PEM, ECDSA P-256) that sign leaked-token reports from a secret scanner. */
+  readonly secretScanningKeys: Readonly<Record<string, string>>;
 }
 
 type Source = Record<string, unknown>;
@@ -52,6 +55,7 @@ const SETTINGS: Setting[] = [
   { key: 'logLevel', env: 'WHARF_LOG_LEVEL', file: 'log_level', parse: oneOf(LOG_LEVELS), fallback: () => 'info' },
   { key: 'downloadFlushMs', env: 'WHARF_DOWNLOAD_FLUSH_MS', file: 'download_flush_ms', parse: integerIn(10, 3_600_000), fallback: () => 5000 },
   { key: 'maxTokensPerUser', env: 'WHARF_MAX_TOKENS_PER_USER', file: 'max_tokens_per_user', parse: integerIn(1, 1_000_000), fallback: () => 500 },
+  { key: 'secretScanningKeys', env: 'WHARF_SECRET_SCANNING_KEYS', file: 'secret_scanning_keys', parse: publicKeys, fallback: () => ({}) },
 ];
 
 export class ConfigError extends Error {
@@ -163,6 +167,30 @@ function registryName(v: unknown): string {
   const s = nonEmptyString(v);
   if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(s)) throw new Error(`must be a cargo registry name (letters, digits, - and _), got \`${s}\``);
   return s;
+}
+
+/** A table (or, from the environment, a JSON object) of key id -> PEM public key on the P-256 curve. */
+function publicKeys(v: unknown): Record<string, string> {
+  let table = v;
+  if (typeof v === 'string') {
+    try {
+      table = JSON.parse(v);
+    } catch {
+      throw new Error('must be a JSON object of key id to PEM public key');
+    }
+  }
+  if (typeof table !== 'object' || table === null || Array.isArray(table)) throw new Error('must be a table of key id to PEM public key');
+  const out: Record<string, string> = {};
+  for (const [id, pem] of Object.entries(table)) {
+    try {
+      const key = createPublicKey(String(pem));
+      if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('not P-256');
+    } catch {
+      throw new Error(`key \`${id}\` is not a PEM ECDSA P-256 public key`);
+    }
+    out[id] = String(pem);
+  }
+  return out;
 }
 
 function oneOf(values: string[]) {

@@ -1,10 +1,12 @@
 import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { Db } from './create-db.js';
 import * as m001 from './migrations/001-initial.js';
+import * as m002 from './migrations/002-sessions.js';
 
 /** Migrations are compiled into the program (no directory scan), in name order. */
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
+  '002-sessions': m002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -111,6 +111,16 @@ export interface AuditLogTable {
   created_at: string;
 }
 
+export interface SessionsTable {
+  id: Generated<number>;
+  user_id: number;
+  /** SHA-256 of the cookie value. */
+  session_hash: string;
+  created_at: string;
+  expires_at: string;
+  ended_at: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   crates: CratesTable;
@@ -120,4 +130,5 @@ export interface Database {
   api_tokens: ApiTokensTable;
   version_downloads: VersionDownloadsTable;
   audit_log: AuditLogTable;
+  sessions: SessionsTable;
 }

@@ -140,14 +140,35 @@ export async function authenticateToken(ctx: ServiceContext, header: string): Pr
   };
 }
 
-/** Revokes one token. Its owner or an admin may; anyone else is told it does not exist. */
-export async function revokeToken(ctx: ServiceContext, actor: Actor | null, id: number, reason: string): Promise<TokenView> {
+/** Who did it, for the audit trail when no signed-in user did (the CLI on the server, the leak scanner). */
+export interface Operator {
+  actor: Actor | null;
+  via?: string;
+}
+
+/**
+ * Revokes one token. With `ownerId`, only a token of that user (the /me page); otherwise its
+ * owner or an admin may. Anyone else is told it does not exist.
+ */
+export async function revokeToken(
+  ctx: ServiceContext,
+  { actor, via }: Operator,
+  id: number,
+  reason: string,
+  ownerId?: number,
+): Promise<TokenView> {
   const row = await findTokenById(ctx.db, id);
-  if (!row || (actor && !actor.isAdmin && row.user_id !== actor.userId)) throw notFound(`no token with id ${id}`);
+  const allowed = ownerId !== undefined ? row?.user_id === ownerId : !actor || actor.isAdmin || row?.user_id === actor.userId;
+  if (!row || !allowed) throw notFound(`no token with id ${id}`);
   await ctx.db.transaction().execute(async (tx) => {
     const revoked = await revokeTokens(tx, { id }, { at: isoNow(ctx.clock), reason, by: actor?.userId ?? null });
     if (revoked.length > 0) {
-      await recordAudit(tx, ctx.clock, { action: 'token.revoke', userId: actor?.userId ?? null, tokenId: id, detail: { reason, owner_id: row.user_id } });
+      await recordAudit(tx, ctx.clock, {
+        action: 'token.revoke',
+        userId: actor?.userId ?? null,
+        tokenId: id,
+        detail: { reason, owner_id: row.user_id, ...(via ? { via } : {}) },
+      });
     }
   });
   const after = await findTokenById(ctx.db, id);
@@ -157,7 +178,7 @@ export async function revokeToken(ctx: ServiceContext, actor: Actor | null, id: 
 /** The incident switch: revokes every live token (of one user, or of the registry) in one transaction. */
 export async function revokeAllTokens(
   ctx: ServiceContext,
-  actor: Actor | null,
+  { actor, via }: Operator,
   scope: { userId?: number },
   reason: string,
 ): Promise<number> {
@@ -168,8 +189,20 @@ export async function revokeAllTokens(
       action: 'token.revoke_all',
       userId: actor?.userId ?? null,
       tokenId: actor?.token?.id ?? null,
-      detail: { reason, user_id: scope.userId ?? null, count: ids.length },
+      detail: { reason, user_id: scope.userId ?? null, count: ids.length, ...(via ? { via } : {}) },
     });
     return ids.length;
   });
+}
+
+/** What the server knows of a presented token, without using it: for `wharf token verify` and leak reports. */
+export async function inspectToken(
+  ctx: ServiceContext,
+  raw: string,
+): Promise<{ wellFormed: false } | { wellFormed: true; found: false } | { wellFormed: true; found: true; login: string; view: TokenView }> {
+  const token = raw.trim().replace(/^Bearer\s+/i, '');
+  if (!isWellFormedToken(token)) return { wellFormed: false };
+  const row = await findTokenByHash(ctx.db, hashToken(token));
+  if (!row) return { wellFormed: true, found: false };
+  return { wellFormed: true, found: true, login: row.user_login, view: tokenView(row, ctx.clock.now()) };
 }

@@ -1,8 +1,20 @@
+import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { Config } from '../../config/config.js';
 import { ENDPOINT_SCOPES, parseCratePatterns, parseScopes } from '../../core/scopes.js';
-import { createToken, listTokens, revokeAllTokens, revokeToken, type TokenView } from '../../services/token.service.js';
+import { createToken, inspectToken, listTokens, revokeAllTokens, revokeToken, type TokenView } from '../../services/token.service.js';
 import { print, requireUser, withContext } from './admin.js';
+
+/** The server account that ran an admin command, for the audit trail. */
+function operator(): string {
+  let name = 'unknown';
+  try {
+    name = userInfo().username;
+  } catch {
+    // no passwd entry (some containers)
+  }
+  return `cli:${name}`;
+}
 
 function describe(t: TokenView): string {
   const expiry = t.expires_at ? `expires ${t.expires_at}` : 'no expiry';
@@ -47,7 +59,7 @@ export function registerTokenCommands(program: Command, config: () => Config): v
     .description('revoke one token')
     .option('--reason <reason>', 'shown to whoever uses the token afterwards', 'revoked by an administrator')
     .action(async (id: string, opts: { reason: string }) => {
-      const view = await withContext(config(), (ctx) => revokeToken(ctx, null, Number(id), opts.reason));
+      const view = await withContext(config(), (ctx) => revokeToken(ctx, { actor: null, via: operator() }, Number(id), opts.reason));
       print(describe(view));
     });
 
@@ -59,8 +71,28 @@ export function registerTokenCommands(program: Command, config: () => Config): v
     .action(async (opts: { reason: string; user?: string }) => {
       const count = await withContext(config(), async (ctx) => {
         const userId = opts.user ? (await requireUser(ctx, opts.user)).id : undefined;
-        return revokeAllTokens(ctx, null, { userId }, opts.reason);
+        return revokeAllTokens(ctx, { actor: null, via: operator() }, { userId }, opts.reason);
       });
       print(`revoked ${count} token(s)${opts.user ? ` of ${opts.user}` : ' (every token of the registry)'}`);
     });
+
+  token
+    .command('verify')
+    .description('read a token on stdin and tell whose it is, its scopes and state (it is never printed back)')
+    .action(async () => {
+      const input = await readStdin();
+      const result = await withContext(config(), (ctx) => inspectToken(ctx, input));
+      if (!result.wellFormed) throw new Error('not a Wharf token: wrong shape or checksum (mistyped or invented)');
+      if (!result.found) throw new Error('a well-formed token, but not one this registry issued (or its database was replaced)');
+      print(`token of ${result.login}: ${describe(result.view)}`);
+    });
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+    if (chunks.reduce((n, c) => n + c.length, 0) > 4096) throw new Error('expected one token on stdin');
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,17 +1,73 @@
 import type { FastifyInstance } from 'fastify';
 import { listAudit } from '../../db/repositories/audit.repository.js';
 import type { Runtime } from '../../services/runtime.js';
-import { revokeToken } from '../../services/token.service.js';
+import { badRequest } from '../../core/errors.js';
+import { parseCratePatterns, parseScopes } from '../../core/scopes.js';
+import { createToken, listTokens, revokeAllTokens, revokeToken, type TokenSpec } from '../../services/token.service.js';
 import { requireActor } from '../auth.js';
+import { requireSession } from '../session.js';
+
+/** Reads crates.io's `{"api_token":{...}}` body into a token spec; scopes default to everything, written out. */
+function tokenSpec(body: unknown): TokenSpec {
+  const t = (body as { api_token?: Record<string, unknown> } | undefined)?.api_token;
+  if (!t || typeof t !== 'object') throw badRequest('expected a body like {"api_token":{"name":"laptop"}}');
+  if (typeof t.name !== 'string') throw badRequest('`api_token.name` must be a string');
+  const list = (v: unknown, field: string): string[] | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw badRequest(`\`api_token.${field}\` must be an array of strings`);
+    return v as string[];
+  };
+  const scopes = list(t.endpoint_scopes, 'endpoint_scopes');
+  const crates = list(t.crate_scopes, 'crate_scopes');
+  let expiresInDays: number | null = null;
+  if (t.expires_in_days !== undefined && t.expires_in_days !== null) {
+    if (typeof t.expires_in_days !== 'number') throw badRequest('`api_token.expires_in_days` must be a number');
+    expiresInDays = t.expires_in_days;
+  }
+  try {
+    return {
+      name: t.name,
+      scopes: scopes ? parseScopes(scopes) : undefined,
+      cratePatterns: crates ? parseCratePatterns(crates) : undefined,
+      expiresInDays,
+    };
+  } catch (err) {
+    throw badRequest((err as Error).message);
+  }
+}
 
 /** Token self-service that works with an API token. */
 export async function tokenRoutes(app: FastifyInstance, { runtime }: { runtime: Runtime }): Promise<void> {
   const { ctx } = runtime;
 
+  app.put('/api/v1/me/tokens', async (request) => {
+    const actor = await requireSession(ctx, request, { write: true });
+    const { token, view } = await createToken(ctx, actor.userId, tokenSpec(request.body), actor);
+    return { api_token: { ...view, token } };
+  });
+
+  app.get('/api/v1/me/tokens', async (request) => {
+    const actor = await requireSession(ctx, request, { write: false });
+    return { api_tokens: await listTokens(ctx, actor.userId) };
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/v1/me/tokens/:id', async (request) => {
+    const actor = await requireSession(ctx, request, { write: true });
+    const id = Number(request.params.id);
+    if (!Number.isSafeInteger(id) || id < 1) throw badRequest('a token id is a positive integer');
+    return { api_token: await revokeToken(ctx, { actor }, id, 'revoked by its owner', actor.userId) };
+  });
+
+  app.delete('/api/v1/me/tokens', async (request) => {
+    const actor = await requireSession(ctx, request, { write: true });
+    const count = await revokeAllTokens(ctx, { actor }, { userId: actor.userId }, 'revoked by its owner (all tokens)');
+    return { ok: true, revoked: count };
+  });
+
   // Any token may revoke itself, whatever its scopes: the first thing to do with a leaked token.
   app.delete('/api/v1/tokens/current', async (request, reply) => {
     const actor = await requireActor(ctx, request);
-    if (actor.token) await revokeToken(ctx, actor, actor.token.id, 'revoked by its own holder');
+    if (actor.token) await revokeToken(ctx, { actor }, actor.token.id, 'revoked by its own holder', actor.userId);
     return reply.code(204).send();
   });
 
