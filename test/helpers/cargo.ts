@@ -39,7 +39,7 @@ export class CargoSandbox {
     return path;
   }
 
-  run(args: string[], opts: { cwd?: string; token?: string | null; env?: Record<string, string> } = {}): Promise<CargoResult> {
+  run(args: string[], opts: { cwd?: string; token?: string | null; env?: Record<string, string>; input?: string } = {}): Promise<CargoResult> {
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       HOME: this.root,
@@ -52,10 +52,11 @@ export class CargoSandbox {
     };
     if (opts.token) env[`CARGO_REGISTRIES_${this.registry.toUpperCase()}_TOKEN`] = opts.token;
     return new Promise((resolve) => {
-      execFile('cargo', args, { cwd: opts.cwd ?? this.root, env, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const child = execFile('cargo', args, { cwd: opts.cwd ?? this.root, env, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });
       });
+      child.stdin?.end(opts.input ?? '');
     });
   }
 }
