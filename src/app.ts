@@ -16,7 +16,7 @@ export interface AppOptions {
 }
 
 /** Logged request fields never include these, whatever a future serializer adds. */
-const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["set-cookie"]', 'res.headers["set-cookie"]'];
+const REDACT = ['headers.authorization', 'headers.cookie', 'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'];
 
 /** Builds the HTTP app without listening, so tests can use inject(). */
 export async function buildApp(runtime: Runtime, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -43,6 +43,11 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     }
   });
   app.setNotFoundHandler((request, reply) => sendApiError(reply, 404, `no route for ${request.method} ${request.url.split('?')[0]}`));
+
+  // At trace level the request headers are logged for debugging, through the redaction above.
+  app.addHook('onRequest', async (request) => {
+    if (request.log.isLevelEnabled('trace')) request.log.trace({ headers: request.headers }, 'request headers');
+  });
 
   await app.register(indexRoutes, { runtime });
   await app.register(publishRoutes, { runtime });

@@ -72,14 +72,16 @@ export class IndexCache {
     const running = this.inflight.get(lowerName);
     if (running) return running;
     const startGen = this.generation.get(canonicalCrateName(lowerName)) ?? 0;
-    const job = (async () => {
+    const job: Promise<IndexEntry | null> = (async () => {
       const crate = await findCrateByName(this.db, lowerName);
       if (!crate) return null;
       const entry = toEntry(await renderCrateIndex(this.db, crate));
       // Only keep the render if no change landed while it ran; otherwise the next read renders again.
       if ((this.generation.get(canonicalCrateName(lowerName)) ?? 0) === startGen) this.entries.set(lowerName, entry);
       return entry;
-    })().finally(() => this.inflight.delete(lowerName));
+    })().finally(() => {
+      if (this.inflight.get(lowerName) === job) this.inflight.delete(lowerName);
+    });
     this.inflight.set(lowerName, job);
     return job;
   }
