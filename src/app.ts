@@ -46,7 +46,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
 
   // At trace level the request headers are logged for debugging, through the redaction above.
   app.addHook('onRequest', async (request) => {
-    if (request.log.isLevelEnabled('trace')) request.log.trace({ headers: request.headers }, 'request headers');
+    if (request.log.level === 'trace') request.log.trace({ headers: request.headers }, 'request headers');
   });
 
   await app.register(indexRoutes, { runtime });
