@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { type Config, ConfigError, loadConfig } from './config/config.js';
 import { AppError } from './core/errors.js';
-import { withContext, print } from './cli/commands/admin.js';
+import { print } from './cli/commands/admin.js';
+import { describeDatabase, openContext, prepareDatabase } from './bootstrap.js';
 import { serve } from './cli/commands/serve.js';
 import { registerAuditCommand } from './cli/commands/audit.js';
 import { registerTokenCommands } from './cli/commands/token.js';
@@ -21,8 +22,14 @@ export async function main(argv: string[]): Promise<void> {
     .command('migrate')
     .description('apply pending database migrations')
     .action(async () => {
-      const applied = await withContext(getConfig(), async () => []);
-      print(applied.length === 0 ? 'the database is up to date' : `applied ${applied.join(', ')}`);
+      const config = getConfig();
+      const ctx = openContext(config);
+      try {
+        const applied = await prepareDatabase(ctx, { migrate: true });
+        print(`${describeDatabase(config)}: ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}`);
+      } finally {
+        await ctx.db.destroy();
+      }
     });
   registerUserCommands(program, getConfig);
   registerTokenCommands(program, getConfig);

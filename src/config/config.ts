@@ -21,8 +21,15 @@ export interface Config {
   /** How often batched download counts are written to the database. */
   readonly downloadFlushMs: number;
   readonly maxTokensPerUser: number;
+  /** PostgreSQL connection URL; null means the embedded SQLite database under dataDir. */
+  readonly databaseUrl: string | null;
+  readonly databasePoolMax: number;
+  /** Apply migrations at start (the default for SQLite); PostgreSQL deployments run `wharf migrate`. */
+  readonly autoMigrate: boolean;
   /** Public keys (id -> PEM, ECDSA P-256) that sign leaked-token reports from a secret scanner. */
   readonly secretScanningKeys: Readonly<Record<string, string>>;
+  /** Whether anyone may create an account on the web (off: accounts come from admins). */
+  readonly allowSignup: boolean;
 }
 
 type Source = Record<string, unknown>;
@@ -55,7 +62,11 @@ const SETTINGS: Setting[] = [
   { key: 'logLevel', env: 'WHARF_LOG_LEVEL', file: 'log_level', parse: oneOf(LOG_LEVELS), fallback: () => 'info' },
   { key: 'downloadFlushMs', env: 'WHARF_DOWNLOAD_FLUSH_MS', file: 'download_flush_ms', parse: integerIn(10, 3_600_000), fallback: () => 5000 },
   { key: 'maxTokensPerUser', env: 'WHARF_MAX_TOKENS_PER_USER', file: 'max_tokens_per_user', parse: integerIn(1, 1_000_000), fallback: () => 500 },
+  { key: 'databaseUrl', env: 'WHARF_DATABASE_URL', file: 'database_url', parse: postgresUrl, fallback: () => null },
+  { key: 'databasePoolMax', env: 'WHARF_DATABASE_POOL_MAX', file: 'database_pool_max', parse: integerIn(1, 1000), fallback: () => 10 },
+  { key: 'autoMigrate', env: 'WHARF_AUTO_MIGRATE', file: 'auto_migrate', parse: boolean, fallback: (c) => !c.databaseUrl },
   { key: 'secretScanningKeys', env: 'WHARF_SECRET_SCANNING_KEYS', file: 'secret_scanning_keys', parse: publicKeys, fallback: () => ({}) },
+  { key: 'allowSignup', env: 'WHARF_ALLOW_SIGNUP', file: 'allow_signup', parse: boolean, fallback: () => false },
 ];
 
 export class ConfigError extends Error {
@@ -161,6 +172,30 @@ function httpUrl(v: unknown): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`must be an http(s) URL, got \`${s}\``);
   if (url.search || url.hash) throw new Error(`must not have a query or fragment, got \`${s}\``);
   return s;
+}
+
+function postgresUrl(v: unknown): string {
+  const s = nonEmptyString(v);
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    throw new Error('must be a URL such as postgres://user@host:5432/wharf');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new Error(`must be a postgres:// URL, got \`${url.protocol}\``);
+  if (url.pathname.length <= 1) throw new Error('must name a database, e.g. postgres://user@host:5432/wharf');
+  return s;
+}
+
+/** A database URL safe to print: the password is replaced. */
+export function redactUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
 }
 
 function registryName(v: unknown): string {

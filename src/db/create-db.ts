@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
+export type Dialect = 'sqlite' | 'postgres';
 
 /** Opens the embedded SQLite database in WAL mode, creating its folder when missing. */
 export function createSqliteDb(file: string): Db {
@@ -16,4 +18,29 @@ export function createSqliteDb(file: string): Db {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+// Counters are bigint columns; their values stay far below 2^53, so they are read as numbers.
+const INT8_OID = 20;
+const types = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'),
+};
+
+export function createPostgresDb(url: string, poolMax: number): Db {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolMax,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    // A runaway query cannot hold a connection forever.
+    statement_timeout: 30_000,
+    types,
+  });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Fails with the driver's reason when the database does not answer. */
+export async function checkConnection(db: Db): Promise<void> {
+  await sql`select 1`.execute(db);
 }

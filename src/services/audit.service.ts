@@ -10,7 +10,32 @@ export type AuditAction =
   | 'crate.yank'
   | 'crate.unyank'
   | 'owner.add'
-  | 'owner.remove';
+  | 'owner.remove'
+  | 'user.create'
+  | 'user.login'
+  | 'user.password'
+  | 'user.lock'
+  | 'user.unlock'
+  | 'user.admin'
+  | 'user.unadmin';
+
+export const AUDIT_ACTIONS: readonly AuditAction[] = [
+  'token.create',
+  'token.revoke',
+  'token.revoke_all',
+  'crate.publish',
+  'crate.yank',
+  'crate.unyank',
+  'owner.add',
+  'owner.remove',
+  'user.create',
+  'user.login',
+  'user.password',
+  'user.lock',
+  'user.unlock',
+  'user.admin',
+  'user.unadmin',
+];
 
 export interface AuditEvent {
   action: AuditAction;

@@ -29,6 +29,16 @@ export async function endSession(ctx: ServiceContext, value: string): Promise<vo
   await ctx.db.updateTable('sessions').set({ ended_at: ctx.clock.now().toISOString() }).where('session_hash', '=', sha256(value)).execute();
 }
 
+/** Ends every live session of a user: at a password change, a lock, or "sign out everywhere". */
+export async function endAllSessions(ctx: ServiceContext, userId: number): Promise<void> {
+  await ctx.db
+    .updateTable('sessions')
+    .set({ ended_at: ctx.clock.now().toISOString() })
+    .where('user_id', '=', userId)
+    .where('ended_at', 'is', null)
+    .execute();
+}
+
 /** The actor of a live session, or null when the cookie names no live session. */
 export async function sessionActor(ctx: ServiceContext, value: string): Promise<Actor | null> {
   const now = ctx.clock.now().toISOString();

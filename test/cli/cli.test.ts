@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CargoSandbox, manifest } from '../helpers/cargo.js';
 import { freePort } from '../helpers/live-server.js';
-import { scanForTokens } from '../helpers/test-app.js';
-import { WharfServer, wharf } from '../helpers/wharf-process.js';
+import { createPostgresDb } from '../../src/db/create-db.js';
+import { scanDatabase, scanForTokens } from '../helpers/test-app.js';
+import { databaseEnv, WharfServer, wharf } from '../helpers/wharf-process.js';
 
 describe('the wharf binary', () => {
   let dataDir: string;
@@ -85,5 +86,14 @@ describe('the wharf binary', () => {
     const logs = server.output.join('');
     expect(logs).toContain('published');
     expect(scanForTokens(dataDir, [logs])).toEqual([]);
+    const { WHARF_DATABASE_URL: dbUrl } = await databaseEnv(env);
+    if (dbUrl) {
+      const db = createPostgresDb(dbUrl, 1);
+      try {
+        expect(await scanDatabase(db)).toEqual([]);
+      } finally {
+        await db.destroy();
+      }
+    }
   }, 120_000);
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { buildApp } from '../../src/app.js';
 import { openContext, prepareDatabase } from '../../src/bootstrap.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
@@ -11,13 +12,28 @@ import { createRuntime, type Runtime } from '../../src/services/runtime.js';
 import { createToken, type TokenSpec } from '../../src/services/token.service.js';
 import { createUser } from '../../src/services/user.service.js';
 import { isWellFormedToken } from '../../src/core/token.js';
+import type { Db } from '../../src/db/create-db.js';
+import { createTestDatabase, onPostgres } from './test-db.js';
 
 const TOKEN_LIKE = /wharf_[0-9A-Za-z]{38}/g;
+
+/** Tables of a PostgreSQL database holding anything shaped like a valid token (its files are not ours to read). */
+export async function scanDatabase(db: Db): Promise<string[]> {
+  const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public'`.execute(db);
+  const found: string[] = [];
+  for (const { table_name } of tables.rows) {
+    const rows = await sql`select * from ${sql.table(table_name)}`.execute(db);
+    if (holdsToken(JSON.stringify(rows.rows))) found.push(`table ${table_name}`);
+  }
+  return found;
+}
+
+const holdsToken = (text: string) => [...text.matchAll(TOKEN_LIKE)].some((m) => isWellFormedToken(m[0]));
 
 /** Names of the places (files under `dir`, or 'logs') holding anything shaped like a valid token. */
 export function scanForTokens(dir: string, logs: readonly string[]): string[] {
   const found: string[] = [];
-  const holds = (text: string) => [...text.matchAll(TOKEN_LIKE)].some((m) => isWellFormedToken(m[0]));
+  const holds = holdsToken;
   for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || entry.name.endsWith('.crate')) continue;
     const path = join(entry.parentPath, entry.name);
@@ -58,7 +74,8 @@ export interface TestApp {
 /** A Wharf on a temporary data dir, driven through inject() with no socket. */
 export async function createTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wharf-test-'));
-  const config = loadConfig({}, { dataDir, publicUrl: 'http://wharf.test', logLevel: 'info', ...overrides });
+  const database = onPostgres ? await createTestDatabase() : null;
+  const config = loadConfig({}, { dataDir, publicUrl: 'http://wharf.test', logLevel: 'info', databaseUrl: database?.url ?? null, ...overrides });
   const clock = new TestClock();
   const ctx = { ...openContext(config), clock };
   await prepareDatabase(ctx, { migrate: true });
@@ -93,9 +110,11 @@ export async function createTestApp(overrides: Partial<Config> = {}): Promise<Te
       // Every app of the suite ends with a scan for plaintext tokens in its database files (the
       // WAL before the checkpoint that closing performs, the main file after) and its logs.
       const leaks = scanForTokens(dataDir, logs);
+      if (database) leaks.push(...(await scanDatabase(ctx.db)));
       await ctx.db.destroy();
       leaks.push(...scanForTokens(dataDir, []));
       rmSync(dataDir, { recursive: true, force: true });
+      await database?.drop();
       if (leaks.length > 0) throw new Error(`plaintext token found in ${[...new Set(leaks)].join(', ')}`);
     },
   };

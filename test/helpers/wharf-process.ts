@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { createTestDatabase, onPostgres, type TestDatabase } from './test-db.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'wharf.js');
 
@@ -9,8 +10,26 @@ export interface CliResult {
   stderr: string;
 }
 
+const databases = new Map<string, Promise<TestDatabase>>();
+
+/**
+ * On the PostgreSQL run, a data directory stands for one fresh database too: the CLI and servers
+ * started with the same WHARF_DATA_DIR share it, exactly as they share SQLite otherwise.
+ */
+export async function databaseEnv(env: Record<string, string>): Promise<Record<string, string>> {
+  const dir = env.WHARF_DATA_DIR;
+  if (!onPostgres || !dir || env.WHARF_DATABASE_URL) return env;
+  let db = databases.get(dir);
+  if (!db) {
+    db = createTestDatabase();
+    databases.set(dir, db);
+  }
+  return { WHARF_DATABASE_URL: (await db).url, WHARF_AUTO_MIGRATE: 'true', ...env };
+}
+
 /** Runs the built `wharf` binary (dist/ is built by `npm test` before the suite). */
-export function wharf(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
+export async function wharf(args: string[], rawEnv: Record<string, string>, input?: string): Promise<CliResult> {
+  const env = await databaseEnv(rawEnv);
   return new Promise((resolve) => {
     const child = execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
@@ -28,7 +47,8 @@ export class WharfServer {
   constructor(private readonly env: Record<string, string>) {}
 
   async start(url: string): Promise<void> {
-    const child = spawn(process.execPath, [BIN, 'serve'], { env: { PATH: process.env.PATH ?? '', ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = await databaseEnv(this.env);
+    const child = spawn(process.execPath, [BIN, 'serve'], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout.on('data', (c: Buffer) => this.output.push(c.toString()));
     child.stderr.on('data', (c: Buffer) => this.output.push(c.toString()));

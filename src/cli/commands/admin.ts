@@ -8,7 +8,7 @@ import type { ServiceContext } from '../../services/context.js';
 export async function withContext<T>(config: Config, run: (ctx: ServiceContext) => Promise<T>): Promise<T> {
   const ctx = openContext(config);
   try {
-    await prepareDatabase(ctx, { migrate: true });
+    await prepareDatabase(ctx, { migrate: config.autoMigrate });
     return await run(ctx);
   } finally {
     await ctx.db.destroy();

@@ -7,7 +7,12 @@ import { createRuntime } from '../../services/runtime.js';
 /** `wharf serve`: migrate, listen, and shut down gracefully on SIGTERM/SIGINT. */
 export async function serve(config: Config): Promise<void> {
   const ctx = openContext(config);
-  await prepareDatabase(ctx, { migrate: true });
+  try {
+    await prepareDatabase(ctx, { migrate: config.autoMigrate });
+  } catch (err) {
+    await ctx.db.destroy();
+    throw err;
+  }
   const runtime = createRuntime(ctx);
   const app = await buildApp(runtime);
   runtime.downloads.start();
