@@ -6,9 +6,10 @@ import { leakRoutes } from './http/api/leaks.routes.js';
 import { publishRoutes } from './http/api/publish.routes.js';
 import { tokenRoutes } from './http/api/tokens.routes.js';
 import { apiErrorHandler, sendApiError } from './http/errors.js';
+import { healthRoutes } from './http/health.routes.js';
 import { indexRoutes } from './http/index/index.routes.js';
 import { meRoutes } from './http/web/me.routes.js';
-import type { Runtime } from './services/runtime.js';
+import { type Runtime, stopRuntime } from './services/runtime.js';
 
 export interface AppOptions {
   /** Where log lines go (stdout by default); tests capture them to prove no secret is logged. */
@@ -55,10 +56,10 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   await app.register(tokenRoutes, { runtime });
   await app.register(leakRoutes, { runtime });
   await app.register(meRoutes, { runtime });
-  app.get('/health/live', async () => ({ ok: true }));
+  await app.register(healthRoutes, { runtime });
 
   app.addHook('onClose', async () => {
-    await runtime.downloads.stop();
+    await stopRuntime(runtime);
   });
   return app;
 }

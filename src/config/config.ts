@@ -21,6 +21,8 @@ export interface Config {
   /** How often batched download counts are written to the database. */
   readonly downloadFlushMs: number;
   readonly maxTokensPerUser: number;
+  /** How often each instance polls for index changes made by other instances. */
+  readonly changePollMs: number;
   /** PostgreSQL connection URL; null means the embedded SQLite database under dataDir. */
   readonly databaseUrl: string | null;
   readonly databasePoolMax: number;
@@ -62,6 +64,7 @@ const SETTINGS: Setting[] = [
   { key: 'logLevel', env: 'WHARF_LOG_LEVEL', file: 'log_level', parse: oneOf(LOG_LEVELS), fallback: () => 'info' },
   { key: 'downloadFlushMs', env: 'WHARF_DOWNLOAD_FLUSH_MS', file: 'download_flush_ms', parse: integerIn(10, 3_600_000), fallback: () => 5000 },
   { key: 'maxTokensPerUser', env: 'WHARF_MAX_TOKENS_PER_USER', file: 'max_tokens_per_user', parse: integerIn(1, 1_000_000), fallback: () => 500 },
+  { key: 'changePollMs', env: 'WHARF_CHANGE_POLL_MS', file: 'change_poll_ms', parse: integerIn(10, 60_000), fallback: () => 250 },
   { key: 'databaseUrl', env: 'WHARF_DATABASE_URL', file: 'database_url', parse: postgresUrl, fallback: () => null },
   { key: 'databasePoolMax', env: 'WHARF_DATABASE_POOL_MAX', file: 'database_pool_max', parse: integerIn(1, 1000), fallback: () => 10 },
   { key: 'autoMigrate', env: 'WHARF_AUTO_MIGRATE', file: 'auto_migrate', parse: boolean, fallback: (c) => !c.databaseUrl },

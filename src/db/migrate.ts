@@ -2,11 +2,13 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { Db } from './create-db.js';
 import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-sessions.js';
+import * as m003 from './migrations/003-changes.js';
 
 /** Migrations are compiled into the program (no directory scan), in name order. */
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
   '002-sessions': m002,
+  '003-changes': m003,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

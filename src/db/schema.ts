@@ -121,6 +121,12 @@ export interface SessionsTable {
   ended_at: string | null;
 }
 
+export interface IndexChangesTable {
+  id: Generated<number>;
+  crate_name: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   crates: CratesTable;
@@ -131,4 +137,5 @@ export interface Database {
   version_downloads: VersionDownloadsTable;
   audit_log: AuditLogTable;
   sessions: SessionsTable;
+  index_changes: IndexChangesTable;
 }

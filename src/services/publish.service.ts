@@ -15,6 +15,7 @@ import {
 import { crateFileKey } from '../storage/keys.js';
 import { type Actor, requireScope } from './actor.js';
 import { recordAudit } from './audit.service.js';
+import { recordIndexChange } from './change-feed.service.js';
 import type { ServiceContext } from './context.js';
 
 export interface PublishResult {
@@ -179,6 +180,7 @@ async function recordVersion(
       )
       .execute();
   }
+  await recordIndexChange(tx, ctx.clock, meta.name);
   await recordAudit(tx, ctx.clock, {
     action: 'crate.publish',
     userId: actor.userId,

@@ -1,3 +1,4 @@
+import { ChangeFeed } from './change-feed.service.js';
 import type { ServiceContext } from './context.js';
 import { DownloadCounter } from './download.service.js';
 import { IndexCache } from './index.service.js';
@@ -7,8 +8,22 @@ export interface Runtime {
   readonly ctx: ServiceContext;
   readonly index: IndexCache;
   readonly downloads: DownloadCounter;
+  readonly changes: ChangeFeed;
 }
 
 export function createRuntime(ctx: ServiceContext): Runtime {
-  return { ctx, index: new IndexCache(ctx.db), downloads: new DownloadCounter(ctx) };
+  const index = new IndexCache(ctx.db);
+  return { ctx, index, downloads: new DownloadCounter(ctx), changes: new ChangeFeed(ctx.db, ctx.clock, index) };
+}
+
+/** Starts the background work of a serving instance: download flushes and the change feed. */
+export async function startRuntime(runtime: Runtime): Promise<void> {
+  runtime.downloads.start();
+  await runtime.changes.start(runtime.ctx.config.changePollMs);
+}
+
+/** Stops the background work, writing the download counts still in memory. */
+export async function stopRuntime(runtime: Runtime): Promise<void> {
+  await runtime.changes.stop();
+  await runtime.downloads.stop();
 }

@@ -3,6 +3,7 @@ import type { Db } from '../db/create-db.js';
 import { findCrateByName, findVersion, isOwner, type CrateRow } from '../db/repositories/crate.repository.js';
 import { type Actor, requireScope } from './actor.js';
 import { recordAudit } from './audit.service.js';
+import { recordIndexChange } from './change-feed.service.js';
 import type { ServiceContext } from './context.js';
 
 /** Loads a crate the actor owns, or refuses with the right error. Shared by yank and owner changes. */
@@ -26,6 +27,7 @@ export async function setYanked(ctx: ServiceContext, actor: Actor, name: string,
       .set({ yanked: yanked ? 1 : 0, updated_at: ctx.clock.now().toISOString() })
       .where('id', '=', version.id)
       .execute();
+    await recordIndexChange(tx, ctx.clock, crate.name);
     await recordAudit(tx, ctx.clock, {
       action: yanked ? 'crate.yank' : 'crate.unyank',
       userId: actor.userId,

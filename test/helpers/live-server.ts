@@ -1,6 +1,7 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { Config } from '../../src/config/config.js';
+import { startRuntime } from '../../src/services/runtime.js';
 import { createTestApp, type TestApp } from './test-app.js';
 
 export async function freePort(): Promise<number> {
@@ -26,6 +27,7 @@ export async function startLiveServer(overrides: Partial<Config> = {}): Promise<
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const test = await createTestApp({ host: '127.0.0.1', port, publicUrl: url, ...overrides });
+  await startRuntime(test.runtime);
   await test.app.listen({ host: '127.0.0.1', port });
   return Object.assign(test, { url, indexUrl: `sparse+${url}/index/` });
 }

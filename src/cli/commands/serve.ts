@@ -2,7 +2,7 @@ import { buildApp } from '../../app.js';
 import { openContext, prepareDatabase } from '../../bootstrap.js';
 import type { Config } from '../../config/config.js';
 import { countUsers } from '../../db/repositories/user.repository.js';
-import { createRuntime } from '../../services/runtime.js';
+import { createRuntime, startRuntime } from '../../services/runtime.js';
 
 /** `wharf serve`: migrate, listen, and shut down gracefully on SIGTERM/SIGINT. */
 export async function serve(config: Config): Promise<void> {
@@ -15,7 +15,7 @@ export async function serve(config: Config): Promise<void> {
   }
   const runtime = createRuntime(ctx);
   const app = await buildApp(runtime);
-  runtime.downloads.start();
+  await startRuntime(runtime);
 
   if ((await countUsers(ctx.db)) === 0) {
     app.log.warn('no users exist yet: create the first admin with `npx wharf user add <login> --admin`, then a token with `npx wharf token create <login> --name <name>`');

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, badRequest } from '../../core/errors.js';
+import type { Actor } from '../../services/actor.js';
+import type { ServiceContext } from '../../services/context.js';
+import { checkCsrf, csrfTokenFor, SESSION_COOKIE, sessionActor } from '../../services/session.service.js';
+import { readCookie } from '../session.js';
+import { addCookie } from './respond.js';
+
+/** The signed-in browser user of a web request. */
+export interface Viewer {
+  actor: Actor;
+  /** The session cookie's value (never rendered). */
+  cookie: string;
+  /** The session's CSRF token, put in every form. */
+  csrf: string;
+}
+
+/** Before sign-in there is no session: the login and sign-up forms are tied to this cookie instead. */
+const PRE_SESSION_COOKIE = 'wharf_csrf';
+const COOKIE_VALUE = /^[A-Za-z0-9_-]{20,100}$/;
+
+const viewers = new WeakMap<FastifyRequest, Viewer | null>();
+
+/** The signed-in user, or null. Looked up once per request. A locked account counts as signed out. */
+export async function viewerOf(ctx: ServiceContext, request: FastifyRequest): Promise<Viewer | null> {
+  if (viewers.has(request)) return viewers.get(request)!;
+  const cookie = readCookie(request, SESSION_COOKIE);
+  let viewer: Viewer | null = null;
+  if (cookie && COOKIE_VALUE.test(cookie)) {
+    try {
+      const actor = await sessionActor(ctx, cookie);
+      if (actor) viewer = { actor, cookie, csrf: csrfTokenFor(cookie) };
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'forbidden')) throw err;
+    }
+  }
+  viewers.set(request, viewer);
+  return viewer;
+}
+
+/** Forgets the cached viewer (after sign-in or sign-out in the same request). */
+export function setViewer(request: FastifyRequest, viewer: Viewer | null): void {
+  viewers.set(request, viewer);
+}
+
+/** The CSRF token for the sign-in and sign-up forms, setting their cookie when the browser has none. */
+export function preSessionCsrf(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply): string {
+  let value = readCookie(request, PRE_SESSION_COOKIE);
+  if (!value || !COOKIE_VALUE.test(value)) {
+    value = randomBytes(24).toString('base64url');
+    addCookie(ctx, reply, PRE_SESSION_COOKIE, value, { maxAgeSeconds: 24 * 3600 });
+  }
+  return csrfTokenFor(`pre-session:${value}`);
+}
+
+export type FormBody = Record<string, string | string[]>;
+
+/** Parses an application/x-www-form-urlencoded body (repeated names become arrays). */
+export function parseForm(text: string): FormBody {
+  const out: FormBody = {};
+  for (const [key, value] of new URLSearchParams(text)) {
+    const seen = out[key];
+    out[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
+  return out;
+}
+
+export function formOf(request: FastifyRequest): FormBody {
+  const body = request.body;
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('expected a form submission');
+  return body as FormBody;
+}
+
+/** The first value of a form field, or ''. */
+export function field(form: FormBody, name: string): string {
+  const v = form[name];
+  return (Array.isArray(v) ? v[0] : v) ?? '';
+}
+
+export function fields(form: FormBody, name: string): string[] {
+  const v = form[name];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** Refuses a form of a signed-in user that lacks the session's CSRF token (403, nothing changed). */
+export function checkSessionForm(viewer: Viewer, form: FormBody): void {
+  checkCsrf(viewer.cookie, field(form, '_csrf'));
+}
+
+/** Refuses a sign-in or sign-up form that does not carry the token of this browser's pre-session cookie. */
+export function checkPreSessionForm(request: FastifyRequest, form: FormBody): void {
+  const value = readCookie(request, PRE_SESSION_COOKIE);
+  checkCsrf(`pre-session:${value && COOKIE_VALUE.test(value) ? value : randomBytes(24).toString('base64url')}`, field(form, '_csrf'));
+}
+
+/** A local path to go back to after sign-in; anything else (other hosts, `//x`, `/\x`) becomes /me. */
+export function safeNext(next: string | undefined): string {
+  if (!next || next.length > 500 || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/me';
+  return /^[\x21-\x7e]*$/.test(next) ? next : '/me';
+}
