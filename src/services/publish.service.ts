@@ -65,11 +65,29 @@ export async function publishVersion(
   await ctx.blobs.put(key, frame.crate);
 
   try {
-    const created = await ctx.db.transaction().execute((tx) => recordVersion(tx, ctx, actor, meta, checksum, frame.crate.length));
+    const created = await recordOnce(ctx, actor, meta, checksum, frame.crate.length);
     return { crate: meta.name, version: meta.vers, created, warnings: { invalid_categories: [], invalid_badges: [], other: [] } };
   } catch (err) {
     await removeUnreferencedFile(ctx, meta, checksum, key);
-    throw translateConstraintError(err, meta);
+    throw err;
+  }
+}
+
+/**
+ * Runs the recording transaction. When a concurrent publish created the same crate between our
+ * checks and our insert, the upload is judged again as an update of that crate (so two racing
+ * first publishes by one owner both land, and a racing duplicate version gets "already exists").
+ */
+async function recordOnce(ctx: ServiceContext, actor: Actor, meta: PublishMetadata, checksum: string, size: number): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.db.transaction().execute((tx) => recordVersion(tx, ctx, actor, meta, checksum, size));
+    } catch (err) {
+      if (attempt > 1 || !isCanonicalNameConflict(err)) throw translateConstraintError(err, meta);
+      const existing = await findCrateByCanonicalName(ctx.db, meta.name);
+      await authorizePublish(ctx.db, actor, meta, existing);
+      if (existing) await refuseExistingVersion(ctx.db, existing, meta.vers);
+    }
   }
 }
 
@@ -218,14 +236,18 @@ async function removeUnreferencedFile(ctx: ServiceContext, meta: PublishMetadata
 }
 
 /** A unique-constraint failure means a concurrent publish won the race: answer as if we had seen it first. */
-function translateConstraintError(err: unknown, meta: PublishMetadata): unknown {
-  const message = err instanceof Error ? err.message : '';
+function isUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: string }).code ?? '';
-  if (/unique/i.test(message) || code === '23505' || code.startsWith('SQLITE_CONSTRAINT')) {
-    if (/canonical_name/.test(message) || /crates_canonical_name/.test((err as { constraint?: string }).constraint ?? '')) {
-      return conflict(`a crate named like \`${meta.name}\` was just created by someone else`);
-    }
-    return conflict(`crate version \`${meta.name}@${meta.vers}\` already exists`);
-  }
-  return err;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+function isCanonicalNameConflict(err: unknown): boolean {
+  const where = `${err instanceof Error ? err.message : ''} ${(err as { constraint?: string }).constraint ?? ''}`;
+  return isUniqueViolation(err) && /canonical_name/.test(where);
+}
+
+function translateConstraintError(err: unknown, meta: PublishMetadata): unknown {
+  if (!isUniqueViolation(err)) return err;
+  if (isCanonicalNameConflict(err)) return conflict(`a crate named like \`${meta.name}\` was created at the same moment by someone else`);
+  return conflict(`crate version \`${meta.name}@${meta.vers}\` already exists`);
 }
