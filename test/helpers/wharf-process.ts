@@ -64,6 +64,18 @@ export class WharfServer {
     throw new Error(`wharf serve did not start: ${this.output.join('')}`);
   }
 
+  /** Sends a signal and returns at once. */
+  signal(sig: NodeJS.Signals): void {
+    this.child?.kill(sig);
+  }
+
+  /** The exit code, once the process has exited. */
+  exited(): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child?.exitCode ?? null);
+    return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  }
+
   /** SIGTERM, and the exit code once it has shut down. */
   async stop(): Promise<number | null> {
     const child = this.child;
