@@ -8,7 +8,7 @@ import { tokenRoutes } from './http/api/tokens.routes.js';
 import { apiErrorHandler, sendApiError } from './http/errors.js';
 import { healthRoutes } from './http/health.routes.js';
 import { indexRoutes } from './http/index/index.routes.js';
-import { meRoutes } from './http/web/me.routes.js';
+import { sendNotFoundPage, webRoutes } from './http/web/web.plugin.js';
 import { type Runtime, stopRuntime } from './services/runtime.js';
 
 export interface AppOptions {
@@ -18,6 +18,12 @@ export interface AppOptions {
 
 /** Logged request fields never include these, whatever a future serializer adds. */
 const REDACT = ['headers.authorization', 'headers.cookie', 'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'];
+
+/** Paths answered for programs (cargo, scripts, probes): their errors stay JSON. */
+function isMachinePath(url: string): boolean {
+  const path = url.split('?')[0] ?? '';
+  return /^\/+(api|index|health)(\/|$)/.test(path);
+}
 
 /** Builds the HTTP app without listening, so tests can use inject(). */
 export async function buildApp(runtime: Runtime, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -43,7 +49,12 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
       done(badRequest('the request body is not valid JSON'));
     }
   });
-  app.setNotFoundHandler((request, reply) => sendApiError(reply, 404, `no route for ${request.method} ${request.url.split('?')[0]}`));
+  // Not-found handling belongs to the root: the API and the index answer in JSON, everything else is a page.
+  app.setNotFoundHandler((request, reply) =>
+    isMachinePath(request.url)
+      ? sendApiError(reply, 404, `no route for ${request.method} ${request.url.split('?')[0]}`)
+      : sendNotFoundPage(runtime, request, reply),
+  );
 
   // At trace level the request headers are logged for debugging, through the redaction above.
   app.addHook('onRequest', async (request) => {
@@ -55,7 +66,8 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   await app.register(crateRoutes, { runtime });
   await app.register(tokenRoutes, { runtime });
   await app.register(leakRoutes, { runtime });
-  await app.register(meRoutes, { runtime });
+  // The HTML pages are their own encapsulated plugin, with their own error pages and form parser.
+  await app.register(webRoutes, { runtime });
   await app.register(healthRoutes, { runtime });
 
   app.addHook('onClose', async () => {

@@ -2,6 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
+import { parsePreset, parseRateLimit, presetLimit, type RateLimit } from './rate-limits.js';
 
 /**
  * Every setting Wharf reads, validated once at boot. Environment variables (WHARF_*) win over
@@ -32,6 +33,14 @@ export interface Config {
   readonly secretScanningKeys: Readonly<Record<string, string>>;
   /** Whether anyone may create an account on the web (off: accounts come from admins). */
   readonly allowSignup: boolean;
+  /** Publish rate limits per user (null: unlimited); see rate-limits.ts. Admins are never limited. */
+  readonly rateLimitPreset: string;
+  readonly rateLimitNewCrates: RateLimit | null;
+  readonly rateLimitNewVersions: RateLimit | null;
+  readonly rateLimitYanks: RateLimit | null;
+  /** A request must arrive whole within this time, and its headers within headersTimeoutMs (slow clients). */
+  readonly requestTimeoutMs: number;
+  readonly headersTimeoutMs: number;
 }
 
 type Source = Record<string, unknown>;
@@ -70,6 +79,12 @@ const SETTINGS: Setting[] = [
   { key: 'autoMigrate', env: 'WHARF_AUTO_MIGRATE', file: 'auto_migrate', parse: boolean, fallback: (c) => !c.databaseUrl },
   { key: 'secretScanningKeys', env: 'WHARF_SECRET_SCANNING_KEYS', file: 'secret_scanning_keys', parse: publicKeys, fallback: () => ({}) },
   { key: 'allowSignup', env: 'WHARF_ALLOW_SIGNUP', file: 'allow_signup', parse: boolean, fallback: () => false },
+  { key: 'rateLimitPreset', env: 'WHARF_RATE_LIMIT_PRESET', file: 'rate_limit_preset', parse: parsePreset, fallback: () => 'default' },
+  { key: 'rateLimitNewCrates', env: 'WHARF_RATE_LIMIT_NEW_CRATES', file: 'rate_limit_new_crates', parse: parseRateLimit, fallback: (c) => presetLimit(c.rateLimitPreset, 'newCrates') },
+  { key: 'rateLimitNewVersions', env: 'WHARF_RATE_LIMIT_NEW_VERSIONS', file: 'rate_limit_new_versions', parse: parseRateLimit, fallback: (c) => presetLimit(c.rateLimitPreset, 'newVersions') },
+  { key: 'rateLimitYanks', env: 'WHARF_RATE_LIMIT_YANKS', file: 'rate_limit_yanks', parse: parseRateLimit, fallback: (c) => presetLimit(c.rateLimitPreset, 'yanks') },
+  { key: 'requestTimeoutMs', env: 'WHARF_REQUEST_TIMEOUT_MS', file: 'request_timeout_ms', parse: integerIn(1000, 3_600_000), fallback: () => 120_000 },
+  { key: 'headersTimeoutMs', env: 'WHARF_HEADERS_TIMEOUT_MS', file: 'headers_timeout_ms', parse: integerIn(500, 600_000), fallback: () => 30_000 },
 ];
 
 export class ConfigError extends Error {

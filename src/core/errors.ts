@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'conflict'
   | 'too_large'
   | 'rate_limited'
-  | 'unavailable';
+  | 'unavailable'
+  | 'insufficient_storage';
 
 const STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -21,6 +22,7 @@ const STATUS: Record<ErrorCode, number> = {
   too_large: 413,
   rate_limited: 429,
   unavailable: 503,
+  insufficient_storage: 507,
 };
 
 export class AppError extends Error {

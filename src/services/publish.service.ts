@@ -3,6 +3,7 @@ import { canonicalCrateName } from '../core/crate-name.js';
 import { badRequest, conflict, forbidden } from '../core/errors.js';
 import { type PublishMetadata, validatePublishMetadata } from '../core/publish-metadata.js';
 import { compareVersions, parseVersion, withoutBuild } from '../core/semver.js';
+import { storageFailure } from '../core/storage-failure.js';
 import { inspectCrateTarball } from '../core/tarball.js';
 import type { Db } from '../db/create-db.js';
 import {
@@ -17,6 +18,7 @@ import { type Actor, requireScope } from './actor.js';
 import { recordAudit } from './audit.service.js';
 import { recordIndexChange } from './change-feed.service.js';
 import type { ServiceContext } from './context.js';
+import type { PublishLimits } from './publish-limits.js';
 
 export interface PublishResult {
   crate: string;
@@ -52,6 +54,7 @@ export async function publishVersion(
   ctx: ServiceContext,
   actor: Actor,
   frame: { json: Buffer; crate: Buffer },
+  limits?: PublishLimits,
 ): Promise<PublishResult> {
   const meta = parseMetadataJson(frame.json);
   const existing = await findCrateByCanonicalName(ctx.db, meta.name);
@@ -59,13 +62,25 @@ export async function publishVersion(
   if (existing) await refuseExistingVersion(ctx.db, existing, meta.vers);
   await refuseMissingDependencies(ctx.db, meta);
 
-  await inspectCrateTarball(frame.crate, { name: meta.name, version: meta.vers }, { maxUnpackedSize: ctx.config.maxUnpackedSize });
-  const checksum = createHash('sha256').update(frame.crate).digest('hex');
+  // Charged before the expensive part, refunded when the upload is refused after all.
+  const refund = limits?.charge(actor, existing ? 'new-version' : 'new-crate');
+  try {
+    return await storeAndRecord(ctx, actor, meta, frame.crate);
+  } catch (err) {
+    refund?.();
+    // A full disk or read-only data directory is the machine's state, not a fault of the upload: 507.
+    throw storageFailure(err) ?? err;
+  }
+}
+
+async function storeAndRecord(ctx: ServiceContext, actor: Actor, meta: PublishMetadata, crate: Buffer): Promise<PublishResult> {
+  await inspectCrateTarball(crate, { name: meta.name, version: meta.vers }, { maxUnpackedSize: ctx.config.maxUnpackedSize });
+  const checksum = createHash('sha256').update(crate).digest('hex');
   const key = crateFileKey(meta.name, meta.vers, checksum);
-  await ctx.blobs.put(key, frame.crate);
+  await ctx.blobs.put(key, crate);
 
   try {
-    const created = await recordOnce(ctx, actor, meta, checksum, frame.crate.length);
+    const created = await recordOnce(ctx, actor, meta, checksum, crate.length);
     return { crate: meta.name, version: meta.vers, created, warnings: { invalid_categories: [], invalid_badges: [], other: [] } };
   } catch (err) {
     await removeUnreferencedFile(ctx, meta, checksum, key);
@@ -198,7 +213,7 @@ async function recordVersion(
       )
       .execute();
   }
-  await recordIndexChange(tx, ctx.clock, meta.name);
+  await recordIndexChange(tx, ctx.clock, meta.name, ctx.config.databaseUrl !== null);
   await recordAudit(tx, ctx.clock, {
     action: 'crate.publish',
     userId: actor.userId,

@@ -2,6 +2,7 @@ import { ChangeFeed } from './change-feed.service.js';
 import type { ServiceContext } from './context.js';
 import { DownloadCounter } from './download.service.js';
 import { IndexCache } from './index.service.js';
+import { PublishLimits } from './publish-limits.js';
 
 /** The long-lived parts of a running registry: the service context plus its in-memory caches. */
 export interface Runtime {
@@ -9,11 +10,19 @@ export interface Runtime {
   readonly index: IndexCache;
   readonly downloads: DownloadCounter;
   readonly changes: ChangeFeed;
+  /** Per-user publish and yank rate limits (in memory, per instance). */
+  readonly publishLimits: PublishLimits;
 }
 
 export function createRuntime(ctx: ServiceContext): Runtime {
   const index = new IndexCache(ctx.db);
-  return { ctx, index, downloads: new DownloadCounter(ctx), changes: new ChangeFeed(ctx.db, ctx.clock, index) };
+  return {
+    ctx,
+    index,
+    downloads: new DownloadCounter(ctx),
+    changes: new ChangeFeed(ctx.db, ctx.clock, index, ctx.config.databaseUrl),
+    publishLimits: new PublishLimits(ctx.config, ctx.clock),
+  };
 }
 
 /** Starts the background work of a serving instance: download flushes and the change feed. */

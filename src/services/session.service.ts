@@ -5,7 +5,7 @@ import type { ServiceContext } from './context.js';
 
 /** Browser sessions: an opaque random cookie; the database keeps only its hash. */
 export const SESSION_COOKIE = 'wharf_session';
-const SESSION_DAYS = 14;
+export const SESSION_DAYS = 14;
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 

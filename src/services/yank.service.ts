@@ -27,7 +27,7 @@ export async function setYanked(ctx: ServiceContext, actor: Actor, name: string,
       .set({ yanked: yanked ? 1 : 0, updated_at: ctx.clock.now().toISOString() })
       .where('id', '=', version.id)
       .execute();
-    await recordIndexChange(tx, ctx.clock, crate.name);
+    await recordIndexChange(tx, ctx.clock, crate.name, ctx.config.databaseUrl !== null);
     await recordAudit(tx, ctx.clock, {
       action: yanked ? 'crate.yank' : 'crate.unyank',
       userId: actor.userId,

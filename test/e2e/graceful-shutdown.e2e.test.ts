@@ -28,7 +28,7 @@ describe('graceful shutdown', () => {
   it('completes a publish that is in flight when SIGTERM arrives, and keeps its downloads', async () => {
     const server = new WharfServer(env);
     await server.start(url);
-    const seed = await fetch(`${url}/api/v1/crates/new`, { method: 'PUT', body: await publishBody({ name: 'steady', vers: '1.0.0' }), headers: { authorization: token } });
+    const seed = await fetch(`${url}/api/v1/crates/new`, { method: 'PUT', body: new Uint8Array(await publishBody({ name: 'steady', vers: '1.0.0' })), headers: { authorization: token } });
     expect(seed.status).toBe(200);
     for (let i = 0; i < 3; i++) expect((await fetch(`${url}/api/v1/crates/steady/1.0.0/download`)).status).toBe(200);
 

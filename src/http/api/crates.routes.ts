@@ -53,14 +53,14 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
 
   app.delete<VersionParams>('/api/v1/crates/:name/:version/yank', async (request) => {
     const actor = await requireActor(ctx, request);
-    const name = await setYanked(ctx, actor, request.params.name, request.params.version, true);
+    const name = await runtime.publishLimits.guard(actor, 'yank', () => setYanked(ctx, actor, request.params.name, request.params.version, true));
     runtime.index.invalidate(name);
     return { ok: true };
   });
 
   app.put<VersionParams>('/api/v1/crates/:name/:version/unyank', async (request) => {
     const actor = await requireActor(ctx, request);
-    const name = await setYanked(ctx, actor, request.params.name, request.params.version, false);
+    const name = await runtime.publishLimits.guard(actor, 'yank', () => setYanked(ctx, actor, request.params.name, request.params.version, false));
     runtime.index.invalidate(name);
     return { ok: true };
   });

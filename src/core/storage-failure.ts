@@ -1,0 +1,54 @@
+/**
+ * Turns "the machine cannot write" errors (disk full, read-only data directory, I/O errors, a busy
+ * SQLite file) into answers a client can act on, instead of a bare 500. Pure: it only reads the
+ * error's code.
+ */
+import { AppError } from './errors.js';
+
+const FILE_CAUSES: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is exhausted',
+  EROFS: 'the data directory is on a read-only file system',
+  EACCES: 'the data directory is not writable',
+  EPERM: 'the data directory is not writable',
+  EIO: 'the disk reported an I/O error',
+  EMFILE: 'the server has too many open files',
+  ENFILE: 'the system has too many open files',
+};
+
+// SQLite (better-sqlite3 codes) and PostgreSQL (SQLSTATE) conditions that mean the same.
+const DATABASE_CAUSES: Array<[RegExp, string]> = [
+  [/^SQLITE_FULL/, 'the database disk is full'],
+  [/^SQLITE_READONLY/, 'the database is read-only'],
+  [/^SQLITE_IOERR/, 'the database disk reported an I/O error'],
+  [/^SQLITE_CANTOPEN/, 'the database file cannot be opened'],
+  [/^53100$/, 'the database disk is full'],
+  [/^25006$/, 'the database is read-only'],
+  [/^58030$/, 'the database disk reported an I/O error'],
+];
+
+const BUSY = /^(SQLITE_BUSY|SQLITE_LOCKED)/;
+
+/**
+ * A 507 (nothing could be stored) or a 503 with Retry-After (the database is busy) for errors
+ * that are the machine's condition rather than the request's; null for any other error.
+ */
+export function storageFailure(err: unknown): AppError | null {
+  const code = errorCode(err);
+  if (code === null) return null;
+  if (BUSY.test(code)) {
+    return new AppError('unavailable', 'the registry database is busy; nothing was changed, try again in a few seconds', { 'retry-after': '2' });
+  }
+  const cause = FILE_CAUSES[code] ?? DATABASE_CAUSES.find(([pattern]) => pattern.test(code))?.[1];
+  if (cause === undefined) return null;
+  return new AppError(
+    'insufficient_storage',
+    `the registry cannot store files right now: ${cause} (${code}); nothing was changed. Try again later, or tell the registry's administrator`,
+  );
+}
+
+function errorCode(err: unknown): string | null {
+  if (typeof err !== 'object' || err === null) return null;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && code !== '' ? code : null;
+}

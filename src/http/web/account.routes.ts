@@ -1,0 +1,114 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, badRequest, unauthorized } from '../../core/errors.js';
+import { parseCratePatterns, parseScopes } from '../../core/scopes.js';
+import { changeOwnPassword } from '../../services/account.service.js';
+import { SESSION_COOKIE, SESSION_DAYS } from '../../services/session.service.js';
+import { createToken, listTokens, revokeAllTokens, revokeToken, type TokenSpec } from '../../services/token.service.js';
+import { checkSessionForm, field, fields, type FormBody, formOf, type Viewer, viewerOf } from './request.js';
+import { addCookie, redirect, sendPage } from './respond.js';
+import { EXPIRY_PRESETS, type ExpiryPreset, type TokenFormState, type TokensPage, tokenCreatedView, tokensView } from './views/tokens.view.js';
+import type { WebDeps } from './web.plugin.js';
+
+/** Reads the token form; the state is kept to show the form again when it is refused. */
+function readTokenForm(form: FormBody): { state: TokenFormState; spec: () => TokenSpec } {
+  const expiry = field(form, 'expiry');
+  const state: TokenFormState = {
+    name: field(form, 'name'),
+    scopes: fields(form, 'scopes'),
+    crates: field(form, 'crates'),
+    expiry: (EXPIRY_PRESETS as readonly string[]).includes(expiry) ? (expiry as ExpiryPreset) : '90',
+    customDays: field(form, 'custom_days'),
+  };
+  const spec = (): TokenSpec => {
+    if (state.scopes.length === 0) throw badRequest('choose at least one allowed action');
+    let expiresInDays: number | null = null;
+    if (state.expiry === 'custom') {
+      if (!/^\d{1,5}$/.test(state.customDays.trim())) throw badRequest('enter the custom expiry as a number of days');
+      expiresInDays = Number(state.customDays.trim());
+    } else if (state.expiry !== 'none') {
+      expiresInDays = Number(state.expiry);
+    }
+    try {
+      return { name: state.name, scopes: parseScopes(state.scopes), cratePatterns: parseCratePatterns(state.crates), expiresInDays };
+    } catch (err) {
+      throw badRequest((err as Error).message);
+    }
+  };
+  return { state, spec };
+}
+
+/** The /me pages: the token table and form, the new token shown once, and the password. */
+export async function accountRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
+  const { ctx } = deps.runtime;
+  const { config } = ctx;
+  const shellOf = (viewer: Viewer) => ({ viewer, allowSignup: config.allowSignup });
+
+  /** The signed-in user of a form post, whose CSRF token must be in the form. */
+  const poster = async (request: FastifyRequest): Promise<{ viewer: Viewer; form: FormBody }> => {
+    const viewer = await viewerOf(ctx, request);
+    if (!viewer) throw unauthorized('your session has ended: sign in again');
+    const form = formOf(request);
+    checkSessionForm(viewer, form);
+    return { viewer, form };
+  };
+
+  const showTokens = async (reply: FastifyReply, viewer: Viewer, status: number, extra: Partial<TokensPage> = {}) => {
+    const page: TokensPage = { csrf: viewer.csrf, nonce: deps.nonces.issue(), tokens: await listTokens(ctx, viewer.actor.userId), ...extra };
+    return sendPage(reply, status, tokensView(shellOf(viewer), page), { noStore: true });
+  };
+
+  for (const path of ['/me', '/settings/tokens']) {
+    app.get(path, async (request, reply) => {
+      const viewer = await viewerOf(ctx, request);
+      if (!viewer) return redirect(reply, `/login?next=${encodeURIComponent(path)}`);
+      return showTokens(reply, viewer, 200, { notice: (request.query as { notice?: unknown }).notice });
+    });
+  }
+
+  // The answer to this POST is the only place the token ever appears: not in a URL, not in a
+  // later page, and not in any cache (no-store).
+  app.post('/me/tokens', async (request, reply) => {
+    const { viewer, form } = await poster(request);
+    const { state, spec } = readTokenForm(form);
+    const nonce = field(form, 'nonce');
+    if (nonce === '') throw badRequest('the form is incomplete: reload the page and try again');
+    if (!deps.nonces.consume(nonce)) {
+      return showTokens(reply, viewer, 409, { tokenError: 'This form was already sent, and its token was shown then (it is never shown again). Create another token if you need one.' });
+    }
+    try {
+      const { token, view } = await createToken(ctx, viewer.actor.userId, spec(), viewer.actor);
+      return sendPage(reply, 200, tokenCreatedView(shellOf(viewer), { token, view, registryName: config.registryName, publicUrl: config.publicUrl }), {
+        noStore: true,
+      });
+    } catch (err) {
+      if (!(err instanceof AppError) || (err.status !== 400 && err.status !== 409)) throw err;
+      return showTokens(reply, viewer, err.status, { form: state, tokenError: err.detail });
+    }
+  });
+
+  app.post<{ Params: { id: string } }>('/me/tokens/:id/revoke', async (request, reply) => {
+    const { viewer } = await poster(request);
+    const id = Number(request.params.id);
+    if (!Number.isSafeInteger(id) || id < 1) throw badRequest('a token id is a positive integer');
+    await revokeToken(ctx, { actor: viewer.actor }, id, 'revoked by its owner', viewer.actor.userId);
+    return redirect(reply, '/me?notice=revoked');
+  });
+
+  app.post('/me/tokens/revoke-all', async (request, reply) => {
+    const { viewer } = await poster(request);
+    await revokeAllTokens(ctx, { actor: viewer.actor }, { userId: viewer.actor.userId }, 'revoked by its owner (all tokens)');
+    return redirect(reply, '/me?notice=revoked-all');
+  });
+
+  app.post('/me/password', async (request, reply) => {
+    const { viewer, form } = await poster(request);
+    try {
+      const cookie = await changeOwnPassword(ctx, viewer.actor, { current: field(form, 'current'), next: field(form, 'next'), confirm: field(form, 'confirm') });
+      addCookie(ctx, reply, SESSION_COOKIE, cookie, { maxAgeSeconds: SESSION_DAYS * 86_400 });
+      return redirect(reply, '/me?notice=password-changed');
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status !== 400) throw err;
+      return showTokens(reply, viewer, 400, { passwordError: err.detail });
+    }
+  });
+}

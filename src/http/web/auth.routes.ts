@@ -1,0 +1,83 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, badRequest, notFound } from '../../core/errors.js';
+import { signOut, signUp, startSession } from '../../services/account.service.js';
+import type { ServiceContext } from '../../services/context.js';
+import { SESSION_COOKIE, SESSION_DAYS } from '../../services/session.service.js';
+import { readCookie } from '../session.js';
+import { checkPreSessionForm, checkSessionForm, field, formOf, preSessionCsrf, safeNext, setViewer, viewerOf } from './request.js';
+import { addCookie, clearCookie, redirect, sendPage } from './respond.js';
+import { loginView, signupView } from './views/auth.view.js';
+import type { WebDeps } from './web.plugin.js';
+
+/** Starts the session: a brand-new cookie, whatever cookie the browser came with (session fixation). */
+async function signIn(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply, user: { id: number; login: string; locked_at: string | null }, via: string) {
+  const cookie = await startSession(ctx, user, via, readCookie(request, SESSION_COOKIE));
+  addCookie(ctx, reply, SESSION_COOKIE, cookie, { maxAgeSeconds: SESSION_DAYS * 86_400 });
+  setViewer(request, null);
+}
+
+/** Errors a form shows next to itself (wrong password, too many attempts, locked); others become error pages. */
+const formError = (err: unknown): err is AppError => err instanceof AppError && [400, 401, 403, 409, 429].includes(err.status);
+
+export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
+  const { ctx } = deps.runtime;
+  const shell = { viewer: null, allowSignup: ctx.config.allowSignup };
+
+  app.get('/login', async (request, reply) => {
+    const next = safeNext((request.query as { next?: string }).next);
+    if (await viewerOf(ctx, request)) return redirect(reply, next);
+    return sendPage(reply, 200, loginView(shell, { csrf: preSessionCsrf(ctx, request, reply), next }), { noStore: true });
+  });
+
+  app.post('/login', async (request, reply) => {
+    const form = formOf(request);
+    checkPreSessionForm(request, form);
+    const login = field(form, 'login').trim();
+    const next = safeNext(field(form, 'next'));
+    try {
+      const user = await deps.passwords.authenticate(ctx, { login, password: field(form, 'password') }, { address: request.ip });
+      await signIn(ctx, request, reply, user, deps.passwords.id);
+      request.log.info({ login: user.login }, 'signed in');
+      return redirect(reply, next);
+    } catch (err) {
+      if (!formError(err)) throw err;
+      request.log.warn({ login, status: err.status }, 'sign-in refused');
+      const page = loginView(shell, { csrf: preSessionCsrf(ctx, request, reply), login, next, error: err.detail });
+      return sendPage(reply, err.status, page, { noStore: true, headers: { ...err.headers } });
+    }
+  });
+
+  app.post('/logout', async (request, reply) => {
+    const viewer = await viewerOf(ctx, request);
+    if (viewer) {
+      checkSessionForm(viewer, formOf(request));
+      await signOut(ctx, viewer.cookie);
+    }
+    clearCookie(ctx, reply, SESSION_COOKIE);
+    return redirect(reply, '/');
+  });
+
+  app.get('/signup', async (request, reply) => {
+    if (!ctx.config.allowSignup) throw notFound('sign-up is not open on this registry; ask an administrator for an account');
+    if (await viewerOf(ctx, request)) return redirect(reply, '/me');
+    return sendPage(reply, 200, signupView(shell, { csrf: preSessionCsrf(ctx, request, reply) }), { noStore: true });
+  });
+
+  app.post('/signup', async (request, reply) => {
+    if (!ctx.config.allowSignup) throw notFound('sign-up is not open on this registry; ask an administrator for an account');
+    const form = formOf(request);
+    checkPreSessionForm(request, form);
+    const login = field(form, 'login').trim();
+    const email = field(form, 'email').trim();
+    try {
+      if (field(form, 'password') !== field(form, 'confirm')) throw badRequest('the password and its repetition differ');
+      const user = await signUp(ctx, { login, password: field(form, 'password'), email: email === '' ? null : email });
+      await signIn(ctx, request, reply, user, 'signup');
+      return redirect(reply, '/me');
+    } catch (err) {
+      if (!formError(err)) throw err;
+      const page = signupView(shell, { csrf: preSessionCsrf(ctx, request, reply), login, email, error: err.detail });
+      return sendPage(reply, err.status, page, { noStore: true });
+    }
+  });
+}

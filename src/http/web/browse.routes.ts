@@ -1,0 +1,60 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { cratePage, homeData, userPage } from '../../services/browse.service.js';
+import { parseSearchQuery, searchCrates } from '../../services/crate-query.service.js';
+import { type Viewer, viewerOf } from './request.js';
+import { redirect, sendPage } from './respond.js';
+import { homeView, searchView, userView } from './views/browse.view.js';
+import { crateView } from './views/crate.view.js';
+import type { WebDeps } from './web.plugin.js';
+
+const PER_PAGE = 20;
+
+/** The pages for finding and judging crates: home, search, crate, user. */
+export async function browseRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
+  const { ctx } = deps.runtime;
+  const { config } = ctx;
+
+  /** The viewer, or a redirect to sign in when the registry is private (then reading needs an account). */
+  const reader = async (request: FastifyRequest, reply: FastifyReply): Promise<{ viewer: Viewer | null } | null> => {
+    const viewer = await viewerOf(ctx, request);
+    if (config.authRequired && !viewer) {
+      redirect(reply, `/login?next=${encodeURIComponent(request.url)}`);
+      return null;
+    }
+    return { viewer };
+  };
+  const shell = (viewer: Viewer | null) => ({ viewer, allowSignup: config.allowSignup });
+
+  app.get('/', async (request, reply) => {
+    const r = await reader(request, reply);
+    if (!r) return reply;
+    const page = homeView(shell(r.viewer), await homeData(ctx), config.registryName);
+    return sendPage(reply, 200, page, { noStore: r.viewer !== null });
+  });
+
+  app.get('/search', async (request, reply) => {
+    const r = await reader(request, reply);
+    if (!r) return reply;
+    const raw = request.query as Record<string, unknown>;
+    const query = parseSearchQuery({ q: raw.q, sort: raw.sort, page: raw.page, per_page: PER_PAGE });
+    const result = await searchCrates(ctx, query);
+    return sendPage(reply, 200, searchView(shell(r.viewer), query, result), { noStore: r.viewer !== null });
+  });
+
+  const showCrate = async (request: FastifyRequest<{ Params: { name: string; version?: string } }>, reply: FastifyReply) => {
+    const r = await reader(request, reply);
+    if (!r) return reply;
+    const page = await cratePage(ctx, request.params.name, request.params.version);
+    const readme = page.crate.readme ? deps.readmes.get(page.crate.id, page.crate.updated_at, page.crate.readme) : null;
+    return sendPage(reply, 200, crateView(shell(r.viewer), page, readme, config.registryName), { noStore: r.viewer !== null });
+  };
+  app.get<{ Params: { name: string } }>('/crates/:name', showCrate);
+  app.get<{ Params: { name: string; version: string } }>('/crates/:name/:version', showCrate);
+
+  app.get<{ Params: { login: string } }>('/users/:login', async (request, reply) => {
+    const r = await reader(request, reply);
+    if (!r) return reply;
+    const page = await userPage(ctx, request.params.login);
+    return sendPage(reply, 200, userView(shell(r.viewer), page), { noStore: r.viewer !== null });
+  });
+}

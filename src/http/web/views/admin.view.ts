@@ -1,0 +1,149 @@
+import type { AuditRow } from '../../../db/repositories/audit.repository.js';
+import type { AccountView } from '../../../services/account.service.js';
+import { AUDIT_ACTIONS } from '../../../services/audit.service.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../../services/password.service.js';
+import { count, date, html, type Html, seg } from '../html.js';
+import { csrfField, errorBox, layout, notice, type Shell } from '../layout.js';
+
+type AdminShell = Omit<Shell, 'title'>;
+
+const SECTIONS: ReadonlyArray<[string, string]> = [
+  ['/admin/users', 'Users'],
+  ['/admin/tokens', 'Revoke every token'],
+  ['/admin/audit', 'Audit log'],
+];
+
+function adminPage(shell: AdminShell, current: string, title: string, content: Html): Html {
+  return layout(
+    { ...shell, title },
+    html`<nav aria-label="Administration"><p>${SECTIONS.map(([href, label], i) =>
+      html`${i > 0 ? ' · ' : ''}${href === current ? html`<strong aria-current="page">${label}</strong>` : html`<a href="${href}">${label}</a>`}`,
+    )}</p></nav>
+<h1>${title}</h1>
+${content}`,
+  );
+}
+
+const USER_NOTICES = {
+  created: 'The user was created.',
+  locked: 'The account was locked: it cannot sign in, its sessions ended and its tokens are refused.',
+  unlocked: 'The account was unlocked.',
+  admin: 'The user is now an administrator.',
+  unadmin: 'The user is no longer an administrator.',
+} as const;
+
+export interface NewUserForm {
+  login: string;
+  name: string;
+  email: string;
+  admin: boolean;
+}
+
+export function usersView(shell: AdminShell, p: { csrf: string; users: readonly AccountView[]; notice?: unknown; error?: string | null; form?: NewUserForm }): Html {
+  const f = p.form ?? { login: '', name: '', email: '', admin: false };
+  const action = (login: string, path: string, label: string, danger = false) =>
+    html`<form method="post" action="/admin/users/${seg(login)}/${path}">${csrfField(p.csrf)}<button type="submit" class="${danger ? 'danger' : 'secondary'}" aria-label="${label}: ${login}">${label}</button></form>`;
+  return adminPage(
+    shell,
+    '/admin/users',
+    'Users',
+    html`${notice(USER_NOTICES, p.notice)}${errorBox(p.error)}
+<h2>All users</h2>
+<div class="table-wrap"><table>
+<thead><tr><th scope="col">Login</th><th scope="col">Name</th><th scope="col">Role</th><th scope="col">State</th><th scope="col">Password</th><th scope="col">Created</th><th scope="col">Actions</th></tr></thead>
+<tbody>${p.users.map(
+      (u) => html`<tr><td><a href="/users/${seg(u.login)}">${u.login}</a></td><td>${u.name ?? ''}</td><td>${u.isAdmin ? 'admin' : 'user'}</td>
+<td>${u.lockedAt ? html`<span class="badge locked">locked</span> ${date(u.lockedAt)}` : html`<span class="badge active">active</span>`}</td>
+<td>${u.hasPassword ? 'set' : html`<span class="muted">none</span>`}</td><td>${date(u.createdAt)}</td>
+<td>${u.lockedAt ? action(u.login, 'unlock', 'Unlock') : action(u.login, 'lock', 'Lock', true)} ${u.isAdmin ? action(u.login, 'unadmin', 'Remove admin') : action(u.login, 'admin', 'Make admin')}</td></tr>`,
+    )}</tbody>
+</table></div>
+<h2>Create a user</h2>
+<form method="post" action="/admin/users" class="panel">
+${csrfField(p.csrf)}
+<div class="field"><label for="new-login">Login</label><input type="text" id="new-login" name="login" value="${f.login}" required maxlength="39" autocomplete="off" autocapitalize="none" spellcheck="false"></div>
+<div class="field"><label for="new-name">Name (optional)</label><input type="text" id="new-name" name="name" value="${f.name}" maxlength="200"></div>
+<div class="field"><label for="new-email">Email (optional)</label><input type="email" id="new-email" name="email" value="${f.email}" maxlength="200"></div>
+<div class="field"><label for="new-password">Password</label><input type="password" id="new-password" name="password" autocomplete="new-password" required minlength="${PASSWORD_MIN_LENGTH}" maxlength="${PASSWORD_MAX_LENGTH}">
+<p class="hint">At least ${PASSWORD_MIN_LENGTH} characters; give it to the user through a safe channel.</p></div>
+<div class="field"><label><input type="checkbox" name="admin" value="yes"${f.admin ? html` checked` : ''}> Administrator</label></div>
+<button type="submit">Create the user</button>
+</form>`,
+  );
+}
+
+export function revokeAllView(shell: AdminShell, p: { csrf: string; liveTokens: number; revoked?: number | null; error?: string | null }): Html {
+  return adminPage(
+    shell,
+    '/admin/tokens',
+    'Revoke every token',
+    html`${p.revoked != null ? html`<p class="notice" role="status">Revoked ${count(p.revoked)} token(s). Every user needs a new token.</p>` : ''}
+${errorBox(p.error)}
+<p>The incident switch: if tokens may have leaked (a compromised server, a database copy), revoke every live API token of every user at once. Cargo then refuses to publish with them and shows the reason below.</p>
+<p>There are <strong>${count(p.liveTokens)}</strong> live tokens.</p>
+<form method="post" action="/admin/tokens/revoke-all" class="panel">
+${csrfField(p.csrf)}
+<div class="field"><label for="reason">Reason (shown to whoever uses a revoked token)</label><input type="text" id="reason" name="reason" required maxlength="200"></div>
+<button type="submit" class="danger">Continue</button>
+</form>`,
+  );
+}
+
+export function confirmRevokeAllView(shell: AdminShell, p: { csrf: string; liveTokens: number; reason: string }): Html {
+  return adminPage(
+    shell,
+    '/admin/tokens',
+    'Confirm: revoke every token',
+    html`<div class="error" role="alert"><p>This revokes all <strong>${count(p.liveTokens)}</strong> live tokens of every user. It cannot be undone.</p>
+<p>Reason: “${p.reason}”</p></div>
+<form method="post" action="/admin/tokens/revoke-all" class="panel">
+${csrfField(p.csrf)}
+<input type="hidden" name="reason" value="${p.reason}">
+<div class="field"><label><input type="checkbox" name="confirm" value="yes" required> I understand that every API token stops working now</label></div>
+<button type="submit" class="danger">Revoke every token</button>
+<a href="/admin/tokens">Cancel</a>
+</form>`,
+  );
+}
+
+export interface AuditFilters {
+  user: string;
+  action: string;
+  crate: string;
+  since: string;
+  limit: number;
+}
+
+export function auditView(shell: AdminShell, p: { filters: AuditFilters; rows: ReadonlyArray<AuditRow & { login: string | null }>; error?: string | null }): Html {
+  const f = p.filters;
+  return adminPage(
+    shell,
+    '/admin/audit',
+    'Audit log',
+    html`<form method="get" action="/admin/audit" class="panel inline">
+<div class="field"><label for="f-user">User</label><input type="text" id="f-user" name="user" value="${f.user}" maxlength="100"></div>
+<div class="field"><label for="f-action">Action</label><select id="f-action" name="action"><option value="">any</option>${AUDIT_ACTIONS.map(
+      (a) => html`<option value="${a}"${a === f.action ? html` selected` : ''}>${a}</option>`,
+    )}</select></div>
+<div class="field"><label for="f-crate">Crate</label><input type="text" id="f-crate" name="crate" value="${f.crate}" maxlength="64"></div>
+<div class="field"><label for="f-since">Since</label><input type="date" id="f-since" name="since" value="${f.since}"></div>
+<div class="field"><label for="f-limit">Show</label><select id="f-limit" name="limit">${[50, 100, 500].map(
+      (n) => html`<option value="${n}"${n === f.limit ? html` selected` : ''}>${n}</option>`,
+    )}</select></div>
+<button type="submit">Filter</button>
+</form>
+${errorBox(p.error)}
+<h2>Events</h2>
+${p.rows.length === 0
+  ? html`<p class="muted">No events match.</p>`
+  : html`<div class="table-wrap"><table>
+<thead><tr><th scope="col">When</th><th scope="col">Action</th><th scope="col">User</th><th scope="col">Crate</th><th scope="col">Token</th><th scope="col">Detail</th></tr></thead>
+<tbody>${p.rows.map(
+      (r) => html`<tr><td><time datetime="${r.created_at}">${r.created_at.replace('T', ' ').slice(0, 19)}</time></td><td>${r.action}</td>
+<td>${r.login ? html`<a href="/users/${seg(r.login)}">${r.login}</a>` : html`<span class="muted">server</span>`}</td>
+<td>${r.crate_name ? html`<a href="/crates/${seg(r.crate_name)}">${r.crate_name}</a>${r.version ? ` ${r.version}` : ''}` : ''}</td>
+<td>${r.token_id !== null ? `#${r.token_id}` : ''}</td><td><code>${(r.detail ?? '').slice(0, 300)}</code></td></tr>`,
+    )}</tbody>
+</table></div>`}`,
+  );
+}

@@ -1,0 +1,51 @@
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../../services/password.service.js';
+import { html, type Html } from '../html.js';
+import { errorBox, layout, type Shell } from '../layout.js';
+
+export interface LoginForm {
+  csrf: string;
+  login?: string;
+  next?: string;
+  error?: string | null;
+}
+
+export function loginView(shell: Omit<Shell, 'title'>, form: LoginForm): Html {
+  return layout(
+    { ...shell, title: 'Sign in' },
+    html`<h1>Sign in</h1>
+${errorBox(form.error)}
+<form method="post" action="/login" class="panel">
+<input type="hidden" name="_csrf" value="${form.csrf}">
+<input type="hidden" name="next" value="${form.next ?? '/me'}">
+<div class="field"><label for="login">Login</label><input type="text" id="login" name="login" value="${form.login ?? ''}" autocomplete="username" required maxlength="100" autocapitalize="none" spellcheck="false"></div>
+<div class="field"><label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required maxlength="${PASSWORD_MAX_LENGTH}"></div>
+<button type="submit">Sign in</button>
+</form>
+${shell.allowSignup ? html`<p>No account yet? <a href="/signup">Sign up</a>.</p>` : html`<p class="muted">Accounts are created by an administrator of this registry.</p>`}`,
+  );
+}
+
+export interface SignupForm {
+  csrf: string;
+  login?: string;
+  email?: string;
+  error?: string | null;
+}
+
+export function signupView(shell: Omit<Shell, 'title'>, form: SignupForm): Html {
+  return layout(
+    { ...shell, title: 'Sign up' },
+    html`<h1>Sign up</h1>
+${errorBox(form.error)}
+<form method="post" action="/signup" class="panel">
+<input type="hidden" name="_csrf" value="${form.csrf}">
+<div class="field"><label for="login">Login</label><input type="text" id="login" name="login" value="${form.login ?? ''}" autocomplete="username" required maxlength="39" autocapitalize="none" spellcheck="false">
+<p class="hint">Letters, digits, <code>_</code>, <code>.</code> and <code>-</code>.</p></div>
+<div class="field"><label for="email">Email (optional)</label><input type="email" id="email" name="email" value="${form.email ?? ''}" autocomplete="email" maxlength="200"></div>
+<div class="field"><label for="password">Password</label><input type="password" id="password" name="password" autocomplete="new-password" required minlength="${PASSWORD_MIN_LENGTH}" maxlength="${PASSWORD_MAX_LENGTH}">
+<p class="hint">At least ${PASSWORD_MIN_LENGTH} characters.</p></div>
+<div class="field"><label for="confirm">Repeat the password</label><input type="password" id="confirm" name="confirm" autocomplete="new-password" required maxlength="${PASSWORD_MAX_LENGTH}"></div>
+<button type="submit">Create the account</button>
+</form>`,
+  );
+}

@@ -1,0 +1,96 @@
+import type { DependencyRow } from '../../../db/repositories/crate.repository.js';
+import type { CratePage } from '../../../services/browse.service.js';
+import { count, date, externalLink, html, type Html, seg, trusted } from '../html.js';
+import { layout, type Shell } from '../layout.js';
+
+const KINDS: ReadonlyArray<[keyof CratePage['dependencies'], string]> = [
+  ['normal', 'Normal dependencies'],
+  ['build', 'Build dependencies'],
+  ['dev', 'Dev dependencies'],
+];
+
+function dependencyList(deps: readonly DependencyRow[]): Html {
+  return html`<ul>${deps.map((d) => {
+    const features = JSON.parse(d.features) as string[];
+    const name = d.registry === null ? html`<a href="/crates/${seg(d.name)}">${d.name}</a>` : html`<span>${d.name}</span>`;
+    return html`<li>${name} <code>${d.req}</code>${d.explicit_name ? html` as <code>${d.explicit_name}</code>` : ''}${
+      d.optional ? html` <span class="badge">optional</span>` : ''
+    }${d.target ? html` <span class="muted">for ${d.target}</span>` : ''}${
+      features.length > 0 ? html` <span class="muted">features: ${features.join(', ')}</span>` : ''
+    }${d.default_features ? '' : html` <span class="muted">(no default features)</span>`}${d.registry ? html` <span class="muted">from ${d.registry}</span>` : ''}</li>`;
+  })}</ul>`;
+}
+
+function dependencies(page: CratePage): Html {
+  const kinds = KINDS.filter(([kind]) => page.dependencies[kind].length > 0);
+  if (kinds.length === 0) return html`<h2>Dependencies</h2><p class="muted">None.</p>`;
+  return html`<h2>Dependencies</h2>${kinds.map(([kind, label]) => html`<h3>${label}</h3>${dependencyList(page.dependencies[kind])}`)}`;
+}
+
+function features(page: CratePage): Html | '' {
+  const entries = Object.entries(page.features);
+  if (entries.length === 0) return '';
+  return html`<h2>Features</h2><ul>${entries.map(([name, enables]) => html`<li><code>${name}</code>${enables.length > 0 ? html` enables <code>${enables.join(', ')}</code>` : ''}</li>`)}</ul>`;
+}
+
+function versions(page: CratePage): Html {
+  return html`<h2>Versions</h2>
+<div class="table-wrap"><table>
+<thead><tr><th scope="col">Version</th><th scope="col">Published</th><th scope="col">By</th><th scope="col">Downloads</th><th scope="col">State</th></tr></thead>
+<tbody>${page.versions.map(
+    (v) => html`<tr><td><a href="/crates/${seg(page.crate.name)}/${seg(v.num)}"${v.id === page.version.id ? html` aria-current="page"` : ''}>${v.num}</a></td>
+<td>${date(v.created_at)}</td><td>${v.publishedBy ? html`<a href="/users/${seg(v.publishedBy)}">${v.publishedBy}</a>` : ''}</td>
+<td>${count(Number(v.downloads))}</td><td>${v.yanked ? html`<span class="badge yanked">yanked</span>` : ''}</td></tr>`,
+  )}</tbody>
+</table></div>`;
+}
+
+function sidebar(page: CratePage, registryName: string): Html {
+  const { crate, version } = page;
+  const links: Array<[string, string | null]> = [
+    ['Repository', crate.repository],
+    ['Documentation', crate.documentation],
+    ['Homepage', crate.homepage],
+  ];
+  const shown = links.filter(([, url]) => url);
+  return html`<aside aria-label="About ${crate.name}">
+<h2>Install</h2>
+<p>Run in your project:</p>
+<pre><code>cargo add ${crate.name}${page.isDefault ? '' : `@${version.num}`} --registry ${registryName}</code></pre>
+<p>Or add to Cargo.toml:</p>
+<pre><code>${crate.name} = { version = "${version.num}", registry = "${registryName}" }</code></pre>
+<h2>Details</h2>
+<dl>
+<dt>Published</dt><dd>${date(version.created_at)}${version.publishedBy ? html` by <a href="/users/${seg(version.publishedBy)}">${version.publishedBy}</a>` : ''}</dd>
+${version.license ? html`<dt>License</dt><dd>${version.license}</dd>` : ''}
+${version.rust_version ? html`<dt>Rust version</dt><dd>${version.rust_version}</dd>` : ''}
+<dt>Size</dt><dd>${count(Math.ceil(version.crate_size / 1024))} KiB</dd>
+<dt>Downloads</dt><dd>${count(Number(crate.downloads))} in all, ${count(Number(version.downloads))} of ${version.num}</dd>
+${shown.map(([label, url]) => html`<dt>${label}</dt><dd>${externalLink(url, url ?? '')}</dd>`)}
+</dl>
+<h2>Owners</h2>
+<ul>${page.owners.map((o) => html`<li><a href="/users/${seg(o.login)}">${o.login}</a>${o.name ? html` (${o.name})` : ''}</li>`)}</ul>
+</aside>`;
+}
+
+export function crateView(shell: Omit<Shell, 'title'>, page: CratePage, readme: string | null, registryName: string): Html {
+  const { crate, version } = page;
+  return layout(
+    { ...shell, title: `${crate.name} ${version.num}` },
+    html`<h1>${crate.name} <span class="badge">${version.num}</span>${version.yanked ? html` <span class="badge yanked">yanked</span>` : ''}</h1>
+${crate.description ? html`<p class="description">${crate.description}</p>` : ''}
+${page.keywords.length > 0 ? html`<p>Keywords: ${page.keywords.map((k, i) => html`${i > 0 ? ', ' : ''}<a href="/search?q=${encodeURIComponent(k)}">${k}</a>`)}</p>` : ''}
+${page.categories.length > 0 ? html`<p>Categories: ${page.categories.join(', ')}</p>` : ''}
+${page.isDefault ? '' : html`<p class="notice">This is ${crate.name} ${version.num}; the README below is the one of the latest release.</p>`}
+<div class="crate-layout">
+<div>
+<h2>Readme</h2>
+${readme ? html`<div class="readme">${trusted(readme)}</div>` : html`<p class="muted">This crate has no README.</p>`}
+${versions(page)}
+${dependencies(page)}
+${features(page)}
+</div>
+${sidebar(page, registryName)}
+</div>`,
+  );
+}

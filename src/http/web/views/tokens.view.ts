@@ -1,0 +1,149 @@
+import { ENDPOINT_SCOPES } from '../../../core/scopes.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../../services/password.service.js';
+import type { TokenView } from '../../../services/token.service.js';
+import { date, html, type Html } from '../html.js';
+import { csrfField, errorBox, layout, notice, type Shell } from '../layout.js';
+
+export const EXPIRY_PRESETS = ['7', '30', '90', '365', 'custom', 'none'] as const;
+export type ExpiryPreset = (typeof EXPIRY_PRESETS)[number];
+
+export interface TokenFormState {
+  name: string;
+  scopes: readonly string[];
+  crates: string;
+  expiry: ExpiryPreset;
+  customDays: string;
+}
+
+export const DEFAULT_TOKEN_FORM: TokenFormState = { name: '', scopes: ENDPOINT_SCOPES, crates: '*', expiry: '90', customDays: '' };
+
+const SCOPE_HELP: Record<string, string> = {
+  'publish-new': 'publish new crates',
+  'publish-update': 'publish new versions of existing crates',
+  yank: 'yank and unyank versions',
+  'change-owners': 'add and remove owners',
+  read: 'read a private registry',
+};
+
+const EXPIRY_LABELS: Record<ExpiryPreset, string> = {
+  '7': '7 days',
+  '30': '30 days',
+  '90': '90 days',
+  '365': '1 year',
+  custom: 'Custom (days below)',
+  none: 'Never',
+};
+
+const NOTICES = {
+  revoked: 'The token was revoked. Anything using it is refused from now on.',
+  'revoked-all': 'All your tokens were revoked.',
+  'password-changed': 'Your password was changed. Every other session was signed out.',
+  'signed-in': 'You are signed in.',
+} as const;
+
+export interface TokensPage {
+  csrf: string;
+  nonce: string;
+  tokens: readonly TokenView[];
+  form?: TokenFormState;
+  notice?: unknown;
+  tokenError?: string | null;
+  passwordError?: string | null;
+}
+
+function tokenTable(page: TokensPage): Html {
+  if (page.tokens.length === 0) return html`<p class="muted">You have no tokens yet.</p>`;
+  return html`<div class="table-wrap"><table>
+<thead><tr><th scope="col">Name</th><th scope="col">Scopes</th><th scope="col">Crates</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col">State</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
+<tbody>${page.tokens.map(
+    (t) => html`<tr><td>${t.name}</td><td>${t.endpoint_scopes.join(', ')}</td><td>${t.crate_scopes.join(', ')}</td>
+<td>${date(t.created_at)}</td><td>${date(t.last_used_at)}</td><td>${date(t.expires_at)}</td>
+<td><span class="badge ${t.state}">${t.state}</span>${t.state === 'revoked' && t.revoked_reason ? html` <span class="muted">${t.revoked_reason}</span>` : ''}</td>
+<td>${t.state === 'active'
+      ? html`<form method="post" action="/me/tokens/${t.id}/revoke">${csrfField(page.csrf)}<button type="submit" class="secondary" aria-label="Revoke the token ${t.name}">Revoke</button></form>`
+      : ''}</td></tr>`,
+  )}</tbody>
+</table></div>
+${page.tokens.some((t) => t.state === 'active')
+  ? html`<form method="post" action="/me/tokens/revoke-all">${csrfField(page.csrf)}<button type="submit" class="danger">Revoke all my tokens</button></form>`
+  : ''}`;
+}
+
+function createForm(page: TokensPage): Html {
+  const f = page.form ?? DEFAULT_TOKEN_FORM;
+  return html`<form method="post" action="/me/tokens" class="panel">
+${csrfField(page.csrf)}
+<input type="hidden" name="nonce" value="${page.nonce}">
+${errorBox(page.tokenError)}
+<div class="field"><label for="token-name">Name</label><input type="text" id="token-name" name="name" value="${f.name}" required maxlength="100">
+<p class="hint">What it is for, such as “laptop” or “CI of my-crate”.</p></div>
+<fieldset><legend>Allowed actions</legend>
+${ENDPOINT_SCOPES.map(
+    (s) => html`<label><input type="checkbox" name="scopes" value="${s}"${f.scopes.includes(s) ? html` checked` : ''}> <code>${s}</code> <span class="muted">${SCOPE_HELP[s]}</span></label>`,
+  )}
+</fieldset>
+<div class="field"><label for="token-crates">Crates</label><input type="text" id="token-crates" name="crates" value="${f.crates}" maxlength="2000">
+<p class="hint">Comma-separated crate names or prefixes ending in <code>*</code>; <code>*</code> means every crate.</p></div>
+<div class="inline">
+<div class="field"><label for="token-expiry">Expires after</label><select id="token-expiry" name="expiry">${EXPIRY_PRESETS.map(
+    (p) => html`<option value="${p}"${p === f.expiry ? html` selected` : ''}>${EXPIRY_LABELS[p]}</option>`,
+  )}</select></div>
+<div class="field"><label for="token-days">Custom expiry in days</label><input type="number" id="token-days" name="custom_days" min="1" max="3650" value="${f.customDays}"></div>
+</div>
+<p><button type="submit">Create the token</button></p>
+</form>`;
+}
+
+function passwordForm(page: TokensPage): Html {
+  return html`<form method="post" action="/me/password" class="panel">
+${csrfField(page.csrf)}
+${errorBox(page.passwordError)}
+<div class="field"><label for="current-password">Current password</label><input type="password" id="current-password" name="current" autocomplete="current-password" required maxlength="${PASSWORD_MAX_LENGTH}"></div>
+<div class="field"><label for="new-password">New password</label><input type="password" id="new-password" name="next" autocomplete="new-password" required minlength="${PASSWORD_MIN_LENGTH}" maxlength="${PASSWORD_MAX_LENGTH}">
+<p class="hint">At least ${PASSWORD_MIN_LENGTH} characters. Changing it signs out every other session.</p></div>
+<div class="field"><label for="confirm-password">Repeat the new password</label><input type="password" id="confirm-password" name="confirm" autocomplete="new-password" required maxlength="${PASSWORD_MAX_LENGTH}"></div>
+<button type="submit">Change the password</button>
+</form>`;
+}
+
+export function tokensView(shell: Omit<Shell, 'title'>, page: TokensPage): Html {
+  return layout(
+    { ...shell, title: 'API tokens' },
+    html`<h1>API tokens</h1>
+${notice(NOTICES, page.notice)}
+<p>Signed in as <strong>${shell.viewer?.actor.login ?? ''}</strong>. A token lets <code>cargo</code> publish, yank and manage owners as you.</p>
+<h2>Your tokens</h2>
+${tokenTable(page)}
+<h2>New token</h2>
+${createForm(page)}
+<h2>Change password</h2>
+${passwordForm(page)}`,
+  );
+}
+
+export interface NewToken {
+  token: string;
+  view: TokenView;
+  registryName: string;
+  publicUrl: string;
+}
+
+/** Shown once, in the answer to the POST that made the token; nothing else ever shows it again. */
+export function tokenCreatedView(shell: Omit<Shell, 'title'>, t: NewToken): Html {
+  return layout(
+    { ...shell, title: 'New API token', withScript: true },
+    html`<h1>Your new token</h1>
+<div class="panel">
+<p><strong>Copy it now: it is shown only this once.</strong> Wharf keeps only a hash of it.</p>
+<div class="secret"><code id="new-token">${t.token}</code><button type="button" class="secondary" data-copy="new-token" hidden>Copy</button></div>
+<p>Token “${t.view.name}”: ${t.view.endpoint_scopes.join(', ')} on ${t.view.crate_scopes.join(', ')}; ${t.view.expires_at ? html`expires ${date(t.view.expires_at)}` : 'never expires'}.</p>
+</div>
+<h2>Use it with cargo</h2>
+<p>Run this, then paste the token when cargo asks for it:</p>
+<pre><code>cargo login --registry ${t.registryName}</code></pre>
+<p>If cargo does not know this registry yet, add it to <code>~/.cargo/config.toml</code>:</p>
+<pre><code>[registries.${t.registryName}]
+index = "sparse+${t.publicUrl}/index/"</code></pre>
+<p><a href="/me">Back to your tokens</a></p>`,
+  );
+}

@@ -1,0 +1,85 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../core/errors.js';
+import { PasswordProvider } from '../../services/identity.service.js';
+import { LoginThrottle } from '../../services/rate-limiter.js';
+import type { Runtime } from '../../services/runtime.js';
+import { accountRoutes } from './account.routes.js';
+import { adminRoutes } from './admin.routes.js';
+import { ASSETS } from './assets.js';
+import { authRoutes } from './auth.routes.js';
+import { browseRoutes } from './browse.routes.js';
+import { FormNonces } from './form-nonce.js';
+import { ReadmeCache } from './markdown.js';
+import { parseForm, viewerOf } from './request.js';
+import { SECURITY_HEADERS, sendPage } from './respond.js';
+import { errorView } from './views/error.view.js';
+
+/** What the page routes share: the services' context and the web's in-memory helpers. */
+export interface WebDeps {
+  runtime: Runtime;
+  passwords: PasswordProvider;
+  readmes: ReadmeCache;
+  nonces: FormNonces;
+}
+
+/** Forms are small; anything bigger is not one of ours. */
+const FORM_LIMIT = 64 * 1024;
+
+/**
+ * The HTML pages, as their own encapsulated plugin: forms are parsed here only, and errors
+ * render as pages, while the API beside it keeps its JSON envelope.
+ */
+export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Runtime }): Promise<void> {
+  const deps: WebDeps = {
+    runtime,
+    passwords: new PasswordProvider(new LoginThrottle(runtime.ctx.clock)),
+    readmes: new ReadmeCache(),
+    nonces: new FormNonces(runtime.ctx.clock),
+  };
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT }, (_request, body, done) => {
+    done(null, parseForm(String(body)));
+  });
+  app.setErrorHandler((err: FastifyError | Error, request, reply) => webErrorHandler(deps, err, request, reply));
+
+  for (const asset of ASSETS) {
+    app.get(asset.path, async (_request, reply) =>
+      reply
+        .headers({ 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=31536000, immutable' })
+        .type(asset.type)
+        .send(asset.body),
+    );
+  }
+
+  await app.register(browseRoutes, deps);
+  await app.register(authRoutes, deps);
+  await app.register(accountRoutes, deps);
+  await app.register(adminRoutes, deps);
+}
+
+async function webErrorHandler(deps: WebDeps, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const { ctx } = deps.runtime;
+  const shell = { allowSignup: ctx.config.allowSignup };
+  if (err instanceof AppError) {
+    request.log.debug({ status: err.status, code: err.code }, 'page refused');
+    // The nav shows who is signed in, unless that lookup is what failed.
+    const viewer = await viewerOf(ctx, request).catch(() => null);
+    return sendPage(reply, err.status, errorView({ ...shell, viewer }, err.status, err.detail), { headers: { ...err.headers }, noStore: true });
+  }
+  const status = (err as FastifyError).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return sendPage(reply, status, errorView({ ...shell, viewer: null }, status, err.message), { noStore: true });
+  }
+  request.log.error({ err }, 'unexpected error');
+  return sendPage(reply, 500, errorView({ ...shell, viewer: null }, 500, `An unexpected error occurred. If it persists, tell an administrator the request id ${request.id}.`), {
+    noStore: true,
+  });
+}
+
+/** The 404 for any path outside the API and the index (set on the root app, which owns not-found handling). */
+export function sendNotFoundPage(runtime: Runtime, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const path = request.url.split('?')[0] ?? '/';
+  return sendPage(reply, 404, errorView({ viewer: null, allowSignup: runtime.ctx.config.allowSignup }, 404, `There is no page at ${path}.`), {
+    headers: { ...SECURITY_HEADERS },
+  });
+}
