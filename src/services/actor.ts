@@ -32,8 +32,3 @@ export function requireScope(actor: Actor, scope: EndpointScope, crateName?: str
     );
   }
 }
-
-/** Any scope at all allows reading a private registry: a publish token can always fetch what it publishes against. */
-export function canRead(actor: Actor): boolean {
-  return actor.token === null || actor.token.scopes.length > 0;
-}

@@ -74,11 +74,14 @@ export async function createToken(
     throw badRequest(`expiry must be a whole number of days from 1 to ${MAX_EXPIRY_DAYS}`);
   }
   const now = ctx.clock.now();
-  if ((await countLiveTokens(ctx.db, userId, now.toISOString())) >= ctx.config.maxTokensPerUser) {
-    throw conflict(`you already have ${ctx.config.maxTokensPerUser} live tokens, the most allowed; revoke some first`);
-  }
   const token = generateToken();
   const row = await ctx.db.transaction().execute(async (tx) => {
+    // On PostgreSQL, concurrent creations for one user queue on the user's row, so the cap holds;
+    // SQLite already runs one write transaction at a time.
+    if (ctx.config.databaseUrl) await tx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+    if ((await countLiveTokens(tx, userId, now.toISOString())) >= ctx.config.maxTokensPerUser) {
+      throw conflict(`you already have ${ctx.config.maxTokensPerUser} live tokens, the most allowed; revoke some first`);
+    }
     const inserted = await insertToken(tx, {
       user_id: userId,
       name,

@@ -10,6 +10,8 @@ export async function insertAudit(db: Db, row: Insertable<AuditLogTable>): Promi
 
 export interface AuditFilter {
   userId?: number;
+  /** Events done by this user, or done to one of their tokens (by an admin, the CLI or a leak report). */
+  involvingUserId?: number;
   action?: string;
   crateName?: string;
   since?: string;
@@ -25,6 +27,15 @@ export async function listAudit(db: Db, filter: AuditFilter) {
     .orderBy('audit_log.id', 'desc')
     .limit(Math.min(filter.limit ?? 100, 1000));
   if (filter.userId !== undefined) q = q.where('audit_log.user_id', '=', filter.userId);
+  const involved = filter.involvingUserId;
+  if (involved !== undefined) {
+    q = q.where((eb) =>
+      eb.or([
+        eb('audit_log.user_id', '=', involved),
+        eb('audit_log.token_id', 'in', eb.selectFrom('api_tokens').select('api_tokens.id').where('api_tokens.user_id', '=', involved)),
+      ]),
+    );
+  }
   if (filter.action) q = q.where('audit_log.action', '=', filter.action);
   if (filter.crateName) q = q.where('audit_log.crate_name', '=', filter.crateName);
   if (filter.since) q = q.where('audit_log.created_at', '>=', filter.since);

@@ -73,7 +73,7 @@ export async function tokenRoutes(app: FastifyInstance, { runtime }: { runtime: 
 
   app.get('/api/v1/me/audit', async (request) => {
     const actor = await requireActor(ctx, request);
-    const rows = await listAudit(ctx.db, { userId: actor.userId, limit: 200 });
+    const rows = await listAudit(ctx.db, { involvingUserId: actor.userId, limit: 200 });
     return {
       events: rows.map((r) => ({
         id: r.id,

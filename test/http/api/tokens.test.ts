@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isWellFormedToken } from '../../../src/core/token.js';
 import { createSession, csrfTokenFor, endSession, SESSION_COOKIE } from '../../../src/services/session.service.js';
+import { revokeToken } from '../../../src/services/token.service.js';
 import { createUser } from '../../../src/services/user.service.js';
 import { publishBody } from '../../helpers/crate-builder.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
@@ -421,6 +422,20 @@ describe('GET /api/v1/me/audit', () => {
         ['crate.publish', 'beta'],
         ['token.create', null],
       ]);
+    } finally {
+      await r.t.close();
+    }
+  });
+
+  it("includes what an administrator or a leak report did to the caller's tokens", async () => {
+    const r = await registry();
+    try {
+      const alice = await r.signIn('alice');
+      const kept = await r.mint(alice.session, { name: 'kept' });
+      const lost = await r.mint(alice.session, { name: 'lost' });
+      await revokeToken(r.ctx, { actor: null, via: 'cli:ops' }, lost.id, 'laptop stolen');
+      const events = ((await r.useToken(kept.token)).json() as { events: AuditJson[] }).events;
+      expect(events[0]).toMatchObject({ action: 'token.revoke', token_id: lost.id, detail: { reason: 'laptop stolen', via: 'cli:ops' } });
     } finally {
       await r.t.close();
     }
