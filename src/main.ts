@@ -5,6 +5,8 @@ import { print } from './cli/commands/admin.js';
 import { describeDatabase, openContext, prepareDatabase } from './bootstrap.js';
 import { serve } from './cli/commands/serve.js';
 import { registerAuditCommand } from './cli/commands/audit.js';
+import { registerBackupCommands } from './cli/commands/backup.js';
+import { registerCheckCommand } from './cli/commands/check.js';
 import { registerTokenCommands } from './cli/commands/token.js';
 import { registerUserCommands } from './cli/commands/user.js';
 
@@ -34,6 +36,8 @@ export async function main(argv: string[]): Promise<void> {
   registerUserCommands(program, getConfig);
   registerTokenCommands(program, getConfig);
   registerAuditCommand(program, getConfig);
+  registerCheckCommand(program, getConfig);
+  registerBackupCommands(program, getConfig);
 
   try {
     await program.parseAsync(argv);

@@ -37,14 +37,23 @@ export function storageFailure(err: unknown): AppError | null {
   const code = errorCode(err);
   if (code === null) return null;
   if (BUSY.test(code)) {
-    return new AppError('unavailable', 'the registry database is busy; nothing was changed, try again in a few seconds', { 'retry-after': '2' });
+    return withCause(new AppError('unavailable', 'the registry database is busy; nothing was changed, try again in a few seconds', { 'retry-after': '2' }), err);
   }
   const cause = FILE_CAUSES[code] ?? DATABASE_CAUSES.find(([pattern]) => pattern.test(code))?.[1];
   if (cause === undefined) return null;
-  return new AppError(
-    'insufficient_storage',
-    `the registry cannot store files right now: ${cause} (${code}); nothing was changed. Try again later, or tell the registry's administrator`,
+  return withCause(
+    new AppError(
+      'insufficient_storage',
+      `the registry cannot store files right now: ${cause} (${code}); nothing was changed. Try again later, or tell the registry's administrator`,
+    ),
+    err,
   );
+}
+
+/** Keeps the original error for the server log. */
+function withCause(appError: AppError, cause: unknown): AppError {
+  Object.defineProperty(appError, 'cause', { value: cause, enumerable: false });
+  return appError;
 }
 
 function errorCode(err: unknown): string | null {

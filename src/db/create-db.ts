@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { WharfSqliteDialect } from './sqlite-dialect.js';
 
 export type Db = Kysely<Database>;
 export type Dialect = 'sqlite' | 'postgres';
@@ -17,7 +18,22 @@ export function createSqliteDb(file: string): Db {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const dialect = new WharfSqliteDialect(sqlite);
+  const db = new Kysely<Database>({ dialect });
+  changeStamps.set(db, () => dialect.changeStamp());
+  return db;
+}
+
+const changeStamps = new WeakMap<Db, () => string | null>();
+
+/**
+ * A cheap value that differs whenever anything in the database may have changed since it was
+ * last read, whoever changed it; null when the database offers no such value (PostgreSQL) or
+ * cannot now (inside a transaction). Lets a cache check it is current at the cost of reading
+ * a counter instead of running its query.
+ */
+export function changeStamp(db: Db): string | null {
+  return changeStamps.get(db)?.() ?? null;
 }
 
 // Counters are bigint columns; their values stay far below 2^53, so they are read as numbers.

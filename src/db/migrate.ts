@@ -3,12 +3,14 @@ import type { Db } from './create-db.js';
 import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-sessions.js';
 import * as m003 from './migrations/003-changes.js';
+import * as m004 from './migrations/004-search.js';
 
 /** Migrations are compiled into the program (no directory scan), in name order. */
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
   '002-sessions': m002,
   '003-changes': m003,
+  '004-search': m004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

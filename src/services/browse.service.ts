@@ -57,11 +57,34 @@ export async function homeData(ctx: ServiceContext, limit = 10): Promise<HomeDat
   };
 }
 
+/** Semver order; a version the parser refuses (never stored by publish, but the page must not fail on it) sorts first. */
+function compareNums(a: string, b: string): number {
+  const parse = (s: string) => {
+    try {
+      return parseVersion(s);
+    } catch {
+      return null;
+    }
+  };
+  const va = parse(a);
+  const vb = parse(b);
+  if (va && vb) return compareVersions(va, vb);
+  return va ? 1 : vb ? -1 : a < b ? -1 : a > b ? 1 : 0;
+}
+
+function prerelease(num: string): boolean {
+  try {
+    return isPrerelease(parseVersion(num));
+  } catch {
+    return true;
+  }
+}
+
 /** The version a crate page shows by default: the highest unyanked stable, else the highest unyanked, else the highest. */
 export function defaultVersion(versions: readonly VersionRow[]): VersionRow | undefined {
   const pick = (keep: (v: VersionRow) => boolean) =>
-    versions.filter(keep).reduce<VersionRow | undefined>((best, v) => (!best || compareVersions(parseVersion(v.num), parseVersion(best.num)) > 0 ? v : best), undefined);
-  return pick((v) => v.yanked === 0 && !isPrerelease(parseVersion(v.num))) ?? pick((v) => v.yanked === 0) ?? pick(() => true);
+    versions.filter(keep).reduce<VersionRow | undefined>((best, v) => (!best || compareNums(v.num, best.num) > 0 ? v : best), undefined);
+  return pick((v) => v.yanked === 0 && !prerelease(v.num)) ?? pick((v) => v.yanked === 0) ?? pick(() => true);
 }
 
 async function withVersions(ctx: ServiceContext, crates: CrateRow[]): Promise<CrateListItem[]> {
@@ -105,7 +128,7 @@ export async function cratePage(ctx: ServiceContext, name: string, num?: string)
   }
   const versions = rows
     .map((v) => ({ ...v, publishedBy: v.published_by !== null ? (logins.get(v.published_by) ?? null) : null }))
-    .sort((a, b) => compareVersions(parseVersion(b.num), parseVersion(a.num)));
+    .sort((a, b) => compareNums(b.num, a.num));
   const fallback = defaultVersion(rows);
   const version = num === undefined ? versions.find((v) => v.id === fallback?.id) : versions.find((v) => v.num === num);
   if (!version) throw num === undefined ? crateNotFound(name) : versionNotFound(crate.name, num);

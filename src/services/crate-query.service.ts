@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type SqlBool, SqliteAdapter, sql } from 'kysely';
 import { canonicalCrateName } from '../core/crate-name.js';
 import { badRequest, crateNotFound, versionNotFound } from '../core/errors.js';
 import { compareVersions, isPrerelease, parseVersion } from '../core/semver.js';
@@ -40,13 +40,41 @@ export function parseSearchQuery(raw: Record<string, unknown>): SearchQuery {
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/**
+ * Above this many matches, sorting the full-text candidates costs more than the plain scan does
+ * (a query found in nearly every crate), so the page comes from the scan; the count still comes
+ * from the index.
+ */
+const INDEXED_PAGE_LIMIT = 20_000;
+
+/**
+ * The SQLite trigram index (migration 004) answers substring queries of 3 characters or more,
+ * with the same meaning as the LIKE patterns below: the canonical name contains the canonical
+ * query, or the description or keywords contain the lowercased query, case-insensitively.
+ */
+function searchIndexQuery(db: Db, canon: string, text: string): string | null {
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return null;
+  if ([...canon].length < 3 || [...text].length < 3) return null;
+  const phrase = (s: string) => `"${s.replaceAll('"', '""')}"`;
+  return `name : ${phrase(canon)} OR {description keywords} : ${phrase(text)}`;
+}
+
 export async function searchCrates(ctx: ServiceContext, query: SearchQuery) {
   const { db } = ctx;
   const canon = canonicalCrateName(query.q);
+  const text = query.q.toLowerCase();
   let base = db.selectFrom('crates');
-  if (query.q !== '') {
+  let total: number | null = null;
+  const indexed = query.q !== '' ? searchIndexQuery(db, canon, text) : null;
+  if (indexed !== null) {
+    const { rows } = await sql<{ n: number }>`select count(*) as n from crate_search where crate_search match ${indexed}`.execute(db);
+    total = Number(rows[0]?.n ?? 0);
+  }
+  if (indexed !== null && total !== null && total <= INDEXED_PAGE_LIMIT) {
+    base = base.where(sql<SqlBool>`id in (select rowid from crate_search where crate_search match ${indexed})`);
+  } else if (query.q !== '') {
     const namePattern = `%${escapeLike(canon)}%`;
-    const textPattern = `%${escapeLike(query.q.toLowerCase())}%`;
+    const textPattern = `%${escapeLike(text)}%`;
     base = base.where((eb) =>
       eb.or([
         eb(sql`canonical_name`, 'like', sql`${namePattern} escape '\\'`),
@@ -55,7 +83,7 @@ export async function searchCrates(ctx: ServiceContext, query: SearchQuery) {
       ]),
     );
   }
-  const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  total ??= Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   let rows = base.selectAll();
   switch (query.sort) {
     case 'relevance':

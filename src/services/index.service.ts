@@ -50,25 +50,48 @@ export async function renderCrateIndex(db: Db, crate: CrateRow): Promise<string>
 function toEntry(text: string): IndexEntry {
   const body = Buffer.from(text, 'utf8');
   const hash = createHash('sha256').update(body).digest('base64url').slice(0, 27);
-  return { body, gzip: gzipSync(body, { level: 9 }), etag: `"${hash}"`, gzipEtag: `"${hash}-gz"` };
+  // gzipSync returns a view into its 16 KiB output chunk: copied out, a cached entry holds only
+  // its own bytes (100k small files held 1.8 GB before, bench/README.md).
+  const gzip = Buffer.from(gzipSync(body, { level: 9 }));
+  return { body, gzip, etag: `"${hash}"`, gzipEtag: `"${hash}-gz"` };
+}
+
+/** Bytes of index files kept in memory by default; beyond it the least recently read are dropped. */
+export const INDEX_CACHE_BYTES = 64 * 1024 * 1024;
+/** What an entry costs besides its two buffers (objects, etag strings, map slot), as measured. */
+const ENTRY_OVERHEAD = 600;
+
+interface Slot {
+  entry: IndexEntry;
+  size: number;
+  /** Read since the eviction hand last passed it (second-chance eviction: a hit is one write). */
+  used: boolean;
 }
 
 /**
- * Index files kept in memory while nothing changes. A publish or yank calls `invalidate`, and
- * the next read re-renders the whole file from the database. Concurrent misses for one crate
- * share a single render.
+ * Index files kept in memory while nothing changes, up to a byte budget, so memory stays flat
+ * however many crates the registry holds. A publish or yank calls `invalidate`, and the next read
+ * re-renders the whole file from the database. Concurrent misses for one crate share a single
+ * render.
  */
 export class IndexCache {
-  private readonly entries = new Map<string, IndexEntry>();
+  private readonly slots = new Map<string, Slot>();
   private readonly inflight = new Map<string, Promise<IndexEntry | null>>();
   private generation = new Map<string, number>();
+  private bytes = 0;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly maxBytes = INDEX_CACHE_BYTES,
+  ) {}
 
   /** The entry for the crate whose lowercased name is `lowerName`, or null when no such crate. */
   async get(lowerName: string): Promise<IndexEntry | null> {
-    const hit = this.entries.get(lowerName);
-    if (hit) return hit;
+    const hit = this.slots.get(lowerName);
+    if (hit) {
+      hit.used = true;
+      return hit.entry;
+    }
     const running = this.inflight.get(lowerName);
     if (running) return running;
     const startGen = this.generation.get(canonicalCrateName(lowerName)) ?? 0;
@@ -77,7 +100,7 @@ export class IndexCache {
       if (!crate) return null;
       const entry = toEntry(await renderCrateIndex(this.db, crate));
       // Only keep the render if no change landed while it ran; otherwise the next read renders again.
-      if ((this.generation.get(canonicalCrateName(lowerName)) ?? 0) === startGen) this.entries.set(lowerName, entry);
+      if ((this.generation.get(canonicalCrateName(lowerName)) ?? 0) === startGen) this.store(lowerName, entry);
       return entry;
     })().finally(() => {
       if (this.inflight.get(lowerName) === job) this.inflight.delete(lowerName);
@@ -86,14 +109,48 @@ export class IndexCache {
     return job;
   }
 
+  /** Bytes held now (buffers plus the estimated overhead per entry). */
+  get size(): number {
+    return this.bytes;
+  }
+
+  private store(key: string, entry: IndexEntry): void {
+    this.drop(key);
+    const size = entry.body.length + entry.gzip.length + ENTRY_OVERHEAD;
+    this.slots.set(key, { entry, size, used: false });
+    this.bytes += size;
+    while (this.bytes > this.maxBytes && this.slots.size > 1) this.evictOne();
+  }
+
+  /** Drops the oldest entry not read since the hand last passed; read ones get a second chance. */
+  private evictOne(): void {
+    for (const [key, slot] of this.slots) {
+      this.slots.delete(key);
+      if (slot.used) {
+        slot.used = false;
+        this.slots.set(key, slot);
+      } else {
+        this.bytes -= slot.size;
+        return;
+      }
+    }
+  }
+
+  private drop(key: string): void {
+    const slot = this.slots.get(key);
+    if (!slot) return;
+    this.slots.delete(key);
+    this.bytes -= slot.size;
+  }
+
   invalidate(name: string): void {
     const canon = canonicalCrateName(name);
     this.generation.set(canon, (this.generation.get(canon) ?? 0) + 1);
-    this.entries.delete(name.toLowerCase());
+    this.drop(name.toLowerCase());
     this.inflight.delete(name.toLowerCase());
   }
 
   clear(): void {
-    for (const key of [...this.entries.keys()]) this.invalidate(key);
+    for (const key of [...this.slots.keys()]) this.invalidate(key);
   }
 }

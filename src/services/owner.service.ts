@@ -33,6 +33,10 @@ export async function changeOwners(ctx: ServiceContext, actor: Actor, name: stri
     users.push(user);
   }
   return ctx.db.transaction().execute(async (tx) => {
+    // Lock the crate row first: concurrent owner changes of one crate then run one after the
+    // other on PostgreSQL too, so two adds cannot both insert and two removals cannot both
+    // leave the crate without an owner. (A no-op update, because SQLite has no FOR UPDATE.)
+    await tx.updateTable('crates').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('id', '=', crate.id).execute();
     const current = new Set((await listOwners(tx, crate.id)).map((o) => o.id));
     const now = ctx.clock.now().toISOString();
     const changed: string[] = [];

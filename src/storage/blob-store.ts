@@ -8,4 +8,17 @@ export interface BlobStore {
   get(key: string): Promise<{ stream: Readable; size: number } | null>;
   delete(key: string): Promise<void>;
   exists(key: string): Promise<boolean>;
+  /**
+   * Every stored key that starts with `prefix`, unfinished temporary files included, with its
+   * size and last change: what `wharf check` compares with the database to find orphans.
+   */
+  list(prefix: string): AsyncIterable<BlobInfo>;
+  /** Size and last change of one key, or null when it does not exist. */
+  stat(key: string): Promise<BlobInfo | null>;
+}
+
+export interface BlobInfo {
+  key: string;
+  size: number;
+  modifiedAt: Date;
 }

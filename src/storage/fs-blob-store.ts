@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, opendir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { BlobStore } from './blob-store.js';
+import type { BlobInfo, BlobStore } from './blob-store.js';
 
 /** Blobs as files under one root folder. Writes go to a temporary file, are fsynced, then renamed into place. */
 export class FsBlobStore implements BlobStore {
@@ -53,6 +53,46 @@ export class FsBlobStore implements BlobStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.path(key), { force: true });
+  }
+
+  async *list(prefix: string): AsyncIterable<BlobInfo> {
+    // Walk from the deepest folder the prefix names, then filter on the whole prefix.
+    const slash = prefix.lastIndexOf('/');
+    const folder = slash === -1 ? '' : prefix.slice(0, slash);
+    const start = folder === '' ? this.root : this.path(folder);
+    const pending = [start];
+    while (pending.length > 0) {
+      const dir = pending.pop()!;
+      let handle;
+      try {
+        handle = await opendir(dir);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw err;
+      }
+      for await (const entry of handle) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) {
+          pending.push(full);
+          continue;
+        }
+        if (!entry.isFile()) continue;
+        const key = full.slice(this.root.length + 1).split(sep).join('/');
+        if (!key.startsWith(prefix)) continue;
+        const info = await this.stat(key);
+        if (info) yield info;
+      }
+    }
+  }
+
+  async stat(key: string): Promise<BlobInfo | null> {
+    try {
+      const info = await stat(this.path(key));
+      return info.isFile() ? { key, size: info.size, modifiedAt: info.mtime } : null;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
   }
 
   async exists(key: string): Promise<boolean> {

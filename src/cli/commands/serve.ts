@@ -18,7 +18,10 @@ export async function serve(config: Config): Promise<void> {
   await startRuntime(runtime);
 
   if ((await countUsers(ctx.db)) === 0) {
-    app.log.warn('no users exist yet: create the first admin with `npx wharf user add <login> --admin`, then a token with `npx wharf token create <login> --name <name>`');
+    app.log.warn(
+      'no users exist yet: create the first admin with `npx wharf user add <login> --admin`, then give it a password with `npx wharf user password <login>` and sign in at ' +
+        `${config.publicUrl}/login (there is no default password)`,
+    );
   }
   await app.listen({ host: config.host, port: config.port });
   app.log.info({ index: `sparse+${config.publicUrl}/index/` }, `Wharf registry \`${config.registryName}\` ready`);

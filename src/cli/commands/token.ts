@@ -6,7 +6,7 @@ import { createToken, inspectToken, listTokens, revokeAllTokens, revokeToken, ty
 import { print, requireUser, withContext } from './admin.js';
 
 /** The server account that ran an admin command, for the audit trail. */
-function operator(): string {
+export function operator(): string {
   let name = 'unknown';
   try {
     name = userInfo().username;

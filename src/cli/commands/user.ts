@@ -1,18 +1,35 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/config.js';
-import { createUser } from '../../services/user.service.js';
-import { print, withContext } from './admin.js';
+import { createAccount, setPassword } from '../../services/account.service.js';
+import { print, requireUser, withContext } from './admin.js';
+import { readNewPassword, readSecretFromStdin } from './read-secret.js';
+import { operator } from './token.js';
 
 export function registerUserCommands(program: Command, config: () => Config): void {
   const user = program.command('user').description('manage accounts');
   user
     .command('add <login>')
-    .description('create an account (no password: sign-in is by API token until a password is set)')
+    .description('create an account; with --password-stdin it can also sign in on the web')
     .option('--admin', 'make the account an administrator', false)
     .option('--email <email>', 'email address')
     .option('--name <name>', 'display name')
-    .action(async (login: string, opts: { admin: boolean; email?: string; name?: string }) => {
-      const row = await withContext(config(), (ctx) => createUser(ctx, { login, isAdmin: opts.admin, email: opts.email ?? null, name: opts.name ?? null }));
-      print(`created user ${row.login} (id ${row.id}${row.is_admin ? ', admin' : ''})`);
+    .option('--password-stdin', 'read the password from stdin (at least 12 characters)', false)
+    .action(async (login: string, opts: { admin: boolean; email?: string; name?: string; passwordStdin: boolean }) => {
+      // Read before opening the database, so a refused password leaves nothing behind.
+      const password = opts.passwordStdin ? await readSecretFromStdin() : null;
+      const row = await withContext(config(), (ctx) =>
+        createAccount(ctx, { login, isAdmin: opts.admin, email: opts.email ?? null, name: opts.name ?? null, password }, { actor: null, via: operator() }),
+      );
+      print(`created user ${row.login} (id ${row.id}${row.is_admin ? ', admin' : ''}${password !== null ? ', with a password' : ''})`);
+      if (password === null) print(`set a password to sign in on the web: wharf user password ${row.login}`);
+    });
+
+  user
+    .command('password <login>')
+    .description('set the password of an account (typed twice on a terminal, or read from stdin); ends its sessions')
+    .action(async (login: string) => {
+      const password = await readNewPassword();
+      await withContext(config(), async (ctx) => setPassword(ctx, (await requireUser(ctx, login)).id, password, { actor: null, via: operator() }));
+      print(`set the password of ${login}; every session of the account was signed out`);
     });
 }

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { Db } from '../create-db.js';
+import { changeStamp, type Db } from '../create-db.js';
 import type { ApiTokensTable } from '../schema.js';
 
 export type TokenRow = Selectable<ApiTokensTable>;
@@ -11,8 +11,7 @@ export async function insertToken(
   return db.insertInto('api_tokens').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-/** The one indexed equality lookup an authenticated request costs, with the owner's account state. */
-export async function findTokenByHash(db: Db, hash: string) {
+function queryTokenByHash(db: Db, hash: string) {
   return db
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
@@ -20,6 +19,40 @@ export async function findTokenByHash(db: Db, hash: string) {
     .select(['users.login as user_login', 'users.name as user_name', 'users.is_admin as user_is_admin', 'users.locked_at as user_locked_at'])
     .where('api_tokens.token_hash', '=', hash)
     .executeTakeFirst();
+}
+
+export type TokenWithOwner = NonNullable<Awaited<ReturnType<typeof queryTokenByHash>>>;
+
+/** Rows found by hash, valid only while the database's change stamp is the one they were read under. */
+const tokenRows = new WeakMap<Db, { stamp: string; rows: Map<string, TokenWithOwner> }>();
+const MAX_CACHED_TOKENS = 10_000;
+
+/**
+ * The token with this hash and its owner's account state: the one lookup an authenticated
+ * request costs. Where the database can prove nothing changed since a row was read (SQLite: no
+ * write here and no commit by any other process, see changeStamp), the row is reused; any
+ * change at all (a revocation, a lock, a publish) drops every reused row at once, so a revoked
+ * token is refused on its very next request, on every instance. Elsewhere it is always queried.
+ */
+export async function findTokenByHash(db: Db, hash: string): Promise<TokenWithOwner | undefined> {
+  const stamp = changeStamp(db);
+  const cached = stamp === null ? undefined : tokenRows.get(db);
+  if (cached && cached.stamp === stamp) {
+    const row = cached.rows.get(hash);
+    if (row) return row;
+  }
+  const row = await queryTokenByHash(db, hash);
+  // Kept only if nothing changed while the query waited for the connection and ran.
+  if (row && stamp !== null && changeStamp(db) === stamp) {
+    let cache = tokenRows.get(db);
+    if (!cache || cache.stamp !== stamp) {
+      cache = { stamp, rows: new Map() };
+      tokenRows.set(db, cache);
+    }
+    if (cache.rows.size >= MAX_CACHED_TOKENS) cache.rows.clear();
+    cache.rows.set(hash, row);
+  }
+  return row;
 }
 
 export async function findTokenById(db: Db, id: number): Promise<TokenRow | undefined> {

@@ -90,7 +90,8 @@ export async function adminRoutes(app: FastifyInstance, deps: WebDeps): Promise<
       if (!(err instanceof AppError) || err.status !== 400) throw err;
       return showUsers(reply, posted.viewer, 400, { error: err.detail });
     }
-    return redirect(reply, `/admin/users?notice=${action}`);
+    const done: Record<UserAction, string> = { lock: 'locked', unlock: 'unlocked', admin: 'admin', unadmin: 'unadmin' };
+    return redirect(reply, `/admin/users?notice=${done[action]}`);
   });
 
   app.get('/admin/tokens', async (request, reply) => {

@@ -58,6 +58,9 @@ pre { background: var(--panel); padding: .75rem 1rem; border-radius: 4px; overfl
 .badge { display: inline-block; padding: 0 .4rem; border-radius: 3px; font-size: .8rem; border: 1px solid var(--line); background: var(--panel); }
 .badge.yanked, .badge.revoked, .badge.locked { border-color: var(--danger); color: var(--danger); background: #fff; }
 .badge.active { border-color: var(--ok); color: var(--ok); background: #fff; }
+aside pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+dl dt { font-weight: 600; }
+dl dd { margin: 0 0 .5rem; }
 .readme { overflow-wrap: anywhere; }
 .readme img { max-width: 100%; }
 .pagination { display: flex; gap: 1rem; align-items: center; }

@@ -55,7 +55,9 @@ export function usersView(shell: AdminShell, p: { csrf: string; users: readonly 
       (u) => html`<tr><td><a href="/users/${seg(u.login)}">${u.login}</a></td><td>${u.name ?? ''}</td><td>${u.isAdmin ? 'admin' : 'user'}</td>
 <td>${u.lockedAt ? html`<span class="badge locked">locked</span> ${date(u.lockedAt)}` : html`<span class="badge active">active</span>`}</td>
 <td>${u.hasPassword ? 'set' : html`<span class="muted">none</span>`}</td><td>${date(u.createdAt)}</td>
-<td>${u.lockedAt ? action(u.login, 'unlock', 'Unlock') : action(u.login, 'lock', 'Lock', true)} ${u.isAdmin ? action(u.login, 'unadmin', 'Remove admin') : action(u.login, 'admin', 'Make admin')}</td></tr>`,
+<td>${u.login === shell.viewer?.actor.login
+        ? html`<span class="muted">you</span>`
+        : html`${u.lockedAt ? action(u.login, 'unlock', 'Unlock') : action(u.login, 'lock', 'Lock', true)} ${u.isAdmin ? action(u.login, 'unadmin', 'Remove admin') : action(u.login, 'admin', 'Make admin')}`}</td></tr>`,
     )}</tbody>
 </table></div>
 <h2>Create a user</h2>

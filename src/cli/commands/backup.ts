@@ -1,0 +1,39 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { Config } from '../../config/config.js';
+import { backupRegistry, restoreRegistry } from '../../services/backup.service.js';
+import { print, withContext } from './admin.js';
+
+/** `wharf backup <dir>` (while servers run) and `wharf restore <dir> [--force]` (with servers stopped). */
+export function registerBackupCommands(program: Command, config: () => Config): void {
+  program
+    .command('backup <dir>')
+    .description('write a consistent copy of the database and the crate files to an empty folder; safe while servers run')
+    .action(async (dir: string) => {
+      const target = resolve(dir);
+      const { manifest, problems } = await withContext(config(), (ctx) => backupRegistry(ctx, target));
+      for (const p of problems) print(`warning: ${p}`);
+      print(
+        `backed up ${manifest.crates} crates, ${manifest.versions} versions and ${manifest.files.length} files (${manifest.bytes} bytes) ` +
+          `with the ${manifest.database === 'postgres' ? 'PostgreSQL database (pg_dump)' : 'SQLite database'} to ${target}`,
+      );
+      if (problems.length > 0) {
+        print('The registry has inconsistencies (see `wharf check`); the backup holds what was found.');
+        process.exitCode = 1;
+      }
+    });
+
+  program
+    .command('restore <dir>')
+    .description('restore a backup into the configured data directory and database (stop servers first)')
+    .option('--force', 'replace a registry that is not empty (its crate files are moved aside, not deleted)')
+    .action(async (dir: string, opts: { force?: boolean }) => {
+      const cfg = config();
+      const { manifest, movedAside } = await restoreRegistry(cfg, resolve(dir), { force: opts.force ?? false });
+      if (movedAside) print(`the crate files that were there are now in ${movedAside}`);
+      print(
+        `restored ${manifest.crates} crates, ${manifest.versions} versions and ${manifest.files.length} files from the backup of ${manifest.created_at} ` +
+          `into ${cfg.dataDir}${cfg.databaseUrl ? ' and the PostgreSQL database' : ''}; run \`wharf check\` to confirm`,
+      );
+    });
+}

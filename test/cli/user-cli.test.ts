@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openContext } from '../../src/bootstrap.js';
+import { loadConfig } from '../../src/config/config.js';
+import { findUserByLogin } from '../../src/db/repositories/user.repository.js';
+import { verifyPassword } from '../../src/services/password.service.js';
+import { createSession, sessionActor } from '../../src/services/session.service.js';
+import { databaseEnv, wharf } from '../helpers/wharf-process.js';
+
+describe('wharf user: passwords from the command line', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wharf-user-cli-'));
+    env = { WHARF_DATA_DIR: dataDir, WHARF_LOG_LEVEL: 'silent' };
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  /** Runs `check` against the database the CLI wrote. */
+  const inDb = async <T>(check: (ctx: ReturnType<typeof openContext>) => Promise<T>): Promise<T> => {
+    const { WHARF_DATABASE_URL: databaseUrl } = await databaseEnv(env);
+    const ctx = openContext(loadConfig({}, { dataDir, databaseUrl: databaseUrl ?? null }));
+    try {
+      return await check(ctx);
+    } finally {
+      await ctx.db.destroy();
+    }
+  };
+  const hashOf = (login: string) => inDb(async (ctx) => (await findUserByLogin(ctx.db, login))?.password_hash ?? null);
+
+  it('user add --password-stdin creates an account that can sign in, hashed at OWASP cost', async () => {
+    const r = await wharf(['user', 'add', 'alice', '--admin', '--password-stdin'], env, 'alice has a long password\n');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('created user alice (id 1, admin, with a password)');
+    expect(r.stdout).not.toContain('alice has a long password');
+    const hash = (await hashOf('alice'))!;
+    expect(hash).toMatch(/^\$scrypt\$ln=17,r=8,p=1\$/);
+    expect(await verifyPassword('alice has a long password', hash)).toBe(true);
+  }, 30_000);
+
+  it('refuses a short password and creates nothing', async () => {
+    const r = await wharf(['user', 'add', 'shorty', '--password-stdin'], env, 'short\n');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('a password needs at least 12 characters');
+    expect(await inDb((ctx) => findUserByLogin(ctx.db, 'shorty'))).toBeUndefined();
+  });
+
+  it('user add without a password says how to set one; there is no default password', async () => {
+    const r = await wharf(['user', 'add', 'bob'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('wharf user password bob');
+    expect(await hashOf('bob')).toBeNull();
+  });
+
+  it('user password reads the new password on stdin and signs the account out everywhere', async () => {
+    const session = await inDb(async (ctx) => createSession(ctx, (await findUserByLogin(ctx.db, 'alice'))!.id));
+    const r = await wharf(['user', 'password', 'alice'], env, 'a new password for alice\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('set the password of alice');
+    const hash = (await hashOf('alice'))!;
+    expect(await verifyPassword('a new password for alice', hash)).toBe(true);
+    expect(await verifyPassword('alice has a long password', hash)).toBe(false);
+    expect(await inDb((ctx) => sessionActor(ctx, session))).toBeNull();
+
+    const ghost = await wharf(['user', 'password', 'ghost'], env, 'whatever password\n');
+    expect(ghost.code).not.toBe(0);
+    expect(ghost.stderr).toContain('no user with the login `ghost`');
+  }, 30_000);
+});

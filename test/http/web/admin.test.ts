@@ -1,0 +1,113 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { attr, elements, parseHtml, textOf } from '../../helpers/html-dom.js';
+import { type Browser, createWebApp, csrfOf, PASSWORD, type WebTestApp } from '../../helpers/web.js';
+
+const h1 = (html: string) => textOf(elements(parseHtml(html)).find((e) => e.name === 'h1')!);
+
+describe('the admin pages', () => {
+  let t: WebTestApp;
+  let admin: Browser;
+  let rootId: number;
+
+  beforeEach(async () => {
+    t = await createWebApp();
+    rootId = (await t.account('root', { admin: true })).id;
+    admin = t.browser();
+    await admin.login('root');
+  });
+  afterEach(() => t.close());
+
+  const user = (login: string) => t.runtime.ctx.db.selectFrom('users').selectAll().where('login', '=', login).executeTakeFirst();
+
+  it('are for admins only', async () => {
+    await t.account('bob');
+    const bob = t.browser();
+    await bob.login('bob');
+    for (const url of ['/admin/users', '/admin/tokens', '/admin/audit']) {
+      const res = await bob.get(url);
+      expect(res.statusCode, url).toBe(403);
+      expect(h1(res.body)).toBe('Not allowed');
+      const anon = await t.browser().get(url);
+      expect(anon.statusCode).toBe(303);
+      expect(anon.headers.location).toBe(`/login?next=${encodeURIComponent(url)}`);
+    }
+    const page = await bob.get('/me');
+    const post = await bob.post('/admin/users/bob/admin', { _csrf: csrfOf(page.body) });
+    expect(post.statusCode).toBe(403);
+    expect((await user('bob'))!.is_admin).toBe(0);
+  });
+
+  it('create users with a password that then signs in', async () => {
+    const res = await admin.submit('/admin/users', '/admin/users', { login: 'carol', name: 'Carol', email: 'carol@example.com', password: 'carols own passphrase' });
+    expect(res.headers.location).toBe('/admin/users?notice=created');
+    const list = await admin.get('/admin/users?notice=created');
+    expect(textOf(parseHtml(list.body))).toContain('The user was created.');
+    expect(elements(parseHtml(list.body)).filter((e) => e.name === 'tr').map(textOf)).toContainEqual(expect.stringMatching(/^carol Carol user active set \d{4}-\d{2}-\d{2} Lock Make admin$/));
+    expect((await t.browser().login('carol', 'carols own passphrase')).statusCode).toBe(303);
+
+    const dup = await admin.submit('/admin/users', '/admin/users', { login: 'Carol', password: PASSWORD });
+    expect(dup.statusCode).toBe(409);
+    const short = await admin.submit('/admin/users', '/admin/users', { login: 'dave', password: 'short' });
+    expect(short.statusCode).toBe(400);
+    expect(textOf(parseHtml(short.body))).toContain('a password needs at least 12 characters');
+    expect(await user('dave')).toBeUndefined();
+  });
+
+  it('make and unmake admins, but never lock or demote themselves', async () => {
+    await t.account('bob');
+    await admin.submit('/admin/users', '/admin/users/bob/admin');
+    expect((await user('bob'))!.is_admin).toBe(1);
+    await admin.submit('/admin/users', '/admin/users/bob/unadmin');
+    expect((await user('bob'))!.is_admin).toBe(0);
+    const self = await admin.submit('/admin/users', '/admin/users/root/lock');
+    expect(self.statusCode).toBe(400);
+    expect(textOf(parseHtml(self.body))).toContain('you cannot lock your own account');
+    expect((await admin.submit('/admin/users', '/admin/users/root/unadmin')).statusCode).toBe(400);
+    expect((await user('root'))!.locked_at).toBeNull();
+    expect((await admin.submit('/admin/users', '/admin/users/ghost/lock')).statusCode).toBe(404);
+  });
+
+  it('revoke every token only after a reason and a confirmation', async () => {
+    const bob = await t.account('bob');
+    const tokens = [await t.tokenFor(bob.id), await t.tokenFor(rootId), await t.tokenFor(bob.id)];
+    const use = (token: string) => t.app.inject({ method: 'GET', url: '/api/v1/me/audit', headers: { authorization: token } });
+    const page = await admin.get('/admin/tokens');
+    expect(textOf(parseHtml(page.body))).toContain('There are 3 live tokens.');
+
+    const noReason = await admin.post('/admin/tokens/revoke-all', { _csrf: csrfOf(page.body), reason: ' ' });
+    expect(noReason.statusCode).toBe(400);
+    const step1 = await admin.post('/admin/tokens/revoke-all', { _csrf: csrfOf(page.body), reason: 'server copied <b>' });
+    expect(step1.statusCode).toBe(200);
+    expect(h1(step1.body)).toBe('Confirm: revoke every token');
+    expect(textOf(parseHtml(step1.body))).toContain('This revokes all 3 live tokens');
+    for (const tk of tokens) expect((await use(tk.token)).statusCode).toBe(200);
+
+    const confirm = elements(parseHtml(step1.body)).find((e) => e.name === 'input' && attr(e, 'name') === 'confirm')!;
+    expect(attr(confirm, 'type')).toBe('checkbox');
+    const step2 = await admin.post('/admin/tokens/revoke-all', { _csrf: csrfOf(step1.body), reason: 'server copied <b>', confirm: 'yes' });
+    expect(step2.statusCode).toBe(303);
+    expect(step2.headers.location).toBe('/admin/tokens?revoked=3');
+    expect(textOf(parseHtml((await admin.get(step2.headers.location as string)).body))).toContain('Revoked 3 token(s).');
+    for (const tk of tokens) {
+      const res = await use(tk.token);
+      expect(res.statusCode).toBe(401);
+      expect(res.body).toContain('server copied <b>');
+    }
+  });
+
+  it('show the audit log with filters', async () => {
+    await t.account('bob');
+    await admin.submit('/admin/users', '/admin/users/bob/lock');
+    await admin.submit('/admin/users', '/admin/users/bob/unlock');
+    const all = await admin.get('/admin/audit');
+    const actions = (html: string) => elements(parseHtml(html)).filter((e) => e.name === 'tr').slice(1).map((tr) => textOf(elements(tr).filter((e) => e.name === 'td')[1]!));
+    expect(actions(all.body)).toEqual(['user.unlock', 'user.lock', 'user.create', 'user.login', 'user.create']);
+    expect(actions((await admin.get('/admin/audit?action=user.lock')).body)).toEqual(['user.lock']);
+    expect(actions((await admin.get('/admin/audit?user=root&action=user.create')).body)).toEqual([]);
+    expect(actions((await admin.get('/admin/audit?user=root')).body)).toEqual(['user.unlock', 'user.lock', 'user.login']);
+    expect(actions((await admin.get('/admin/audit?since=2999-01-01')).body)).toEqual([]);
+    const unknown = await admin.get('/admin/audit?user=ghost');
+    expect(unknown.statusCode).toBe(400);
+    expect(textOf(parseHtml(unknown.body))).toContain('no user with the login “ghost”');
+  });
+});

@@ -1,0 +1,301 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { attr, elements, parseHtml, textOf } from '../../helpers/html-dom.js';
+import { setPasswordHashCost } from '../../../src/services/password.service.js';
+import { createWebApp, csrfOf, FAST_SCRYPT, PASSWORD, type WebTestApp } from '../../helpers/web.js';
+
+const h1 = (html: string) => textOf(elements(parseHtml(html)).find((e) => e.name === 'h1')!);
+const alertText = (html: string) => textOf(elements(parseHtml(html)).find((e) => attr(e, 'role') === 'alert') ?? parseHtml(''));
+
+/** Whether a session cookie value opens /me (a signed-in page) on its own. */
+async function sessionWorks(t: WebTestApp, cookie: string): Promise<boolean> {
+  const res = await t.app.inject({ method: 'GET', url: '/me', headers: { cookie: `wharf_session=${cookie}` } });
+  if (res.statusCode === 303) expect(res.headers.location).toBe('/login?next=%2Fme');
+  return res.statusCode === 200;
+}
+
+describe('signing in and out', () => {
+  let t: WebTestApp;
+  beforeEach(async () => {
+    t = await createWebApp();
+    await t.account('alice');
+  });
+  afterEach(() => t.close());
+
+  it('signs in with the right password and lands on /me', async () => {
+    const b = t.browser();
+    const res = await b.login('alice');
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/me');
+    const me = await b.get('/me');
+    expect(me.statusCode).toBe(200);
+    expect(textOf(parseHtml(me.body))).toContain('Signed in as alice');
+  });
+
+  it('refuses a wrong password and an unknown login with the same answer, starting no session', async () => {
+    for (const [login, password] of [['alice', 'wrong password!!'], ['nobody', PASSWORD], ['ALICE', 'x']]) {
+      const b = t.browser();
+      const res = await b.login(login!, password);
+      expect(res.statusCode).toBe(401);
+      expect(alertText(res.body)).toBe('wrong login or password');
+      expect(b.session).toBeUndefined();
+      // The form keeps the login but never echoes the password.
+      expect(res.body).not.toContain(`value="${password}"`);
+    }
+    expect(await t.runtime.ctx.db.selectFrom('sessions').selectAll().execute()).toEqual([]);
+  });
+
+  it('sets the session cookie HttpOnly, SameSite=Lax, Path=/, and not Secure on an http registry', async () => {
+    const b = t.browser();
+    await b.login('alice');
+    const cookie = b.setCookies.find((c) => c.startsWith('wharf_session='))!;
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; SameSite=Lax/);
+    expect(cookie).toMatch(/; Path=\//);
+    expect(cookie).not.toMatch(/Secure/i);
+    // The login form's own cookie has the same flags.
+    expect(b.setCookies.find((c) => c.startsWith('wharf_csrf='))).toMatch(/; HttpOnly; SameSite=Lax$/);
+  });
+
+  it('does not adopt a session id chosen before sign-in (session fixation)', async () => {
+    // An attacker plants a cookie value of their choosing...
+    const b = t.browser();
+    b.cookies.set('wharf_session', 'attacker-chosen-value-0123456789abcdef');
+    await b.login('alice');
+    expect(b.session).toBeDefined();
+    expect(b.session).not.toBe('attacker-chosen-value-0123456789abcdef');
+    expect(await sessionWorks(t, 'attacker-chosen-value-0123456789abcdef')).toBe(false);
+    expect(await sessionWorks(t, b.session!)).toBe(true);
+
+    // ...or a real session of their own, hoping the victim's sign-in upgrades it.
+    await t.account('mallory');
+    const mallory = t.browser();
+    await mallory.login('mallory');
+    const planted = mallory.session!;
+    const victim = t.browser();
+    const form = await victim.get('/login');
+    victim.cookies.set('wharf_session', planted);
+    await victim.post('/login', { _csrf: csrfOf(form.body), login: 'alice', password: PASSWORD });
+    expect(victim.session).not.toBe(planted);
+    expect(await sessionWorks(t, planted)).toBe(false);
+    const me = await victim.get('/me');
+    expect(textOf(parseHtml(me.body))).toContain('Signed in as alice');
+  });
+
+  it('logout ends the session on the server: the old cookie no longer works', async () => {
+    const b = t.browser();
+    await b.login('alice');
+    const old = b.session!;
+    const out = await b.submit('/me', '/logout');
+    expect(out.statusCode).toBe(303);
+    expect(b.session).toBeUndefined();
+    expect(await sessionWorks(t, old)).toBe(false);
+    const api = await t.app.inject({ method: 'GET', url: '/api/v1/me/tokens', headers: { cookie: `wharf_session=${old}` } });
+    expect(api.statusCode).toBe(401);
+    const rows = await t.runtime.ctx.db.selectFrom('sessions').select('ended_at').execute();
+    expect(rows.every((r) => r.ended_at !== null)).toBe(true);
+  });
+
+  it('a password change ends every other session and keeps this browser signed in', async () => {
+    const laptop = t.browser();
+    const phone = t.browser();
+    await laptop.login('alice');
+    await phone.login('alice');
+    const before = laptop.session!;
+    const res = await laptop.submit('/me', '/me/password', { current: PASSWORD, next: 'a brand new passphrase', confirm: 'a brand new passphrase' });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/me?notice=password-changed');
+    expect((await phone.get('/me')).statusCode).toBe(303);
+    expect(await sessionWorks(t, before)).toBe(false);
+    expect(laptop.session).not.toBe(before);
+    const me = await laptop.get(res.headers.location as string);
+    expect(me.statusCode).toBe(200);
+    expect(textOf(parseHtml(me.body))).toContain('Your password was changed');
+    expect((await t.browser().login('alice')).statusCode).toBe(401);
+    expect((await t.browser().login('alice', 'a brand new passphrase')).statusCode).toBe(303);
+  });
+
+  it('refuses a password change with a wrong current password, a mismatch, or a short new one', async () => {
+    const b = t.browser();
+    await b.login('alice');
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ current: 'not my password', next: 'long enough passphrase', confirm: 'long enough passphrase' }, 'the current password is not right'],
+      [{ current: PASSWORD, next: 'long enough passphrase', confirm: 'another passphrase!!' }, 'the new password and its confirmation differ'],
+      [{ current: PASSWORD, next: 'short pass', confirm: 'short pass' }, 'a password needs at least 12 characters'],
+      [{ current: PASSWORD, next: 'x'.repeat(1025), confirm: 'x'.repeat(1025) }, 'a password may have at most 1024 characters'],
+    ];
+    for (const [form, message] of cases) {
+      const res = await b.submit('/me', '/me/password', form);
+      expect(res.statusCode).toBe(400);
+      expect(alertText(res.body)).toBe(message);
+    }
+    expect((await t.browser().login('alice')).statusCode).toBe(303);
+  });
+
+  it('redoes a hash made at a lower cost when its owner signs in', async () => {
+    const hash = async () => (await t.runtime.ctx.db.selectFrom('users').select('password_hash').where('login', '=', 'alice').executeTakeFirstOrThrow()).password_hash!;
+    expect(await hash()).toMatch(/^\$scrypt\$ln=10,/);
+    setPasswordHashCost({ ...FAST_SCRYPT, ln: 11 });
+    try {
+      expect((await t.browser().login('alice', 'wrong password!')).statusCode).toBe(401);
+      expect(await hash()).toMatch(/^\$scrypt\$ln=10,/);
+      expect((await t.browser().login('alice')).statusCode).toBe(303);
+      expect(await hash()).toMatch(/^\$scrypt\$ln=11,/);
+      expect((await t.browser().login('alice')).statusCode).toBe(303);
+    } finally {
+      setPasswordHashCost(FAST_SCRYPT);
+    }
+  });
+
+  it('sends a signed-in visitor of /login on, and never to another site', async () => {
+    const b = t.browser();
+    const page = await b.get('/login?next=/crates/x');
+    const res = await b.post('/login', { _csrf: csrfOf(page.body), login: 'alice', password: PASSWORD, next: '//evil.example/x' });
+    expect(res.headers.location).toBe('/me');
+    expect((await b.get('/login?next=/search')).headers.location).toBe('/search');
+    expect((await b.get('/login?next=https://evil.example')).headers.location).toBe('/me');
+    expect((await b.get('/login?next=/\\evil.example')).headers.location).toBe('/me');
+  });
+});
+
+describe('on an https registry', () => {
+  it('marks the session and form cookies Secure', async () => {
+    const t = await createWebApp({ publicUrl: 'https://registry.example' });
+    try {
+      await t.account('alice');
+      const b = t.browser();
+      expect((await b.login('alice')).statusCode).toBe(303);
+      expect(b.setCookies.find((c) => c.startsWith('wharf_session='))).toMatch(/; Path=\/; Max-Age=1209600; HttpOnly; SameSite=Lax; Secure$/);
+      expect(b.setCookies.find((c) => c.startsWith('wharf_csrf='))).toMatch(/; HttpOnly; SameSite=Lax; Secure$/);
+      const out = await b.submit('/me', '/logout');
+      expect(out.headers['set-cookie']).toEqual(['wharf_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure']);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('login rate limits', () => {
+  let t: WebTestApp;
+  beforeEach(async () => {
+    t = await createWebApp();
+    await t.account('alice');
+    await t.account('bob');
+  });
+  afterEach(() => t.close());
+
+  it('allows 5 failures per account in 15 minutes, then answers 429 with Retry-After, even to the right password', async () => {
+    for (let i = 0; i < 5; i++) expect((await t.browser(`10.0.0.${i}`).login('alice', 'wrong password!')).statusCode).toBe(401);
+    const blocked = await t.browser('10.0.1.1').login('alice');
+    expect(blocked.statusCode).toBe(429);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(800);
+    expect(Number(blocked.headers['retry-after'])).toBeLessThanOrEqual(900);
+    expect(alertText(blocked.body)).toMatch(/^too many failed sign-ins for this account; try again in 15 minutes$/);
+    // Other accounts are not affected, and the limit ends with the window.
+    expect((await t.browser('10.0.1.1').login('bob')).statusCode).toBe(303);
+    t.clock.advance(15 * 60_000 + 1000);
+    expect((await t.browser('10.0.1.1').login('alice')).statusCode).toBe(303);
+  });
+
+  it('a success clears the account count', async () => {
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 4; i++) expect((await t.browser().login('alice', 'wrong password!')).statusCode).toBe(401);
+      expect((await t.browser().login('alice')).statusCode).toBe(303);
+    }
+  });
+
+  it('allows 20 failures per address, across accounts, then answers 429', async () => {
+    for (let i = 0; i < 20; i++) expect((await t.browser('192.0.2.7').login(`guess${i}`, 'wrong password!')).statusCode).toBe(401);
+    const blocked = await t.browser('192.0.2.7').login('bob');
+    expect(blocked.statusCode).toBe(429);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(alertText(blocked.body)).toMatch(/too many failed sign-ins from your address/);
+    expect((await t.browser('192.0.2.8').login('bob')).statusCode).toBe(303);
+  });
+});
+
+describe('locked accounts', () => {
+  it('cannot sign in, lose their sessions, and their tokens are refused', async () => {
+    const t = await createWebApp();
+    try {
+      await t.account('root', { admin: true });
+      const bob = await t.account('bob');
+      const { token } = await t.tokenFor(bob.id);
+      const bobBrowser = t.browser();
+      await bobBrowser.login('bob');
+
+      const admin = t.browser();
+      await admin.login('root');
+      const lock = await admin.submit('/admin/users', '/admin/users/bob/lock');
+      expect(lock.headers.location).toBe('/admin/users?notice=locked');
+
+      expect((await bobBrowser.get('/me')).statusCode).toBe(303);
+      const again = await t.browser().login('bob');
+      expect(again.statusCode).toBe(403);
+      expect(alertText(again.body)).toBe('the account `bob` is locked; ask an administrator');
+      const api = await t.app.inject({ method: 'GET', url: '/api/v1/me/audit', headers: { authorization: token } });
+      expect(api.statusCode).toBe(403);
+
+      await admin.submit('/admin/users', '/admin/users/bob/unlock');
+      expect((await t.browser().login('bob')).statusCode).toBe(303);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('self-registration', () => {
+  it('is off by default: no page, no account, no link', async () => {
+    const t = await createWebApp();
+    try {
+      const b = t.browser();
+      const page = await b.get('/signup');
+      expect(page.statusCode).toBe(404);
+      expect(page.headers['content-type']).toContain('text/html');
+      const login = await b.get('/login');
+      const res = await b.post('/signup', { _csrf: csrfOf(login.body), login: 'eve', password: PASSWORD, confirm: PASSWORD });
+      expect(res.statusCode).toBe(404);
+      expect(await t.runtime.ctx.db.selectFrom('users').selectAll().execute()).toEqual([]);
+      expect(login.body).not.toContain('/signup');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('when allowed, creates a non-admin account with a valid password and signs it in', async () => {
+    const t = await createWebApp({ allowSignup: true });
+    try {
+      const b = t.browser();
+      expect((await b.get('/login')).body).toContain('href="/signup"');
+      const short = await b.submit('/signup', '/signup', { login: 'eve', password: 'too short', confirm: 'too short' });
+      expect(short.statusCode).toBe(400);
+      expect(alertText(short.body)).toBe('a password needs at least 12 characters');
+      const res = await b.submit('/signup', '/signup', { login: 'eve', password: PASSWORD, confirm: PASSWORD, admin: 'yes' });
+      expect(res.statusCode).toBe(303);
+      expect(h1((await b.get('/me')).body)).toBe('API tokens');
+      const eve = await t.runtime.ctx.db.selectFrom('users').selectAll().where('login', '=', 'eve').executeTakeFirstOrThrow();
+      expect(eve.is_admin).toBe(0);
+      expect(eve.password_hash).toMatch(/^\$scrypt\$/);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('a private registry', () => {
+  it('sends visitors of crate pages to sign in first', async () => {
+    const t = await createWebApp({ authRequired: true });
+    try {
+      await t.account('alice');
+      const b = t.browser();
+      for (const url of ['/', '/search?q=x', '/crates/anything', '/users/alice']) {
+        const res = await b.get(url);
+        expect(res.statusCode, url).toBe(303);
+        expect(res.headers.location).toBe(`/login?next=${encodeURIComponent(url)}`);
+      }
+      await b.login('alice');
+      expect((await b.get('/')).statusCode).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
