@@ -63,14 +63,15 @@ export async function listTokensOfUser(db: Db, userId: number): Promise<TokenRow
   return db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).orderBy('id').execute();
 }
 
-export async function countLiveTokens(db: Db, userId: number, nowIso: string): Promise<number> {
-  const row = await db
+/** Live (not revoked, not expired) tokens of one user, or of the whole registry when userId is null. */
+export async function countLiveTokens(db: Db, userId: number | null, nowIso: string): Promise<number> {
+  let q = db
     .selectFrom('api_tokens')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('user_id', '=', userId)
     .where('revoked_at', 'is', null)
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowIso)]))
-    .executeTakeFirstOrThrow();
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowIso)]));
+  if (userId !== null) q = q.where('user_id', '=', userId);
+  const row = await q.executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

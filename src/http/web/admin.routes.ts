@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, badRequest, forbidden, unauthorized } from '../../core/errors.js';
 import { listAudit } from '../../db/repositories/audit.repository.js';
+import { countLiveTokens } from '../../db/repositories/token.repository.js';
 import { findUserByLogin } from '../../db/repositories/user.repository.js';
 import { createAccount, listAccounts, setAdmin, setLocked } from '../../services/account.service.js';
 import { AUDIT_ACTIONS, type AuditAction } from '../../services/audit.service.js';
@@ -37,16 +38,7 @@ export async function adminRoutes(app: FastifyInstance, deps: WebDeps): Promise<
     checkSessionForm(viewer, form);
     return { viewer, form };
   };
-  const liveTokens = async () => {
-    const now = ctx.clock.now().toISOString();
-    const row = await ctx.db
-      .selectFrom('api_tokens')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('revoked_at', 'is', null)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
-  };
+  const liveTokens = () => countLiveTokens(ctx.db, null, ctx.clock.now().toISOString());
 
   app.get('/admin', async (_request, reply) => redirect(reply, '/admin/users'));
 
