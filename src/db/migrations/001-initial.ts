@@ -1,12 +1,5 @@
-import { type Kysely, type CreateTableBuilder, PostgresAdapter } from 'kysely';
-
-/** An auto-incrementing primary key in the syntax of whichever engine runs the migration. */
-function withId<T extends string>(db: Kysely<unknown>, table: CreateTableBuilder<T, never>): CreateTableBuilder<T, 'id'> {
-  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-  return postgres
-    ? table.addColumn('id', 'serial', (c) => c.primaryKey())
-    : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
-}
+import type { Kysely } from 'kysely';
+import { withId } from './column-helpers.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await withId(db, db.schema.createTable('users'))

@@ -1,13 +1,9 @@
-import { type Kysely, PostgresAdapter } from 'kysely';
+import type { Kysely } from 'kysely';
+import { withId } from './column-helpers.js';
 
 /** Browser sessions: only the SHA-256 of the cookie value is stored. */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-  let table = db.schema.createTable('sessions');
-  table = postgres
-    ? table.addColumn('id', 'serial', (c) => c.primaryKey())
-    : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
-  await table
+  await withId(db, db.schema.createTable('sessions'))
     .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id'))
     .addColumn('session_hash', 'text', (c) => c.notNull().unique())
     .addColumn('created_at', 'text', (c) => c.notNull())

@@ -1,16 +1,12 @@
-import { type Kysely, PostgresAdapter } from 'kysely';
+import type { Kysely } from 'kysely';
+import { withId } from './column-helpers.js';
 
 /**
  * A feed of crates whose index file changed, written in the same transaction as the change.
  * Every instance polls it to drop stale index files from its memory.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-  let table = db.schema.createTable('index_changes');
-  table = postgres
-    ? table.addColumn('id', 'bigserial', (c) => c.primaryKey())
-    : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
-  await table
+  await withId(db, db.schema.createTable('index_changes'), 'bigint')
     .addColumn('crate_name', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
