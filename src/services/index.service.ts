@@ -57,7 +57,7 @@ function toEntry(text: string): IndexEntry {
 }
 
 /** Bytes of index files kept in memory by default; beyond it the least recently read are dropped. */
-export const INDEX_CACHE_BYTES = 64 * 1024 * 1024;
+export const INDEX_CACHE_BYTES = 32 * 1024 * 1024;
 /** What an entry costs besides its two buffers (objects, etag strings, map slot), as measured. */
 const ENTRY_OVERHEAD = 600;
 

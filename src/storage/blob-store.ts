@@ -4,8 +4,11 @@ import type { Readable } from 'node:stream';
 export interface BlobStore {
   /** Stores `data` under `key` atomically: a reader sees the whole file or nothing. */
   put(key: string, data: Buffer): Promise<void>;
-  /** A stream of the file and its size, or null when it does not exist. */
-  get(key: string): Promise<{ stream: Readable; size: number } | null>;
+  /**
+   * A stream of the file and its size, or null when it does not exist. A store that read a small
+   * file whole also gives its `bytes`, which a server sends faster than a stream.
+   */
+  get(key: string): Promise<{ stream: Readable; size: number; bytes?: Buffer } | null>;
   delete(key: string): Promise<void>;
   exists(key: string): Promise<boolean>;
   /**

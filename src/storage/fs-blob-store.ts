@@ -1,8 +1,12 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { mkdir, open, opendir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { BlobInfo, BlobStore } from './blob-store.js';
+
+/** Files up to this size are read in one call instead of streamed. */
+const READ_AT_ONCE = 256 * 1024;
 
 /** Blobs as files under one root folder. Writes go to a temporary file, are fsynced, then renamed into place. */
 export class FsBlobStore implements BlobStore {
@@ -40,11 +44,25 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async get(key: string): Promise<{ stream: ReturnType<typeof createReadStream>; size: number } | null> {
+  async get(key: string): Promise<{ stream: Readable; size: number; bytes?: Buffer } | null> {
     const target = this.path(key);
     try {
-      const info = await stat(target);
-      return { stream: createReadStream(target), size: info.size };
+      // Most .crate files are small. Read whole in one synchronous call, one comes from the page
+      // cache in about 10 µs, where the 5 thread-pool round trips of stat, open, read, read, close
+      // took 100-200 µs with the server on one core: downloads ran at a tenth of nginx's rate
+      // (bench/README.md). Larger files stream as before. Blobs never change once written.
+      const size = statSync(target).size;
+      if (size <= READ_AT_ONCE) {
+        const bytes = readFileSync(target);
+        return {
+          bytes,
+          size: bytes.length,
+          get stream() {
+            return Readable.from([bytes], { objectMode: false });
+          },
+        };
+      }
+      return { stream: createReadStream(target), size };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;

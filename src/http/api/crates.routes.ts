@@ -48,7 +48,7 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
       .header('content-length', file.size)
       .header('content-disposition', `attachment; filename="${request.params.name}-${request.params.version}.crate"`)
       .header('cache-control', ctx.config.authRequired ? 'private, max-age=31536000, immutable' : 'public, max-age=31536000, immutable')
-      .send(file.stream);
+      .send(file.bytes ?? file.stream);
   });
 
   app.delete<VersionParams>('/api/v1/crates/:name/:version/yank', async (request) => {

@@ -1,0 +1,199 @@
+// The servers under test: Wharf (one process), nginx (one worker) and Verdaccio (one process).
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { childPids, Daemon, freePort, memoryOf, pinned, runOk, say, waitForHttp } from './util.mjs';
+
+const CLI = join(import.meta.dirname, 'wharf-cli.mjs');
+
+/** Environment for a Wharf process on `dataDir`; never reads a wharf.toml (cwd is the data dir). */
+function wharfEnv(build, dataDir, extra = {}) {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/root',
+    WHARF_BENCH_BUILD: build,
+    WHARF_DATA_DIR: dataDir,
+    WHARF_HOST: '127.0.0.1',
+    ...extra,
+  };
+}
+
+/** `wharf ARGS` against a data directory; returns stdout. */
+export async function wharfCli(build, dataDir, args, extraEnv = {}) {
+  const res = await runOk(process.execPath, [CLI, ...args], { env: wharfEnv(build, dataDir, extraEnv), cwd: dataDir });
+  return res.stdout;
+}
+
+/** Creates a user and a token with every scope; returns the token (the last line of stdout). */
+export async function createUserAndToken(build, dataDir, login) {
+  await wharfCli(build, dataDir, ['user', 'add', login, '--admin']);
+  const out = await wharfCli(build, dataDir, ['token', 'create', login, '--name', 'bench']);
+  return out.trim().split('\n').at(-1).trim();
+}
+
+export class WharfServer {
+  /**
+   * @param {object} o
+   * @param {string} o.build  compiled Wharf (bench/.build/dist)
+   * @param {string} o.dataDir
+   * @param {number|null} o.cpu  CPU to pin to, or null
+   * @param {Record<string,string>} [o.env]  extra WHARF_* settings
+   * @param {string|null} [o.profileDir]  write a V8 CPU profile there at exit
+   */
+  constructor({ build, dataDir, cpu = null, env = {}, profileDir = null, label = 'wharf' }) {
+    Object.assign(this, { build, dataDir, cpu, env, profileDir, label });
+  }
+
+  async start() {
+    this.port = await freePort();
+    this.url = `http://127.0.0.1:${this.port}`;
+    const nodeArgs = this.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${this.profileDir}`, `--cpu-prof-name=${this.label}-${Date.now()}.cpuprofile`] : [];
+    const [cmd, args] = pinned(this.cpu, process.execPath, [...nodeArgs, CLI, 'serve']);
+    this.daemon = new Daemon(this.label, cmd, args, {
+      env: wharfEnv(this.build, this.dataDir, { WHARF_PORT: String(this.port), ...this.env }),
+      cwd: this.dataDir,
+      logFile: join(this.dataDir, `${this.label}.log`),
+    });
+    await waitForHttp(`${this.url}/health/live`, { daemon: this.daemon });
+    return this;
+  }
+
+  memory() {
+    return memoryOf(this.daemon.pid);
+  }
+
+  /** The process that does the serving, for CPU accounting. */
+  get workerPid() {
+    return this.daemon.pid;
+  }
+
+  async stop() {
+    await this.daemon?.stop();
+  }
+}
+
+/**
+ * nginx with one worker serving `root` as static files. Precompressed `.gz` siblings are sent
+ * with gzip_static when the client accepts gzip (the same bytes Wharf sends from memory); access
+ * logging stays on, as by default, to a file.
+ */
+export class NginxServer {
+  constructor({ nginx, dir, root, cpu = null }) {
+    Object.assign(this, { nginx, dir, root, cpu });
+  }
+
+  async start() {
+    this.port = await freePort();
+    this.url = `http://127.0.0.1:${this.port}`;
+    const d = this.dir;
+    for (const sub of ['tmp', 'logs']) mkdirSync(join(d, sub), { recursive: true });
+    // Started as root, nginx's worker drops to an unprivileged user, which must read the files.
+    chmodSync(d, 0o755);
+    const conf = join(d, 'nginx.conf');
+    writeFileSync(
+      conf,
+      `worker_processes 1;
+daemon off;
+pid ${d}/nginx.pid;
+error_log ${d}/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log ${d}/logs/access.log;
+  client_body_temp_path ${d}/tmp/body;
+  proxy_temp_path ${d}/tmp/proxy;
+  fastcgi_temp_path ${d}/tmp/fastcgi;
+  uwsgi_temp_path ${d}/tmp/uwsgi;
+  scgi_temp_path ${d}/tmp/scgi;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_timeout 75s;
+  # Wharf has no per-connection request cap; neither does nginx here.
+  keepalive_requests 100000000;
+  types { application/json json; application/gzip crate; }
+  default_type text/plain;
+  charset utf-8;
+  server {
+    listen 127.0.0.1:${this.port};
+    root ${this.root};
+    gzip_static on;
+    gzip_vary on;
+    location /index/ { add_header cache-control "public, max-age=0, must-revalidate"; }
+  }
+}
+`,
+    );
+    const [cmd, args] = pinned(this.cpu, this.nginx, ['-p', d, '-c', conf]);
+    this.daemon = new Daemon('nginx', cmd, args, { logFile: join(d, 'logs', 'stdout.log') });
+    await waitForHttp(`${this.url}/`, { daemon: this.daemon });
+    return this;
+  }
+
+  get workerPid() {
+    return childPids(this.daemon.pid)[0] ?? this.daemon.pid;
+  }
+
+  async stop() {
+    await this.daemon?.stop('SIGQUIT');
+  }
+}
+
+/**
+ * Verdaccio bound to 127.0.0.1 with its own storage, no uplinks (nothing leaves the machine),
+ * the npm audit middleware off (it forwards to the public registry) and the web UI off.
+ * Logging stays at its default level (`http`, a line per request), to a file.
+ */
+export class VerdaccioServer {
+  constructor({ bin, dir, cpu = null }) {
+    Object.assign(this, { bin, dir, cpu });
+  }
+
+  async start() {
+    this.port = await freePort();
+    this.url = `http://127.0.0.1:${this.port}`;
+    const d = this.dir;
+    mkdirSync(join(d, 'storage'), { recursive: true });
+    const conf = join(d, 'config.yaml');
+    writeFileSync(
+      conf,
+      `storage: ${d}/storage
+auth:
+  htpasswd:
+    file: ${d}/htpasswd
+    max_users: -1
+uplinks: {}
+packages:
+  '@*/*':
+    access: $all
+    publish: $authenticated
+  '**':
+    access: $all
+    publish: $authenticated
+listen:
+  - 127.0.0.1:${this.port}
+web:
+  enable: false
+middlewares:
+  audit:
+    enabled: false
+server:
+  keepAliveTimeout: 75
+log:
+  type: stdout
+  format: json
+  level: http
+`,
+    );
+    const [cmd, args] = pinned(this.cpu, process.execPath, [this.bin, '--config', conf]);
+    this.daemon = new Daemon('verdaccio', cmd, args, { env: { PATH: process.env.PATH ?? '', HOME: d, NODE_ENV: 'production' }, cwd: d, logFile: join(d, 'verdaccio.log') });
+    await waitForHttp(`${this.url}/-/ping`, { daemon: this.daemon });
+    say(`verdaccio listening on ${this.url}`);
+    return this;
+  }
+
+  get workerPid() {
+    return this.daemon.pid;
+  }
+
+  async stop() {
+    await this.daemon?.stop();
+  }
+}
