@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isWellFormedToken } from '../../../src/core/token.js';
 import { createSession, csrfTokenFor, endSession, SESSION_COOKIE } from '../../../src/services/session.service.js';
-import { revokeToken } from '../../../src/services/token.service.js';
+import { revokeToken, type TokenView } from '../../../src/services/token.service.js';
 import { createUser } from '../../../src/services/user.service.js';
 import { publishBody } from '../../helpers/crate-builder.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
@@ -12,18 +12,8 @@ const detail = (res: Res) => (res.json() as { errors: Array<{ detail: string }> 
 const sha256Hex = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 const DAY = 86_400_000;
 
-interface TokenJson {
-  id: number;
-  name: string;
-  created_at: string;
-  last_used_at: string | null;
-  expires_at: string | null;
-  endpoint_scopes: string[];
-  crate_scopes: string[];
-  state: 'active' | 'expired' | 'revoked';
-  revoked_at: string | null;
-  revoked_reason: string | null;
-}
+/** The listed shape is the service's TokenView, serialized as JSON. */
+type TokenJson = TokenView;
 interface AuditJson {
   id: number;
   action: string;
