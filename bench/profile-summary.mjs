@@ -10,6 +10,8 @@ if (positionals.length !== 1) {
   process.stderr.write('usage: node bench/profile-summary.mjs FILE.cpuprofile [--top N]\n');
   process.exit(2);
 }
+// Piped into `head`, stop quietly when the reader has had enough.
+process.stdout.on('error', (err) => (err.code === 'EPIPE' ? process.exit(0) : Promise.reject(err)));
 const profile = JSON.parse(readFileSync(positionals[0], 'utf8'));
 const top = Number(values.top);
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
