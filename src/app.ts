@@ -1,12 +1,16 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
-import type { DestinationStream } from 'pino';
+import { createServer } from 'node:http';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { type DestinationStream, destination, type Logger } from 'pino';
 import { badRequest } from './core/errors.js';
+import { AccessLog, accessLineWriter } from './http/access-log.js';
+import { TurnBatchedDestination } from './http/log-destination.js';
 import { crateRoutes } from './http/api/crates.routes.js';
 import { leakRoutes } from './http/api/leaks.routes.js';
 import { publishRoutes } from './http/api/publish.routes.js';
 import { tokenRoutes } from './http/api/tokens.routes.js';
 import { apiErrorHandler, sendApiError } from './http/errors.js';
 import { healthRoutes } from './http/health.routes.js';
+import { type FastPath, indexFastPath } from './http/index/index-fast-path.js';
 import { indexRoutes } from './http/index/index.routes.js';
 import { sendNotFoundPage, webRoutes } from './http/web/web.plugin.js';
 import { type Runtime, stopRuntime } from './services/runtime.js';
@@ -14,20 +18,6 @@ import { type Runtime, stopRuntime } from './services/runtime.js';
 export interface AppOptions {
   /** Where log lines go (stdout by default); tests capture them to prove no secret is logged. */
   logStream?: DestinationStream;
-}
-
-/**
- * One access line per request, when it completes, instead of Fastify's two; flat fields, so no
- * request object is cloned through the redaction paths. Logging was the largest single cost of an
- * index read at the default level (bench/README.md). Error lines stay Fastify's.
- */
-class AccessLog extends LogController {
-  override incomingRequest(): void {}
-
-  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    if (error) return super.requestCompleted(error, request, reply);
-    request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime }, 'request completed');
-  }
 }
 
 /** Logged request fields never include these, whatever a future serializer adds. */
@@ -39,23 +29,53 @@ function isMachinePath(url: string): boolean {
   return /^\/+(api|index|health)(\/|$)/.test(path);
 }
 
+/** Fastify's default: longer than the usual proxy's idle timeout, so the proxy closes first. */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+/** Request ids for the access lines, one sequence for Fastify and the fast path (`req-1`, `req-2`...). */
+function requestIds(): () => string {
+  let next = 0;
+  return () => `req-${(next = (next + 1) & 0x7fffffff).toString(36)}`;
+}
+
 /** Builds the HTTP app without listening, so tests can use inject(). */
 export async function buildApp(runtime: Runtime, options: AppOptions = {}): Promise<FastifyInstance> {
   const { config } = runtime.ctx;
+  const nextRequestId = requestIds();
+  // stdout gets each turn's lines in one write; tests pass their own stream and see every line at once.
+  const logStream = options.logStream ?? new TurnBatchedDestination(destination({ dest: 1, sync: true }));
+  let fastPath: FastPath = () => false;
+  let closing = false;
   const app = Fastify({
-    logger: { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, ...(options.logStream ? { stream: options.logStream } : {}) },
+    logger: { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, stream: logStream },
     // Large publishes stream through their own parser; other JSON bodies are small.
     bodyLimit: 1024 * 1024,
     // Clients that trickle headers or bodies are cut off instead of holding sockets forever.
     requestTimeout: config.requestTimeoutMs,
     // Node checks those deadlines on a timer (30 s by default); check often enough to honour them.
-    http: {
-      headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
-      connectionsCheckingInterval: Math.max(50, Math.min(5000, Math.floor(config.headersTimeoutMs / 4))),
+    // Node's own server, made as Fastify would make it, with the index fast path in front.
+    serverFactory: (handler) => {
+      const server = createServer(
+        {
+          headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
+          connectionsCheckingInterval: Math.max(50, Math.min(5000, Math.floor(config.headersTimeoutMs / 4))),
+        },
+        (request, response) => {
+          if (!fastPath(request, response)) handler(request, response);
+        },
+      );
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      server.requestTimeout = config.requestTimeoutMs;
+      return server;
     },
+    genReqId: nextRequestId,
     routerOptions: { ignoreDuplicateSlashes: true },
     return503OnClosing: true,
     logController: new AccessLog(),
+  });
+  fastPath = indexFastPath(runtime, { accessLine: accessLineWriter(app.log as Logger), nextRequestId, closing: () => closing });
+  app.addHook('preClose', async () => {
+    closing = true;
   });
   app.setErrorHandler(apiErrorHandler);
   // cargo sends `Content-Type: application/json` with an empty body on unyank: that is no body, not bad JSON.
@@ -96,6 +116,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
 
   app.addHook('onClose', async () => {
     await stopRuntime(runtime);
+    if (logStream instanceof TurnBatchedDestination) logStream.close();
   });
   return app;
 }

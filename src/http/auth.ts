@@ -26,9 +26,14 @@ export async function requireActor(ctx: ServiceContext, request: FastifyRequest)
 export async function authorizeRead(ctx: ServiceContext, request: FastifyRequest): Promise<void> {
   if (!ctx.config.authRequired) return;
   const actor = await requireActor(ctx, request);
-  if (actor.token && !actor.token.scopes.some((s) => READ_SCOPES.includes(s))) {
+  if (actor.token && !mayRead(actor)) {
     throw forbidden(`this token lacks the \`read\` scope needed to read this private registry (it has: ${actor.token.scopes.join(', ')})`);
   }
 }
 
 const READ_SCOPES: readonly EndpointScope[] = ['read', 'publish-new', 'publish-update'];
+
+/** Whether this actor may read a private registry: a session, or a token with a read or publish scope. */
+export function mayRead(actor: Actor): boolean {
+  return !actor.token || actor.token.scopes.some((s) => READ_SCOPES.includes(s));
+}

@@ -85,13 +85,18 @@ export class IndexCache {
     private readonly maxBytes = INDEX_CACHE_BYTES,
   ) {}
 
+  /** The cached entry for `lowerName`, if there is one; never renders. */
+  peek(lowerName: string): IndexEntry | undefined {
+    const hit = this.slots.get(lowerName);
+    if (!hit) return undefined;
+    hit.used = true;
+    return hit.entry;
+  }
+
   /** The entry for the crate whose lowercased name is `lowerName`, or null when no such crate. */
   async get(lowerName: string): Promise<IndexEntry | null> {
-    const hit = this.slots.get(lowerName);
-    if (hit) {
-      hit.used = true;
-      return hit.entry;
-    }
+    const hit = this.peek(lowerName);
+    if (hit) return hit;
     const running = this.inflight.get(lowerName);
     if (running) return running;
     const startGen = this.generation.get(canonicalCrateName(lowerName)) ?? 0;

@@ -1,4 +1,4 @@
-import { badRequest, conflict, forbidden, notFound, unauthorized } from '../core/errors.js';
+import { type AppError, badRequest, conflict, forbidden, notFound, unauthorized } from '../core/errors.js';
 import { ALL_CRATES, ENDPOINT_SCOPES, type EndpointScope, isEndpointScope } from '../core/scopes.js';
 import { generateToken, hashToken, isWellFormedToken } from '../core/token.js';
 import {
@@ -7,9 +7,11 @@ import {
   findTokenById,
   insertToken,
   listTokensOfUser,
+  peekTokenByHash,
   revokeTokens,
   touchToken,
   type TokenRow,
+  type TokenWithOwner,
 } from '../db/repositories/token.repository.js';
 import type { Actor } from './actor.js';
 import { recordAudit } from './audit.service.js';
@@ -117,23 +119,93 @@ function loginHint(ctx: ServiceContext): string {
  * owns the token space, so nothing leaks about other users' tokens.
  */
 export async function authenticateToken(ctx: ServiceContext, header: string): Promise<Actor> {
-  const raw = header.trim().replace(/^Bearer\s+/i, '');
+  const raw = tokenFromHeader(header);
   if (!isWellFormedToken(raw)) {
     throw unauthorized('the API token is malformed or mistyped (its checksum does not match); ' + loginHint(ctx));
   }
   const row = await findTokenByHash(ctx.db, hashToken(raw));
   if (!row) throw unauthorized('the API token is not valid; ' + loginHint(ctx));
   const now = ctx.clock.now();
+  const refusal = refusalOf(ctx, row, now);
+  if (refusal) throw refusal;
+  if (lastUsedIsStale(row, now)) await touchToken(ctx.db, row.id, now.toISOString());
+  return actorOf(row);
+}
+
+/**
+ * The SHA-256 that identifies the token in an Authorization header, or null when the header
+ * holds no well-formed token. For callers that keep it per connection (index-fast-path.ts).
+ */
+export function tokenHashOfHeader(header: string): string | null {
+  const raw = tokenFromHeader(header);
+  return isWellFormedToken(raw) ? hashToken(raw) : null;
+}
+
+/**
+ * The same answer as `authenticateToken` when it can be given at once, without a query or a
+ * write: the token's row is known to be current (see `peekTokenByHash`), it is valid, and its
+ * last-used time needs no update. Undefined means "ask authenticateToken", which also produces
+ * every refusal, so callers answer errors through one path only.
+ */
+export function authenticateTokenHashAtOnce(ctx: ServiceContext, hash: string): Actor | undefined {
+  const row = peekTokenByHash(ctx.db, hash);
+  if (!row) return undefined;
+  let known = knownRows.get(row);
+  if (!known) {
+    known = {
+      actor: deepFreeze(actorOf(row)),
+      // Revocations and locks are refused by authenticateToken, with their reasons.
+      usable: !row.revoked_at && !row.user_locked_at,
+      expiresAt: row.expires_at ? Date.parse(row.expires_at) : Infinity,
+      touchDueAt: row.last_used_at ? Date.parse(row.last_used_at) + LAST_USED_GRANULARITY_MS : -Infinity,
+    };
+    knownRows.set(row, known);
+  }
+  const now = ctx.clock.now().getTime();
+  return known.usable && now < known.expiresAt && now < known.touchDueAt ? known.actor : undefined;
+}
+
+/**
+ * What a reused token row decides, worked out once per row (rows are replaced, never changed):
+ * the actor every request presenting the token shares, and the instants that end its use here.
+ */
+interface KnownRow {
+  actor: Actor;
+  usable: boolean;
+  expiresAt: number;
+  touchDueAt: number;
+}
+const knownRows = new WeakMap<TokenWithOwner, KnownRow>();
+
+function deepFreeze(actor: Actor): Actor {
+  if (actor.token) {
+    Object.freeze(actor.token.scopes);
+    Object.freeze(actor.token.cratePatterns);
+    Object.freeze(actor.token);
+  }
+  return Object.freeze(actor);
+}
+
+function tokenFromHeader(header: string): string {
+  return header.trim().replace(/^Bearer\s+/i, '');
+}
+
+function refusalOf(ctx: ServiceContext, row: TokenWithOwner, now: Date): AppError | null {
   if (row.revoked_at) {
-    throw unauthorized(`this token was revoked on ${row.revoked_at.slice(0, 10)}: ${row.revoked_reason ?? 'no reason given'}; ${loginHint(ctx)}`);
+    return unauthorized(`this token was revoked on ${row.revoked_at.slice(0, 10)}: ${row.revoked_reason ?? 'no reason given'}; ${loginHint(ctx)}`);
   }
   if (row.expires_at && row.expires_at <= now.toISOString()) {
-    throw unauthorized(`this token expired on ${row.expires_at.slice(0, 10)}; ${loginHint(ctx)}`);
+    return unauthorized(`this token expired on ${row.expires_at.slice(0, 10)}; ${loginHint(ctx)}`);
   }
-  if (row.user_locked_at) throw forbidden(`the account \`${row.user_login}\` is locked`);
-  if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) >= LAST_USED_GRANULARITY_MS) {
-    await touchToken(ctx.db, row.id, now.toISOString());
-  }
+  if (row.user_locked_at) return forbidden(`the account \`${row.user_login}\` is locked`);
+  return null;
+}
+
+function lastUsedIsStale(row: TokenWithOwner, now: Date): boolean {
+  return !row.last_used_at || now.getTime() - Date.parse(row.last_used_at) >= LAST_USED_GRANULARITY_MS;
+}
+
+function actorOf(row: TokenWithOwner): Actor {
   return {
     userId: row.user_id,
     login: row.user_login,

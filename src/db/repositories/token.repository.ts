@@ -36,11 +36,8 @@ const MAX_CACHED_TOKENS = 10_000;
  */
 export async function findTokenByHash(db: Db, hash: string): Promise<TokenWithOwner | undefined> {
   const stamp = changeStamp(db);
-  const cached = stamp === null ? undefined : tokenRows.get(db);
-  if (cached && cached.stamp === stamp) {
-    const row = cached.rows.get(hash);
-    if (row) return row;
-  }
+  const reused = reusableRow(db, stamp, hash);
+  if (reused) return reused;
   const row = await queryTokenByHash(db, hash);
   // Kept only if nothing changed while the query waited for the connection and ran.
   if (row && stamp !== null && changeStamp(db) === stamp) {
@@ -53,6 +50,20 @@ export async function findTokenByHash(db: Db, hash: string): Promise<TokenWithOw
     cache.rows.set(hash, row);
   }
   return row;
+}
+
+/**
+ * The row `findTokenByHash` would return, when it can be known without a query: a row read
+ * under the current change stamp. Undefined means "ask findTokenByHash", not "no such token".
+ */
+export function peekTokenByHash(db: Db, hash: string): TokenWithOwner | undefined {
+  return reusableRow(db, changeStamp(db), hash);
+}
+
+function reusableRow(db: Db, stamp: string | null, hash: string): TokenWithOwner | undefined {
+  if (stamp === null) return undefined;
+  const cached = tokenRows.get(db);
+  return cached && cached.stamp === stamp ? cached.rows.get(hash) : undefined;
 }
 
 export async function findTokenById(db: Db, id: number): Promise<TokenRow | undefined> {

@@ -1,0 +1,261 @@
+import { Agent, request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../../src/config/config.js';
+import { startRuntime } from '../../../src/services/runtime.js';
+import { revokeToken } from '../../../src/services/token.service.js';
+import { publishBody } from '../../helpers/crate-builder.js';
+import { freePort } from '../../helpers/live-server.js';
+import { createTestApp, type TestApp } from '../../helpers/test-app.js';
+import { onPostgres } from '../../helpers/test-db.js';
+
+/**
+ * Index reads on a listening server are answered by the fast path in front of Fastify
+ * (src/http/index/index-fast-path.ts) when it can, and by the route otherwise. These tests send
+ * each request over a real socket and the same request through inject() (which always reaches
+ * the route), and require the same status, headers and bytes; a hook on Fastify counts which
+ * requests reached it, so each case also proves which of the two answered.
+ */
+
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** Headers that belong to the connection, not to the answer. */
+const CONNECTION_HEADERS = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
+
+function answerHeaders(raw: Record<string, string | string[] | number | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (!CONNECTION_HEADERS.has(name) && value !== undefined) out[name] = String(value);
+  }
+  return out;
+}
+
+interface Server extends TestApp {
+  url: string;
+  /** Requests that reached Fastify's routing so far. */
+  routed(): number;
+}
+
+async function startServer(overrides: Partial<Config> = {}): Promise<Server> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const t = await createTestApp({ host: '127.0.0.1', port, publicUrl: url, ...overrides });
+  let routed = 0;
+  t.app.addHook('onRequest', async () => {
+    routed++;
+  });
+  await startRuntime(t.runtime);
+  await t.app.listen({ host: '127.0.0.1', port });
+  return Object.assign(t, { url, routed: () => routed });
+}
+
+describe('index reads answered in front of Fastify', () => {
+  // One keep-alive connection, so a token's hash remembered per connection is exercised too.
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  afterAll(() => agent.destroy());
+
+  function overSocket(server: Server, path: string, headers: Record<string, string>, method = 'GET'): Promise<Answer> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(`${server.url}${path}`, { method, headers, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: answerHeaders(res.headers), body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  async function throughRoute(server: Server, path: string, headers: Record<string, string>, method = 'GET'): Promise<Answer> {
+    const res = await server.app.inject({ method: method as 'GET' | 'HEAD', url: path, headers });
+    return { status: res.statusCode, headers: answerHeaders(res.headers), body: res.rawPayload };
+  }
+
+  /** Sends the request both ways; returns the socket's answer and whether Fastify saw it. */
+  async function both(server: Server, path: string, headers: Record<string, string> = {}, method = 'GET') {
+    const before = server.routed();
+    const live = await overSocket(server, path, headers, method);
+    const fast = server.routed() === before;
+    const routed = await throughRoute(server, path, headers, method);
+    expect(live).toEqual(routed);
+    return { ...live, fast };
+  }
+
+  describe('an open registry', () => {
+    let s: Server;
+    let etag: string;
+    let gzipEtag: string;
+    let ownerToken: string;
+
+    beforeAll(async () => {
+      s = await startServer();
+      ownerToken = (await s.userWithToken('alice')).token;
+      for (const vers of ['1.0.0', '1.1.0']) {
+        const res = await s.app.inject({ method: 'PUT', url: '/api/v1/crates/new', payload: await publishBody({ name: 'Fast_Crate', vers }), headers: { authorization: ownerToken } });
+        expect(res.statusCode, res.body).toBe(200);
+      }
+      // The change feed replays this instance's own publishes too; let it do so before warming up.
+      await s.runtime.changes.poll();
+      const plain = await throughRoute(s, '/index/fa/st/fast_crate', {});
+      const gzip = await throughRoute(s, '/index/fa/st/fast_crate', { 'accept-encoding': 'gzip' });
+      etag = plain.headers.etag!;
+      gzipEtag = gzip.headers.etag!;
+      expect(etag).not.toBe(gzipEtag);
+    });
+    afterAll(() => s.close());
+
+    it.each([
+      ['plain', {}, 200],
+      ['gzip', { 'accept-encoding': 'gzip, deflate, br' }, 200],
+      ['a stale If-None-Match', { 'if-none-match': '"not-the-etag"' }, 200],
+    ])('answers a cached file (%s) as the route does, without reaching Fastify', async (_label, headers, status) => {
+      const res = await both(s, '/index/fa/st/fast_crate', headers);
+      expect(res.status).toBe(status);
+      expect(res.body.length).toBeGreaterThan(0);
+      expect(res.fast).toBe(true);
+    });
+
+    it('answers 304 for either form of the ETag, and for *', async () => {
+      for (const inm of [etag, gzipEtag, `"x", ${gzipEtag}`, '*']) {
+        const res = await both(s, '/index/fa/st/fast_crate', { 'if-none-match': inm, 'accept-encoding': 'gzip' });
+        expect(res.status, inm).toBe(304);
+        expect(res.body.length).toBe(0);
+        expect(res.fast).toBe(true);
+      }
+    });
+
+    it.each([
+      ['HEAD', '/index/fa/st/fast_crate', 'HEAD'],
+      ['a query string', '/index/fa/st/fast_crate?x=1', 'GET'],
+      ['a non-canonical path', '/index/fa/st/Fast_Crate', 'GET'],
+      ['a wrong prefix', '/index/st/fa/fast_crate', 'GET'],
+      ['an unknown crate', '/index/no/ne/nonesuch', 'GET'],
+      ['a doubled slash', '//index/fa/st/fast_crate', 'GET'],
+      ['config.json', '/index/config.json', 'GET'],
+    ])('leaves %s to the route', async (_label, path, method) => {
+      const res = await both(s, path, {}, method);
+      expect(res.fast).toBe(false);
+    });
+
+    it('leaves a file to the route after a publish changes it, then answers the new file', async () => {
+      const ok = await s.app.inject({ method: 'PUT', url: '/api/v1/crates/new', payload: await publishBody({ name: 'Fast_Crate', vers: '2.0.0' }), headers: { authorization: ownerToken } });
+      expect(ok.statusCode, ok.body).toBe(200);
+      await s.runtime.changes.poll();
+      const first = await both(s, '/index/fa/st/fast_crate', {});
+      expect(first.fast).toBe(false);
+      expect(first.body.toString()).toContain('"vers":"2.0.0"');
+      const again = await both(s, '/index/fa/st/fast_crate', {});
+      expect(again.fast).toBe(true);
+      expect(again.body.toString()).toContain('"vers":"2.0.0"');
+    });
+
+    it('writes the same access line as the route, with request ids from one sequence', async () => {
+      s.logs.length = 0;
+      await overSocket(s, '/index/fa/st/fast_crate', {});
+      await overSocket(s, '/index/no/ne/nonesuch', {});
+      const lines = s.logs
+        .join('')
+        .split('\n')
+        .filter((l) => l.includes('"request completed"'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines).toHaveLength(2);
+      expect(Object.keys(lines[0]!)).toEqual(Object.keys(lines[1]!));
+      expect(lines.map((l) => [l.method, l.url, l.statusCode])).toEqual([
+        ['GET', '/index/fa/st/fast_crate', 200],
+        ['GET', '/index/no/ne/nonesuch', 404],
+      ]);
+      expect(lines[0]!.reqId).not.toBe(lines[1]!.reqId);
+      expect(typeof lines[0]!.responseTime).toBe('number');
+    });
+  });
+
+  describe('a registry that requires auth', () => {
+    // Token rows are reused only on SQLite (PostgreSQL queries the token on every request), so
+    // there every authenticated read goes through the route.
+    const reused = !onPostgres;
+    let s: Server;
+    const path = '/index/pr/iv/private_crate';
+
+    beforeAll(async () => {
+      s = await startServer({ authRequired: true });
+      const { token } = await s.userWithToken('owner');
+      const res = await s.app.inject({ method: 'PUT', url: '/api/v1/crates/new', payload: await publishBody({ name: 'private_crate', vers: '1.0.0' }), headers: { authorization: token } });
+      expect(res.statusCode, res.body).toBe(200);
+      await s.runtime.changes.poll();
+      await throughRoute(s, path, { authorization: token });
+    });
+    afterAll(() => s.close());
+
+    it('answers a token whose row is known and current at once; refusals always come from the route', async () => {
+      const reader = await s.userWithToken('reader', { scopes: ['read'] });
+      const first = await both(s, path, { authorization: reader.token });
+      expect(first.status).toBe(200);
+      const second = await both(s, path, { authorization: reader.token });
+      expect(second.fast).toBe(reused);
+
+      const refused: Record<string, string>[] = [{}, { authorization: 'wharf_not-a-token' }, { authorization: `${reader.token.slice(0, -1)}x` }];
+      for (const headers of refused) {
+        const res = await both(s, path, headers);
+        expect(res.status).toBe(401);
+        expect(res.fast).toBe(false);
+      }
+      const yanker = await s.userWithToken('yanker', { scopes: ['yank'] });
+      for (let i = 0; i < 2; i++) {
+        const res = await both(s, path, { authorization: yanker.token });
+        expect(res.status).toBe(403);
+        expect(res.fast).toBe(false);
+      }
+    });
+
+    it('refuses a token revoked after it was reused, on the same connection, with the reason', async () => {
+      const reader = await s.userWithToken('revokee', { scopes: ['read'] });
+      await both(s, path, { authorization: reader.token });
+      expect((await both(s, path, { authorization: reader.token })).fast).toBe(reused);
+      await revokeToken(s.runtime.ctx, { actor: null }, reader.tokenId, 'pasted into a public issue');
+      const res = await both(s, path, { authorization: reader.token });
+      expect(res.status).toBe(401);
+      expect(res.fast).toBe(false);
+      expect(res.body.toString()).toContain('pasted into a public issue');
+    });
+
+    it('does not let a second token ride on the first one on a shared connection', async () => {
+      const good = await s.userWithToken('good', { scopes: ['read'] });
+      const bad = await s.userWithToken('bad', { scopes: ['read'] });
+      await revokeToken(s.runtime.ctx, { actor: null }, bad.tokenId, 'rotated');
+      await both(s, path, { authorization: good.token });
+      expect((await both(s, path, { authorization: good.token })).fast).toBe(reused);
+      const res = await both(s, path, { authorization: bad.token });
+      expect(res.status).toBe(401);
+      expect((await both(s, path, { authorization: good.token })).fast).toBe(reused);
+    });
+
+    it('leaves expiry, account locks and due last-used updates to the route', async () => {
+      const reader = await s.userWithToken('timed', { scopes: ['read'], expiresInDays: 1 });
+      await both(s, path, { authorization: reader.token });
+      expect((await both(s, path, { authorization: reader.token })).fast).toBe(reused);
+
+      // A minute on, the last-used time is due: the route writes it, then reuse resumes.
+      s.clock.advance(61_000);
+      expect((await both(s, path, { authorization: reader.token })).fast).toBe(false);
+      expect((await both(s, path, { authorization: reader.token })).fast).toBe(reused);
+
+      s.clock.advance(2 * 86_400_000);
+      const expired = await both(s, path, { authorization: reader.token });
+      expect(expired.status).toBe(401);
+      expect(expired.body.toString()).toMatch(/expired on/);
+      expect(expired.fast).toBe(false);
+
+      const other = await s.userWithToken('lockee', { scopes: ['read'] });
+      await both(s, path, { authorization: other.token });
+      expect((await both(s, path, { authorization: other.token })).fast).toBe(reused);
+      await s.runtime.ctx.db.updateTable('users').set({ locked_at: s.clock.now().toISOString() }).where('id', '=', other.userId).execute();
+      const locked = await both(s, path, { authorization: other.token });
+      expect(locked.status).toBe(403);
+      expect(locked.fast).toBe(false);
+    });
+  });
+});
