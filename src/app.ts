@@ -50,14 +50,15 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     logger: { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, stream: logStream },
     // Large publishes stream through their own parser; other JSON bodies are small.
     bodyLimit: 1024 * 1024,
-    // Clients that trickle headers or bodies are cut off instead of holding sockets forever.
-    requestTimeout: config.requestTimeoutMs,
-    // Node checks those deadlines on a timer (30 s by default); check often enough to honour them.
-    // Node's own server, made as Fastify would make it, with the index fast path in front.
+    // Node's own server, set up as Fastify would set it up, with the index fast path in front
+    // (assigned below, once the logger it writes to exists).
     serverFactory: (handler) => {
       const server = createServer(
         {
+          // Clients that trickle headers or bodies are cut off instead of holding sockets forever.
           headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
+          requestTimeout: config.requestTimeoutMs,
+          // Node checks those deadlines on a timer (30 s by default); check often enough to honour them.
           connectionsCheckingInterval: Math.max(50, Math.min(5000, Math.floor(config.headersTimeoutMs / 4))),
         },
         (request, response) => {
@@ -65,7 +66,6 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
         },
       );
       server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-      server.requestTimeout = config.requestTimeoutMs;
       return server;
     },
     genReqId: nextRequestId,

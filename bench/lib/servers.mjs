@@ -136,6 +136,36 @@ http {
   }
 }
 
+/** bare-node-server.mjs: node:http answering one index file, the floor for a Node server. */
+export class BareNodeServer {
+  constructor({ dir, urlPath, plain, gzip, etag, gzipEtag, cpu = null }) {
+    Object.assign(this, { dir, urlPath, plain, gzip, etag, gzipEtag, cpu });
+  }
+
+  async start() {
+    this.port = await freePort();
+    this.url = `http://127.0.0.1:${this.port}`;
+    mkdirSync(this.dir, { recursive: true });
+    const plainFile = join(this.dir, 'index-file');
+    const gzipFile = join(this.dir, 'index-file.gz');
+    writeFileSync(plainFile, this.plain);
+    writeFileSync(gzipFile, this.gzip);
+    const script = join(import.meta.dirname, 'bare-node-server.mjs');
+    const [cmd, args] = pinned(this.cpu, process.execPath, [script, String(this.port), this.urlPath, plainFile, gzipFile, this.etag, this.gzipEtag]);
+    this.daemon = new Daemon('bare-node', cmd, args, { logFile: join(this.dir, 'access.log') });
+    await waitForHttp(`${this.url}${this.urlPath}`, { daemon: this.daemon });
+    return this;
+  }
+
+  get workerPid() {
+    return this.daemon.pid;
+  }
+
+  async stop() {
+    await this.daemon?.stop();
+  }
+}
+
 /**
  * Verdaccio bound to 127.0.0.1 with its own storage, no uplinks (nothing leaves the machine),
  * the npm audit middleware off (it forwards to the public registry) and the web UI off.

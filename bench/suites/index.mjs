@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { compareWrk, warm } from '../lib/compare.mjs';
 import { crateFile, dep, indexPath, publish, publishBody } from '../lib/crates.mjs';
 import { wrkRow } from '../lib/report.mjs';
-import { createUserAndToken, NginxServer, VerdaccioServer, WharfServer } from '../lib/servers.mjs';
+import { BareNodeServer, createUserAndToken, NginxServer, VerdaccioServer, WharfServer } from '../lib/servers.mjs';
 import { httpGet, say, tempDir } from '../lib/util.mjs';
 
 const CRATE = 'bench-index';
@@ -138,6 +138,22 @@ export async function indexSuite(ctx) {
     for (const [id, what, w, p, target] of scenarios) {
       const res = await compareWrk(`${id} ${what}`, w, p, bench);
       record({ id, suite: 'index', what, row: wrkRow(res, target), data: { bytes: what.includes('gzip') ? gz.body.length : plain.body.length, ...res } });
+    }
+
+    // Reference rows, no target: the same reads from a bare node:http server that does nothing
+    // but answer them (bare-node-server.mjs), i.e. the floor for any server built on Node's HTTP.
+    const bare = await new BareNodeServer({ dir: tempDir('bare-node'), urlPath: path, plain: plain.body, gzip: gz.body, etag: plain.headers.etag, gzipEtag: wEtag, cpu: cpus.server }).start();
+    servers.push(bare);
+    const bareGz = await httpGet(bare.url + path, acceptGz);
+    const bare304 = await httpGet(bare.url + path, { ...acceptGz, 'if-none-match': wEtag });
+    if (!bareGz.body.equals(gz.body) || bareGz.headers.etag !== wEtag || bare304.status !== 304) throw new Error('the bare node:http server does not answer as Wharf does');
+    await warm(bare.url + path, acceptGz, warmOpts);
+    for (const [id, what, headers] of [
+      ['1d', 'index file, gzip: Wharf vs bare node:http (reference)', acceptGz],
+      ['2c', '304 If-None-Match: Wharf vs bare node:http (reference)', { ...acceptGz, 'if-none-match': wEtag }],
+    ]) {
+      const res = await compareWrk(`${id} ${what}`, { name: 'wharf', url: open.url + path, headers, pid: () => open.workerPid }, { name: 'bare node:http', url: bare.url + path, headers, pid: () => bare.workerPid }, bench);
+      record({ id, suite: 'index', what, row: { ...wrkRow(res, 0), target: 'none (reference)', met: null }, data: { bytes: gz.body.length, ...res } });
     }
 
     // 3: Verdaccio serving a package document of about the same size.
