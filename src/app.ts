@@ -10,7 +10,9 @@ import { publishRoutes } from './http/api/publish.routes.js';
 import { tokenRoutes } from './http/api/tokens.routes.js';
 import { apiErrorHandler, sendApiError } from './http/errors.js';
 import { healthRoutes } from './http/health.routes.js';
-import { type FastPath, indexFastPath } from './http/index/index-fast-path.js';
+import { downloadFastPath } from './http/api/download-fast-path.js';
+import { type FastPath, type FastPathOptions, firstOf } from './http/fast-path.js';
+import { indexFastPath } from './http/index/index-fast-path.js';
 import { indexRoutes } from './http/index/index.routes.js';
 import { sendNotFoundPage, webRoutes } from './http/web/web.plugin.js';
 import { type Runtime, stopRuntime } from './services/runtime.js';
@@ -73,7 +75,11 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     return503OnClosing: true,
     logController: new AccessLog(),
   });
-  fastPath = indexFastPath(runtime, { accessLine: accessLineWriter(app.log as Logger), nextRequestId, closing: () => closing });
+  // At trace level every request's headers are logged by a Fastify hook below; it sees them all.
+  if (config.logLevel !== 'trace') {
+    const fast: FastPathOptions = { accessLine: accessLineWriter(app.log as Logger), nextRequestId, closing: () => closing };
+    fastPath = firstOf(indexFastPath(runtime, fast), downloadFastPath(runtime, fast));
+  }
   app.addHook('preClose', async () => {
     closing = true;
   });

@@ -4,13 +4,49 @@ import { findCrateByName, findVersion } from '../db/repositories/crate.repositor
 import { crateFileKey } from '../storage/keys.js';
 import type { ServiceContext } from './context.js';
 
+/** Where a version's file is, and what its download counts against. */
+export interface DownloadLocation {
+  crateId: number;
+  versionId: number;
+  key: string;
+}
+
 /** Finds the file of a version; throws 404 for an unknown crate or version. */
-export async function locateDownload(ctx: ServiceContext, name: string, num: string) {
+export async function locateDownload(ctx: ServiceContext, name: string, num: string): Promise<DownloadLocation> {
   const crate = await findCrateByName(ctx.db, name);
   if (!crate) throw crateNotFound(name);
   const version = await findVersion(ctx.db, crate.id, num);
   if (!version) throw versionNotFound(crate.name, num);
   return { crateId: crate.id, versionId: version.id, key: crateFileKey(crate.name, version.num, version.checksum) };
+}
+
+/** About 150 bytes each: a few MiB at most. */
+const MAX_REMEMBERED_LOCATIONS = 20_000;
+
+/**
+ * Download locations found so far, by the crate name and version as requested. A published
+ * version never changes and is never deleted, so a location found once stays true on every
+ * instance, with nothing to invalidate; yanked versions stay downloadable, as on crates.io.
+ */
+export class DownloadLocations {
+  private readonly known = new Map<string, DownloadLocation>();
+
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /** The location, if it was found before; never queries. */
+  peek(name: string, num: string): DownloadLocation | undefined {
+    return this.known.get(`${name}/${num}`);
+  }
+
+  /** The location, looked up once; throws 404 for an unknown crate or version. */
+  async locate(name: string, num: string): Promise<DownloadLocation> {
+    const known = this.peek(name, num);
+    if (known) return known;
+    const found = await locateDownload(this.ctx, name, num);
+    if (this.known.size >= MAX_REMEMBERED_LOCATIONS) this.known.clear();
+    this.known.set(`${name}/${num}`, found);
+    return found;
+  }
 }
 
 /**

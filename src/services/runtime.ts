@@ -1,6 +1,6 @@
 import { ChangeFeed } from './change-feed.service.js';
 import type { ServiceContext } from './context.js';
-import { DownloadCounter } from './download.service.js';
+import { DownloadCounter, DownloadLocations } from './download.service.js';
 import { IndexCache } from './index.service.js';
 import { PublishLimits } from './publish-limits.js';
 
@@ -9,6 +9,8 @@ export interface Runtime {
   readonly ctx: ServiceContext;
   readonly index: IndexCache;
   readonly downloads: DownloadCounter;
+  /** Where each version's file is, once looked up. */
+  readonly downloadLocations: DownloadLocations;
   readonly changes: ChangeFeed;
   /** Per-user publish and yank rate limits (in memory, per instance). */
   readonly publishLimits: PublishLimits;
@@ -20,6 +22,7 @@ export function createRuntime(ctx: ServiceContext): Runtime {
     ctx,
     index,
     downloads: new DownloadCounter(ctx),
+    downloadLocations: new DownloadLocations(ctx),
     changes: new ChangeFeed(ctx.db, ctx.clock, index, ctx.config.databaseUrl),
     publishLimits: new PublishLimits(ctx.config, ctx.clock),
   };

@@ -9,6 +9,12 @@ export interface BlobStore {
    * file whole also gives its `bytes`, which a server sends faster than a stream.
    */
   get(key: string): Promise<{ stream: Readable; size: number; bytes?: Buffer } | null>;
+  /**
+   * The whole file when the store can read it without waiting (a small local file); undefined
+   * when it cannot say at once (a large or remote file, a missing one, an error), for `get` to
+   * answer. Optional: a store without it is always asked through `get`.
+   */
+  readNow?(key: string): Buffer | undefined;
   delete(key: string): Promise<void>;
   exists(key: string): Promise<boolean>;
   /**

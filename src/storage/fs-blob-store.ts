@@ -47,10 +47,7 @@ export class FsBlobStore implements BlobStore {
   async get(key: string): Promise<{ stream: Readable; size: number; bytes?: Buffer } | null> {
     const target = this.path(key);
     try {
-      // Most .crate files are small. Read whole in one synchronous call, one comes from the page
-      // cache in about 10 µs, where the 5 thread-pool round trips of stat, open, read, read, close
-      // took 100-200 µs with the server on one core: downloads ran at a tenth of nginx's rate
-      // (bench/README.md). Larger files stream as before. Blobs never change once written.
+      // Small files are read whole, for the reason readNow gives.
       const size = statSync(target).size;
       if (size <= READ_AT_ONCE) {
         const bytes = readFileSync(target);
@@ -66,6 +63,22 @@ export class FsBlobStore implements BlobStore {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
+    }
+  }
+
+  /**
+   * Most .crate files are small. One is read whole in one synchronous call from the page cache in
+   * about 10 µs, where the 5 thread-pool round trips of stat, open, read, read, close took
+   * 100-200 µs with the server on one core: downloads ran at a tenth of nginx's rate
+   * (bench/README.md). Larger files stream through `get`. Blobs never change once written.
+   */
+  readNow(key: string): Buffer | undefined {
+    try {
+      const target = this.path(key);
+      if (statSync(target).size > READ_AT_ONCE) return undefined;
+      return readFileSync(target);
+    } catch {
+      return undefined;
     }
   }
 

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { getCrate, getCrateVersions, getVersion, parseSearchQuery, searchCrates } from '../../services/crate-query.service.js';
-import { locateDownload } from '../../services/download.service.js';
 import { changeOwners, getOwners } from '../../services/owner.service.js';
 import type { Runtime } from '../../services/runtime.js';
 import { setYanked } from '../../services/yank.service.js';
 import { authorizeRead, requireActor } from '../auth.js';
 import { sendApiError } from '../errors.js';
+import { downloadHeaders } from './download-answer.js';
 
 type CrateParams = { Params: { name: string } };
 type VersionParams = { Params: { name: string; version: string } };
@@ -36,19 +36,15 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
 
   app.get<VersionParams>('/api/v1/crates/:name/:version/download', async (request, reply) => {
     await authorizeRead(ctx, request);
-    const { crateId, versionId, key } = await locateDownload(ctx, request.params.name, request.params.version);
+    const { name, version } = request.params;
+    const { crateId, versionId, key } = await runtime.downloadLocations.locate(name, version);
     const file = await ctx.blobs.get(key);
     if (!file) {
       request.log.error({ key }, 'a recorded version has no file');
       return sendApiError(reply, 500, 'the file of this version is missing from storage; an administrator has to restore it');
     }
     runtime.downloads.record(crateId, versionId);
-    return reply
-      .type('application/gzip')
-      .header('content-length', file.size)
-      .header('content-disposition', `attachment; filename="${request.params.name}-${request.params.version}.crate"`)
-      .header('cache-control', ctx.config.authRequired ? 'private, max-age=31536000, immutable' : 'public, max-age=31536000, immutable')
-      .send(file.bytes ?? file.stream);
+    return reply.headers(downloadHeaders(ctx.config, name, version, file.size)).send(file.bytes ?? file.stream);
   });
 
   app.delete<VersionParams>('/api/v1/crates/:name/:version/yank', async (request) => {

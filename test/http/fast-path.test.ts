@@ -1,16 +1,16 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../../src/config/config.js';
-import { startRuntime } from '../../../src/services/runtime.js';
-import { revokeToken } from '../../../src/services/token.service.js';
-import { publishBody } from '../../helpers/crate-builder.js';
-import { freePort } from '../../helpers/live-server.js';
-import { createTestApp, type TestApp } from '../../helpers/test-app.js';
-import { onPostgres } from '../../helpers/test-db.js';
+import type { Config } from '../../src/config/config.js';
+import { startRuntime } from '../../src/services/runtime.js';
+import { revokeToken } from '../../src/services/token.service.js';
+import { publishBody } from '../helpers/crate-builder.js';
+import { freePort } from '../helpers/live-server.js';
+import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { onPostgres } from '../helpers/test-db.js';
 
 /**
- * Index reads on a listening server are answered by the fast path in front of Fastify
- * (src/http/index/index-fast-path.ts) when it can, and by the route otherwise. These tests send
+ * Index reads and downloads on a listening server are answered by the fast paths in front of
+ * Fastify (src/http/fast-path.ts) when they can, and by the route otherwise. These tests send
  * each request over a real socket and the same request through inject() (which always reaches
  * the route), and require the same status, headers and bytes; a hook on Fastify counts which
  * requests reached it, so each case also proves which of the two answered.
@@ -52,7 +52,7 @@ async function startServer(overrides: Partial<Config> = {}): Promise<Server> {
   return Object.assign(t, { url, routed: () => routed });
 }
 
-describe('index reads answered in front of Fastify', () => {
+describe('reads answered in front of Fastify', () => {
   // One keep-alive connection, so a token's hash remembered per connection is exercised too.
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   afterAll(() => agent.destroy());
@@ -173,6 +173,61 @@ describe('index reads answered in front of Fastify', () => {
     });
   });
 
+  describe('downloads', () => {
+    let s: Server;
+    const url = '/api/v1/crates/dl_crate/1.0.0/download';
+
+    beforeAll(async () => {
+      s = await startServer();
+      const { token } = await s.userWithToken('carol');
+      for (const vers of ['1.0.0', '1.0.1']) {
+        const res = await s.app.inject({ method: 'PUT', url: '/api/v1/crates/new', payload: await publishBody({ name: 'dl_crate', vers }), headers: { authorization: token } });
+        expect(res.statusCode, res.body).toBe(200);
+      }
+    });
+    afterAll(() => s.close());
+
+    const downloads = async () => {
+      await s.runtime.downloads.flush();
+      const res = await s.app.inject({ method: 'GET', url: '/api/v1/crates/dl_crate' });
+      return (res.json() as { crate: { downloads: number } }).crate.downloads;
+    };
+
+    it('sends a version found before as the route does, and counts every download', async () => {
+      const before = await downloads();
+      const first = await both(s, url);
+      expect(first.status).toBe(200);
+      expect(first.fast).toBe(false);
+      expect(first.headers['content-disposition']).toBe('attachment; filename="dl_crate-1.0.0.crate"');
+      for (let i = 0; i < 3; i++) expect((await both(s, url)).fast).toBe(true);
+      // Each both() downloads twice: once over the socket, once through inject().
+      expect(await downloads()).toBe(before + 8);
+    });
+
+    it.each([
+      ['HEAD', url, 'HEAD'],
+      ['an unknown version', '/api/v1/crates/dl_crate/9.9.9/download', 'GET'],
+      ['an unknown crate', '/api/v1/crates/nonesuch/1.0.0/download', 'GET'],
+      ['a percent-encoded name', '/api/v1/crates/dl%5Fcrate/1.0.0/download', 'GET'],
+      ['a query string', `${url}?x=1`, 'GET'],
+    ])('leaves %s to the route', async (_label, path, method) => {
+      await both(s, path, {}, method);
+      expect((await both(s, path, {}, method)).fast).toBe(false);
+    });
+
+    it('leaves a version whose file went missing to the route, which reports it', async () => {
+      const path = '/api/v1/crates/dl_crate/1.0.1/download';
+      await both(s, path);
+      expect((await both(s, path)).fast).toBe(true);
+      const location = s.runtime.downloadLocations.peek('dl_crate', '1.0.1');
+      await s.runtime.ctx.blobs.delete(location!.key);
+      const res = await both(s, path);
+      expect(res.status).toBe(500);
+      expect(res.fast).toBe(false);
+      expect(res.body.toString()).toMatch(/missing from storage/);
+    });
+  });
+
   describe('a registry that requires auth', () => {
     // Token rows are reused only on SQLite (PostgreSQL queries the token on every request), so
     // there every authenticated read goes through the route.
@@ -196,6 +251,10 @@ describe('index reads answered in front of Fastify', () => {
       expect(first.status).toBe(200);
       const second = await both(s, path, { authorization: reader.token });
       expect(second.fast).toBe(reused);
+      const download = '/api/v1/crates/private_crate/1.0.0/download';
+      expect((await both(s, download, { authorization: reader.token })).status).toBe(200);
+      expect((await both(s, download, { authorization: reader.token })).fast).toBe(reused);
+      expect((await both(s, download)).status).toBe(401);
 
       const refused: Record<string, string>[] = [{}, { authorization: 'wharf_not-a-token' }, { authorization: `${reader.token.slice(0, -1)}x` }];
       for (const headers of refused) {

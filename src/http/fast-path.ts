@@ -1,0 +1,57 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { ServiceContext } from '../services/context.js';
+import { authenticateTokenHashAtOnce, tokenHashOfHeader } from '../services/token.service.js';
+import type { AccessLineWriter } from './access-log.js';
+import { mayRead } from './auth.js';
+
+/**
+ * A handler on Node's server in front of Fastify, for the reads cargo makes most (index files,
+ * downloads). It answers a request and returns true, or returns false and leaves the request
+ * untouched for Fastify. A fast path answers only what it can answer at once and exactly as its
+ * route would, from the same functions; everything else (a miss, an error, a refusal, HEAD) goes
+ * to the route, so there is one place that refuses.
+ */
+export type FastPath = (request: IncomingMessage, response: ServerResponse) => boolean;
+
+export interface FastPathOptions {
+  accessLine: AccessLineWriter;
+  /** The id the access line carries; the same sequence Fastify's requests draw from. */
+  nextRequestId: () => string;
+  /** True once the server is shutting down: from then on Fastify answers (503, connection close). */
+  closing: () => boolean;
+}
+
+/** The first fast path that answers. */
+export function firstOf(...paths: FastPath[]): FastPath {
+  return (request, response) => paths.some((path) => path(request, response));
+}
+
+/**
+ * Whether the request may read, decided at once: always on an open registry; on one that
+ * requires auth, only when its token's row is known current, valid and able to read
+ * (`authenticateTokenHashAtOnce`). False means "let the route decide", not "refused".
+ */
+export function mayReadAtOnce(ctx: ServiceContext, request: IncomingMessage): boolean {
+  if (!ctx.config.authRequired) return true;
+  const hash = tokenHashOf(request);
+  const actor = hash === null ? undefined : authenticateTokenHashAtOnce(ctx, hash);
+  return actor !== undefined && mayRead(actor);
+}
+
+/**
+ * The last Authorization header seen on each connection and its token's hash: cargo sends the
+ * same token on every request of a connection, so the checksum check and SHA-256 run once per
+ * connection. The entry goes with the socket.
+ */
+const connectionTokens = new WeakMap<Socket, { header: string; hash: string | null }>();
+
+function tokenHashOf(request: IncomingMessage): string | null {
+  const header = request.headers.authorization;
+  if (header === undefined) return null;
+  const known = connectionTokens.get(request.socket);
+  if (known && known.header === header) return known.hash;
+  const hash = tokenHashOfHeader(header);
+  connectionTokens.set(request.socket, { header, hash });
+  return hash;
+}
