@@ -64,7 +64,19 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
           connectionsCheckingInterval: Math.max(50, Math.min(5000, Math.floor(config.headersTimeoutMs / 4))),
         },
         (request, response) => {
-          if (!fastPath(request, response)) handler(request, response);
+          let answered = false;
+          try {
+            answered = fastPath(request, response);
+          } catch (err) {
+            // A fast path does everything that can fail before it writes. Should it fail anyway
+            // (a database error while checking a token), the route runs into the same failure
+            // and answers it, with Fastify's error handling and logging; nothing crashes.
+            if (response.headersSent) {
+              response.destroy(err as Error);
+              return;
+            }
+          }
+          if (!answered) handler(request, response);
         },
       );
       server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;

@@ -1,5 +1,5 @@
 import { Agent, request as httpRequest } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../src/config/config.js';
 import { startRuntime } from '../../src/services/runtime.js';
 import { revokeToken } from '../../src/services/token.service.js';
@@ -151,6 +151,23 @@ describe('reads answered in front of Fastify', () => {
       const again = await both(s, '/index/fa/st/fast_crate', {});
       expect(again.fast).toBe(true);
       expect(again.body.toString()).toContain('"vers":"2.0.0"');
+    });
+
+    it('lets the route answer when a fast path fails, instead of crashing the server', async () => {
+      const peek = vi.spyOn(s.runtime.index, 'peek').mockImplementation(() => {
+        throw new Error('simulated failure while reading the cache');
+      });
+      try {
+        const before = s.routed();
+        const res = await overSocket(s, '/index/fa/st/fast_crate', {});
+        // The route hit the same failure: a 500 that names the request, as every 500 does.
+        expect(res.status).toBe(500);
+        expect(res.body.toString()).toMatch(/req-/);
+        expect(s.routed()).toBe(before + 1);
+      } finally {
+        peek.mockRestore();
+      }
+      expect((await both(s, '/index/fa/st/fast_crate', {})).status).toBe(200);
     });
 
     it('writes the same access line as the route, with request ids from one sequence', async () => {
