@@ -52,8 +52,9 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     logger: { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, stream: logStream },
     // Large publishes stream through their own parser; other JSON bodies are small.
     bodyLimit: 1024 * 1024,
-    // Node's own server, set up as Fastify would set it up, with the index fast path in front
-    // (assigned below, once the logger it writes to exists).
+    // Node's own server, set up as Fastify would set it up, with the fast paths for index files
+    // and downloads in front (assigned below, once the logger they write to exists). Fastify then
+    // binds one address only: a host name listens on the first address it resolves to.
     serverFactory: (handler) => {
       const server = createServer(
         {
@@ -68,11 +69,14 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
           try {
             answered = fastPath(request, response);
           } catch (err) {
-            // A fast path does everything that can fail before it writes. Should it fail anyway
-            // (a database error while checking a token), the route runs into the same failure
-            // and answers it, with Fastify's error handling and logging; nothing crashes.
+            // An exception must not escape Node's request listener: it would end the process.
+            // A fast path does everything that can fail before it writes, so a failure there (a
+            // database error while checking a token) leaves the request to the route, which
+            // answers it with Fastify's error handling. A failure after the answer went out is
+            // only logged.
+            app.log.error({ err, url: request.url }, 'fast path failed');
             if (response.headersSent) {
-              response.destroy(err as Error);
+              if (!response.writableEnded) response.destroy();
               return;
             }
           }
@@ -92,6 +96,8 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     const fast: FastPathOptions = { accessLine: accessLineWriter(app.log as Logger), nextRequestId, closing: () => closing };
     fastPath = firstOf(indexFastPath(runtime, fast), downloadFastPath(runtime, fast));
   }
+  // The first root preClose hook: Fastify runs it before closing the server, so from then on the
+  // fast paths leave every request to Fastify, which answers 503 and closes the connection.
   app.addHook('preClose', async () => {
     closing = true;
   });
@@ -134,7 +140,6 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
 
   app.addHook('onClose', async () => {
     await stopRuntime(runtime);
-    if (logStream instanceof TurnBatchedDestination) logStream.close();
   });
   return app;
 }

@@ -35,7 +35,7 @@ export class DownloadLocations {
 
   /** The location, if it was found before; never queries. */
   peek(name: string, num: string): DownloadLocation | undefined {
-    return this.known.get(`${name}/${num}`);
+    return this.known.get(locationKey(name, num));
   }
 
   /** The location, looked up once; throws 404 for an unknown crate or version. */
@@ -44,9 +44,14 @@ export class DownloadLocations {
     if (known) return known;
     const found = await locateDownload(this.ctx, name, num);
     if (this.known.size >= MAX_REMEMBERED_LOCATIONS) this.known.clear();
-    this.known.set(`${name}/${num}`, found);
+    this.known.set(locationKey(name, num), found);
     return found;
   }
+}
+
+/** Crate names are looked up regardless of case, so `Serde` and `serde` share one entry. */
+function locationKey(name: string, num: string): string {
+  return `${name.toLowerCase()}/${num}`;
 }
 
 /**

@@ -134,7 +134,7 @@ export async function authenticateToken(ctx: ServiceContext, header: string): Pr
 
 /**
  * The SHA-256 that identifies the token in an Authorization header, or null when the header
- * holds no well-formed token. For callers that keep it per connection (index-fast-path.ts).
+ * holds no well-formed token. For callers that keep it per connection (http/fast-path.ts).
  */
 export function tokenHashOfHeader(header: string): string | null {
   const raw = tokenFromHeader(header);
@@ -156,7 +156,7 @@ export function authenticateTokenHashAtOnce(ctx: ServiceContext, hash: string): 
       actor: deepFreeze(actorOf(row)),
       // Revocations and locks are refused by authenticateToken, with their reasons.
       usable: !row.revoked_at && !row.user_locked_at,
-      expiresAt: row.expires_at ? Date.parse(row.expires_at) : Infinity,
+      expiresAt: expiryOf(row),
       touchDueAt: row.last_used_at ? Date.parse(row.last_used_at) + LAST_USED_GRANULARITY_MS : -Infinity,
     };
     knownRows.set(row, known);
@@ -194,11 +194,21 @@ function refusalOf(ctx: ServiceContext, row: TokenWithOwner, now: Date): AppErro
   if (row.revoked_at) {
     return unauthorized(`this token was revoked on ${row.revoked_at.slice(0, 10)}: ${row.revoked_reason ?? 'no reason given'}; ${loginHint(ctx)}`);
   }
-  if (row.expires_at && row.expires_at <= now.toISOString()) {
-    return unauthorized(`this token expired on ${row.expires_at.slice(0, 10)}; ${loginHint(ctx)}`);
+  if (expiryOf(row) <= now.getTime()) {
+    return unauthorized(`this token expired on ${row.expires_at?.slice(0, 10)}; ${loginHint(ctx)}`);
   }
   if (row.user_locked_at) return forbidden(`the account \`${row.user_login}\` is locked`);
   return null;
+}
+
+/**
+ * When the token stops working, in ms since the epoch: never without an expiry, and at once when
+ * the stored value cannot be read as a date (a hand-edited row), so a bad value fails closed.
+ */
+function expiryOf(row: TokenWithOwner): number {
+  if (!row.expires_at) return Infinity;
+  const at = Date.parse(row.expires_at);
+  return Number.isNaN(at) ? -Infinity : at;
 }
 
 function lastUsedIsStale(row: TokenWithOwner, now: Date): boolean {

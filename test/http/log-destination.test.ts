@@ -23,18 +23,16 @@ describe('log lines batched per turn of the event loop', () => {
     dest.write('d\n');
     await turnEnd();
     expect(writes).toEqual(['a\nb\nc\n', 'd\n']);
-    dest.close();
   });
 
-  it('writes what is pending on close and stops listening for the exit', () => {
+  it('hands over what is pending and has the target write it, on demand', () => {
     const { writes, target } = recorder();
-    const listeners = process.listenerCount('exit');
-    const dest = new TurnBatchedDestination(target);
-    expect(process.listenerCount('exit')).toBe(listeners + 1);
+    let flushed = 0;
+    const dest = new TurnBatchedDestination({ ...target, flushSync: () => void flushed++ });
     dest.write('last\n');
-    dest.close();
+    dest.flushSync();
     expect(writes).toEqual(['last\n']);
-    expect(process.listenerCount('exit')).toBe(listeners);
+    expect(flushed).toBe(1);
   });
 
   it('loses no line when the process exits in the turn that wrote it', () => {
@@ -44,12 +42,16 @@ describe('log lines batched per turn of the event loop', () => {
       import { destination } from 'pino';
       const dest = new TurnBatchedDestination(destination({ dest: 1, sync: true }));
       for (let i = 0; i < 1000; i++) dest.write('line ' + i + '\\n');
+      // A second destination (a second app in the process) is written out too.
+      const other = new TurnBatchedDestination(destination({ dest: 1, sync: true }));
+      other.write('from the other one\\n');
       process.exit(3);
     `;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)) });
     expect(child.status, child.stderr).toBe(3);
     const lines = child.stdout.split('\n').filter((l) => l !== '');
-    expect(lines).toHaveLength(1000);
+    expect(lines).toHaveLength(1001);
     expect(lines[999]).toBe('line 999');
+    expect(lines[1000]).toBe('from the other one');
   });
 });

@@ -1,6 +1,5 @@
-import { performance } from 'node:perf_hooks';
 import type { Runtime } from '../../services/runtime.js';
-import { type FastPath, type FastPathOptions, mayReadAtOnce } from '../fast-path.js';
+import { type FastPath, type FastPathOptions, fastGet, mayReadAtOnce } from '../fast-path.js';
 import { answerIndexFile, crateOfIndexPath, indexCacheControl } from './index-file.js';
 
 /**
@@ -9,24 +8,17 @@ import { answerIndexFile, crateOfIndexPath, indexCacheControl } from './index-fi
  * answer itself (bench/README.md). It answers a GET of a crate's canonical index path whose file
  * is cached, with the headers and bytes index.routes.ts would send; the rest goes to that route.
  */
-export function indexFastPath(runtime: Runtime, { accessLine, nextRequestId, closing }: FastPathOptions): FastPath {
+export function indexFastPath(runtime: Runtime, options: FastPathOptions): FastPath {
   const { ctx } = runtime;
   const cacheControl = indexCacheControl(ctx.config);
 
-  return (request, response) => {
-    const started = performance.now();
-    const url = request.url;
-    if (request.method !== 'GET' || url === undefined || !url.startsWith('/index/') || closing()) return false;
+  return fastGet('/index/', options, (url, request) => {
     const name = crateOfIndexPath(url.slice('/index/'.length));
-    if (name === null || !mayReadAtOnce(ctx, request)) return false;
+    if (name === null || !mayReadAtOnce(ctx, request)) return null;
     const entry = runtime.index.peek(name);
-    if (!entry) return false;
-
+    if (!entry) return null;
     const answer = answerIndexFile(entry, request.headers['accept-encoding'], request.headers['if-none-match'], cacheControl);
     if (answer.body) answer.headers['content-length'] = String(answer.body.length);
-    response.writeHead(answer.status, answer.headers);
-    response.end(answer.body);
-    accessLine(nextRequestId(), 'GET', url, answer.status, performance.now() - started);
-    return true;
-  };
+    return answer;
+  });
 }
