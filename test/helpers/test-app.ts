@@ -13,6 +13,7 @@ import { createToken, type TokenSpec } from '../../src/services/token.service.js
 import { createUser } from '../../src/services/user.service.js';
 import { isWellFormedToken } from '../../src/core/token.js';
 import type { Db } from '../../src/db/create-db.js';
+import { type CrateSpec, publishBody } from './crate-builder.js';
 import { createTestDatabase, onPostgres } from './test-db.js';
 
 const TOKEN_LIKE = /wharf_[0-9A-Za-z]{38}/g;
@@ -68,6 +69,8 @@ export interface TestApp {
   /** Creates a user and a token for them; returns the plaintext token. */
   userWithToken(login: string, spec?: Partial<TokenSpec> & { admin?: boolean }): Promise<{ userId: number; token: string; tokenId: number }>;
   tokenFor(userId: number, spec?: Partial<TokenSpec>): Promise<{ token: string; tokenId: number }>;
+  /** Publishes `spec` through the API with `token`; anything but a 200 fails the test with the answer. */
+  publish(token: string, spec: CrateSpec): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -101,6 +104,10 @@ export async function createTestApp(overrides: Partial<Config> = {}): Promise<Te
     dataDir,
     logs,
     tokenFor,
+    async publish(token, spec) {
+      const res = await app.inject({ method: 'PUT', url: '/api/v1/crates/new', payload: await publishBody(spec), headers: { authorization: token } });
+      if (res.statusCode !== 200) throw new Error(`publishing ${spec.name}@${spec.vers} answered ${res.statusCode}: ${res.body}`);
+    },
     async userWithToken(login, spec = {}) {
       const user = await createUser(ctx, { login, isAdmin: spec.admin ?? false });
       return { userId: user.id, ...(await tokenFor(user.id, spec)) };

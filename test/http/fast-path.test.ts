@@ -5,7 +5,6 @@ import { openContext } from '../../src/bootstrap.js';
 import { revokeTokens } from '../../src/db/repositories/token.repository.js';
 import { startRuntime } from '../../src/services/runtime.js';
 import { revokeToken } from '../../src/services/token.service.js';
-import { publishBody } from '../helpers/crate-builder.js';
 import { freePort } from '../helpers/live-server.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { onPostgres } from '../helpers/test-db.js';
@@ -97,8 +96,7 @@ describe('reads answered in front of Fastify', () => {
       s = await startServer();
       ownerToken = (await s.userWithToken('alice')).token;
       for (const vers of ['1.0.0', '1.1.0']) {
-        const res = await s.app.inject({ method: 'PUT', url: '/api/v1/crates/new', payload: await publishBody({ name: 'Fast_Crate', vers }), headers: { authorization: ownerToken } });
-        expect(res.statusCode, res.body).toBe(200);
+        await s.publish(ownerToken, { name: 'Fast_Crate', vers });
       }
       // The change feed replays this instance's own publishes too; let it do so before warming up.
       await s.runtime.changes.poll();
@@ -144,8 +142,7 @@ describe('reads answered in front of Fastify', () => {
     });
 
     it('leaves a file to the route after a publish changes it, then answers the new file', async () => {
-      const ok = await s.app.inject({ method: 'PUT', url: '/api/v1/crates/new', payload: await publishBody({ name: 'Fast_Crate', vers: '2.0.0' }), headers: { authorization: ownerToken } });
-      expect(ok.statusCode, ok.body).toBe(200);
+      await s.publish(ownerToken, { name: 'Fast_Crate', vers: '2.0.0' });
       await s.runtime.changes.poll();
       const first = await both(s, '/index/fa/st/fast_crate', {});
       expect(first.fast).toBe(false);
@@ -202,8 +199,7 @@ describe('reads answered in front of Fastify', () => {
       s = await startServer();
       const { token } = await s.userWithToken('carol');
       for (const vers of ['1.0.0', '1.0.1']) {
-        const res = await s.app.inject({ method: 'PUT', url: '/api/v1/crates/new', payload: await publishBody({ name: 'dl_crate', vers }), headers: { authorization: token } });
-        expect(res.statusCode, res.body).toBe(200);
+        await s.publish(token, { name: 'dl_crate', vers });
       }
     });
     afterAll(() => s.close());
@@ -266,8 +262,7 @@ describe('reads answered in front of Fastify', () => {
     beforeAll(async () => {
       s = await startServer({ authRequired: true });
       const { token } = await s.userWithToken('owner');
-      const res = await s.app.inject({ method: 'PUT', url: '/api/v1/crates/new', payload: await publishBody({ name: 'private_crate', vers: '1.0.0' }), headers: { authorization: token } });
-      expect(res.statusCode, res.body).toBe(200);
+      await s.publish(token, { name: 'private_crate', vers: '1.0.0' });
       await s.runtime.changes.poll();
       await throughRoute(s, path, { authorization: token });
     });

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publishBody, type CrateSpec } from '../../helpers/crate-builder.js';
+import type { CrateSpec } from '../../helpers/crate-builder.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 
 type Res = { statusCode: number; body: string; json(): unknown };
@@ -21,10 +21,7 @@ describe('the sparse index under /index/', () => {
   });
   afterAll(() => t.close());
 
-  const publish = async (spec: CrateSpec) => {
-    const res = await t.app.inject({ method: 'PUT', url: '/api/v1/crates/new', payload: await publishBody(spec), headers: { authorization: token } });
-    expect(res.statusCode, res.body).toBe(200);
-  };
+  const publish = (spec: CrateSpec) => t.publish(token, spec);
   const get = (url: string, headers: Record<string, string> = {}) => t.app.inject({ method: 'GET', url, headers });
   const yank = (name: string, vers: string, yanked: boolean) =>
     t.app.inject({ method: yanked ? 'DELETE' : 'PUT', url: `/api/v1/crates/${name}/${vers}/${yanked ? 'yank' : 'unyank'}`, headers: { authorization: token } });
@@ -236,8 +233,7 @@ describe('the sparse index of a registry that requires auth', () => {
   beforeAll(async () => {
     t = await createTestApp({ authRequired: true });
     token = (await t.userWithToken('alice')).token;
-    const res = await t.app.inject({ method: 'PUT', url: '/api/v1/crates/new', payload: await publishBody({ name: 'secret', vers: '1.0.0' }), headers: { authorization: token } });
-    expect(res.statusCode).toBe(200);
+    await t.publish(token, { name: 'secret', vers: '1.0.0' });
   });
   afterAll(() => t.close());
 

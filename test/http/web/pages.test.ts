@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ASSETS } from '../../../src/http/web/assets.js';
-import { type CrateSpec, publishBody } from '../../helpers/crate-builder.js';
+import type { CrateSpec } from '../../helpers/crate-builder.js';
 import { attr, byClass, elements, parseHtml, textOf } from '../../helpers/html-dom.js';
 import { createWebApp, type WebTestApp } from '../../helpers/web.js';
 
@@ -15,10 +15,7 @@ describe('the public pages', () => {
   let t: WebTestApp;
   let token: string;
 
-  const publish = async (spec: CrateSpec) => {
-    const res = await t.app.inject({ method: 'PUT', url: '/api/v1/crates/new', payload: await publishBody(spec), headers: { authorization: token } });
-    expect(res.statusCode, res.body).toBe(200);
-  };
+  const publish = (spec: CrateSpec) => t.publish(token, spec);
 
   beforeAll(async () => {
     t = await createWebApp({ registryName: 'acme' });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publishBody, type CrateSpec } from '../../helpers/crate-builder.js';
+import type { CrateSpec } from '../../helpers/crate-builder.js';
 import { attr, byClass, elements, executableVectors, parseHtml, textOf } from '../../helpers/html-dom.js';
 import { createWebApp, type WebTestApp } from '../../helpers/web.js';
 
@@ -59,10 +59,7 @@ describe('XSS through READMEs', () => {
   let t: WebTestApp;
   let token: string;
 
-  const publish = async (spec: CrateSpec) => {
-    const res = await t.app.inject({ method: 'PUT', url: '/api/v1/crates/new', payload: await publishBody(spec), headers: { authorization: token } });
-    expect(res.statusCode, res.body).toBe(200);
-  };
+  const publish = (spec: CrateSpec) => t.publish(token, spec);
 
   beforeAll(async () => {
     t = await createWebApp();
@@ -158,8 +155,7 @@ describe('XSS through crate metadata', () => {
         categories: [HOSTILE],
       },
     };
-    const res = await t.app.inject({ method: 'PUT', url: '/api/v1/crates/new', payload: await publishBody(spec), headers: { authorization: token } });
-    expect(res.statusCode, res.body).toBe(200);
+    await t.publish(token, spec);
     // And what older data, another tool or a future, laxer check could put in the database.
     const db = t.runtime.ctx.db;
     const crate = await db.selectFrom('crates').select('id').where('name', '=', 'meta-xss').executeTakeFirstOrThrow();
