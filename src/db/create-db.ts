@@ -53,6 +53,11 @@ export function createPostgresDb(url: string, poolMax: number): Db {
     statement_timeout: 30_000,
     types,
   });
+  // An idle connection can be closed by the server (a restart, a failover, an administrator, a
+  // proxy's idle limit). The pool drops that client and the next query opens a new one; without
+  // a listener, the pool's 'error' event would instead end the process. A database that is really
+  // gone shows in the queries that fail and in /health/ready.
+  pool.on('error', () => undefined);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
