@@ -115,19 +115,21 @@ async function targetOf(ctx: ServiceContext, admin: Actor, login: string): Promi
 
 /**
  * Locks or unlocks an account. A locked account cannot sign in, its sessions end, and its
- * tokens are refused (the token check reads the lock). An admin cannot lock themselves out.
+ * tokens are refused (the token check reads the lock). An admin cannot lock themselves out; the
+ * server's operator (the CLI, no actor) may lock anyone, an admin included, in an incident.
  */
-export async function setLocked(ctx: ServiceContext, by: Operator & { actor: Actor }, login: string, locked: boolean): Promise<UserRow> {
-  const user = await targetOf(ctx, by.actor, login);
-  if (locked && user.id === by.actor.userId) throw badRequest('you cannot lock your own account');
+export async function setLocked(ctx: ServiceContext, by: Operator, login: string, locked: boolean): Promise<UserRow> {
+  const user = by.actor ? await targetOf(ctx, by.actor, login) : await findUserByLogin(ctx.db, login);
+  if (!user) throw notFound(`no user with the login \`${login}\``);
+  if (locked && user.id === by.actor?.userId) throw badRequest('you cannot lock your own account');
   if (locked === (user.locked_at !== null)) return user;
   await ctx.db.transaction().execute(async (tx) => {
     await tx.updateTable('users').set({ locked_at: locked ? isoNow(ctx.clock) : null }).where('id', '=', user.id).execute();
     await recordAudit(tx, ctx.clock, {
       action: locked ? 'user.lock' : 'user.unlock',
-      userId: by.actor.userId,
+      userId: by.actor?.userId ?? null,
       tokenId: null,
-      detail: { user_id: user.id, login: user.login },
+      detail: { user_id: user.id, login: user.login, ...(by.via ? { via: by.via } : {}) },
     });
   });
   if (locked) await endAllSessions(ctx, user.id);

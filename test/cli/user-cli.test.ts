@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { findUserByLogin } from '../../src/db/repositories/user.repository.js';
 import { verifyPassword } from '../../src/services/password.service.js';
 import { createSession, sessionActor } from '../../src/services/session.service.js';
+import { authenticateToken, createToken } from '../../src/services/token.service.js';
 import { databaseEnv, wharf } from '../helpers/wharf-process.js';
 
 describe('wharf user: passwords from the command line', () => {
@@ -67,6 +68,28 @@ describe('wharf user: passwords from the command line', () => {
     expect(await inDb((ctx) => sessionActor(ctx, session))).toBeNull();
 
     const ghost = await wharf(['user', 'password', 'ghost'], env, 'whatever password\n');
+    expect(ghost.code).not.toBe(0);
+    expect(ghost.stderr).toContain('no user with the login `ghost`');
+  }, 30_000);
+
+  it('user lock refuses the account’s tokens and ends its sessions, even an admin’s; unlock restores the tokens', async () => {
+    // alice is an admin: in an incident the operator can lock any account.
+    const { token } = await inDb(async (ctx) => createToken(ctx, (await findUserByLogin(ctx.db, 'alice'))!.id, { name: 'ci' }, null));
+    const session = await inDb(async (ctx) => createSession(ctx, (await findUserByLogin(ctx.db, 'alice'))!.id));
+
+    const locked = await wharf(['user', 'lock', 'alice'], env);
+    expect(locked.stderr).toBe('');
+    expect(locked.stdout).toContain('locked alice');
+    await expect(inDb((ctx) => authenticateToken(ctx, token))).rejects.toThrow('the account `alice` is locked');
+    expect(await inDb((ctx) => sessionActor(ctx, session))).toBeNull();
+    const audit = await inDb((ctx) => ctx.db.selectFrom('audit_log').selectAll().where('action', '=', 'user.lock').execute());
+    expect(audit).toHaveLength(1);
+    expect(JSON.parse(audit[0]!.detail ?? '{}')).toMatchObject({ login: 'alice', via: expect.stringContaining('cli') });
+
+    expect((await wharf(['user', 'unlock', 'alice'], env)).stdout).toContain('unlocked alice');
+    expect((await inDb((ctx) => authenticateToken(ctx, token))).login).toBe('alice');
+
+    const ghost = await wharf(['user', 'lock', 'ghost'], env);
     expect(ghost.code).not.toBe(0);
     expect(ghost.stderr).toContain('no user with the login `ghost`');
   }, 30_000);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/config.js';
-import { createAccount, setPassword } from '../../services/account.service.js';
+import { createAccount, setLocked, setPassword } from '../../services/account.service.js';
 import { print, requireUser, withContext } from './admin.js';
 import { readNewPassword, readSecretFromStdin } from './read-secret.js';
 import { operator } from './token.js';
@@ -23,6 +23,23 @@ export function registerUserCommands(program: Command, config: () => Config): vo
       print(`created user ${row.login} (id ${row.id}${row.is_admin ? ', admin' : ''}${password !== null ? ', with a password' : ''})`);
       if (password === null) print(`set a password to sign in on the web: wharf user password ${row.login}`);
     });
+
+  for (const [command, locked] of [
+    ['lock', true],
+    ['unlock', false],
+  ] as const) {
+    user
+      .command(`${command} <login>`)
+      .description(
+        locked
+          ? 'lock an account: its tokens are refused at once, its sessions end and it cannot sign in (its tokens stay; unlock restores them)'
+          : 'unlock an account: it can sign in again and its unrevoked tokens work again',
+      )
+      .action(async (login: string) => {
+        const row = await withContext(config(), (ctx) => setLocked(ctx, { actor: null, via: operator() }, login, locked));
+        print(locked ? `locked ${row.login}: its tokens are refused and its sessions have ended` : `unlocked ${row.login}`);
+      });
+  }
 
   user
     .command('password <login>')
