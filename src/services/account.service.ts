@@ -62,6 +62,9 @@ export async function setPassword(ctx: ServiceContext, userId: number, password:
   await storePassword(ctx, user, password, by);
 }
 
+/** The refusal of a wrong current password, which callers count as a failed password check. */
+export const WRONG_CURRENT_PASSWORD = 'the current password is not right';
+
 /**
  * A signed-in user changes their own password. Every session ends, the current one included;
  * the returned cookie is a fresh session for the browser that made the change.
@@ -74,7 +77,7 @@ export async function changeOwnPassword(
   const user = await findUserById(ctx.db, actor.userId);
   if (!user) throw unauthorized('sign in again');
   if (!user.password_hash || !(await verifyPassword(change.current, user.password_hash))) {
-    throw badRequest('the current password is not right');
+    throw badRequest(WRONG_CURRENT_PASSWORD);
   }
   if (change.next !== change.confirm) throw badRequest('the new password and its confirmation differ');
   await storePassword(ctx, user, change.next, { actor });

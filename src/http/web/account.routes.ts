@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, badRequest, unauthorized } from '../../core/errors.js';
 import { parseCratePatterns, parseScopes } from '../../core/scopes.js';
-import { changeOwnPassword } from '../../services/account.service.js';
+import { changeOwnPassword, WRONG_CURRENT_PASSWORD } from '../../services/account.service.js';
 import { SESSION_COOKIE, SESSION_DAYS } from '../../services/session.service.js';
 import { createToken, listTokens, revokeAllTokens, revokeToken, type TokenSpec } from '../../services/token.service.js';
 import { checkSessionForm, field, fields, type FormBody, formOf, type Viewer, viewerOf } from './request.js';
@@ -102,11 +102,17 @@ export async function accountRoutes(app: FastifyInstance, deps: WebDeps): Promis
 
   app.post('/me/password', async (request, reply) => {
     const { viewer, form } = await poster(request);
+    // The current password is guessed here as at sign-in (by whoever holds a stolen session), so
+    // wrong ones count against the same limits; once the password is proven, the count is cleared.
+    const login = viewer.actor.login;
+    deps.throttle.begin(login, request.ip);
     try {
       const cookie = await changeOwnPassword(ctx, viewer.actor, { current: field(form, 'current'), next: field(form, 'next'), confirm: field(form, 'confirm') });
+      deps.throttle.succeeded(login, request.ip);
       addCookie(ctx, reply, SESSION_COOKIE, cookie, { maxAgeSeconds: SESSION_DAYS * 86_400 });
       return redirect(reply, '/me?notice=password-changed');
     } catch (err) {
+      if (!(err instanceof AppError) || err.detail !== WRONG_CURRENT_PASSWORD) deps.throttle.succeeded(login, request.ip);
       if (!(err instanceof AppError) || err.status !== 400) throw err;
       return showTokens(reply, viewer, 400, { passwordError: err.detail });
     }

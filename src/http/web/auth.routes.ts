@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, badRequest, notFound } from '../../core/errors.js';
 import { signOut, signUp, startSession } from '../../services/account.service.js';
+import { rateLimited } from '../../services/rate-limiter.js';
 import type { ServiceContext } from '../../services/context.js';
 import { SESSION_COOKIE, SESSION_DAYS } from '../../services/session.service.js';
 import { readCookie } from '../session.js';
@@ -70,6 +71,10 @@ export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
     const login = field(form, 'login').trim();
     const email = field(form, 'email').trim();
     try {
+      // Every attempt counts, so one address cannot create accounts in bulk or probe logins.
+      const wait = deps.signups.retryAfter(request.ip);
+      if (wait > 0) throw rateLimited(`too many sign-ups from your address; try again in ${Math.ceil(wait / 60)} minutes`, wait);
+      deps.signups.hit(request.ip);
       if (field(form, 'password') !== field(form, 'confirm')) throw badRequest('the password and its repetition differ');
       const user = await signUp(ctx, { login, password: field(form, 'password'), email: email === '' ? null : email });
       await signIn(ctx, request, reply, user, 'signup');
@@ -77,7 +82,7 @@ export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
     } catch (err) {
       if (!formError(err)) throw err;
       const page = signupView(shell, { csrf: preSessionCsrf(ctx, request, reply), login, email, error: err.detail });
-      return sendPage(reply, err.status, page, { noStore: true });
+      return sendPage(reply, err.status, page, { noStore: true, headers: { ...err.headers } });
     }
   });
 }

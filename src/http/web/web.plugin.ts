@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors.js';
 import { PasswordProvider } from '../../services/identity.service.js';
-import { LoginThrottle } from '../../services/rate-limiter.js';
+import { LoginThrottle, SlidingWindowLimiter } from '../../services/rate-limiter.js';
 import type { Runtime } from '../../services/runtime.js';
 import { accountRoutes } from './account.routes.js';
 import { adminRoutes } from './admin.routes.js';
@@ -17,10 +17,17 @@ import { errorView } from './views/error.view.js';
 /** What the page routes share: the services' context and the web's in-memory helpers. */
 export interface WebDeps {
   runtime: Runtime;
+  /** Failed password checks per account and address: sign-ins and the current password on /me. */
+  throttle: LoginThrottle;
+  /** Sign-up attempts per client address. */
+  signups: SlidingWindowLimiter;
   passwords: PasswordProvider;
   readmes: ReadmeCache;
   nonces: FormNonces;
 }
+
+/** Sign-up attempts allowed per client address in an hour (when sign-up is open at all). */
+const SIGNUPS_PER_HOUR = 10;
 
 /** Forms are small; anything bigger is not one of ours. */
 const FORM_LIMIT = 64 * 1024;
@@ -30,9 +37,12 @@ const FORM_LIMIT = 64 * 1024;
  * render as pages, while the API beside it keeps its JSON envelope.
  */
 export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Runtime }): Promise<void> {
+  const throttle = new LoginThrottle(runtime.ctx.clock);
   const deps: WebDeps = {
     runtime,
-    passwords: new PasswordProvider(new LoginThrottle(runtime.ctx.clock)),
+    throttle,
+    signups: new SlidingWindowLimiter(SIGNUPS_PER_HOUR, 60 * 60_000, runtime.ctx.clock),
+    passwords: new PasswordProvider(throttle),
     readmes: new ReadmeCache(),
     nonces: new FormNonces(runtime.ctx.clock),
   };

@@ -131,6 +131,24 @@ describe('signing in and out', () => {
     expect((await t.browser().login('alice')).statusCode).toBe(303);
   });
 
+  it('counts wrong current passwords against the sign-in limit, and a right one clears the count', async () => {
+    const b = t.browser('10.9.0.1');
+    await b.login('alice');
+    const wrong = { current: 'not my password', next: 'long enough passphrase', confirm: 'long enough passphrase' };
+    for (let i = 0; i < 4; i++) expect((await b.submit('/me', '/me/password', wrong)).statusCode).toBe(400);
+    // The right password (with a mismatched confirmation) proves the owner: the count starts over.
+    const mismatch = await b.submit('/me', '/me/password', { current: PASSWORD, next: 'long enough passphrase', confirm: 'something else!!' });
+    expect(mismatch.statusCode).toBe(400);
+    for (let i = 0; i < 5; i++) expect((await b.submit('/me', '/me/password', wrong)).statusCode).toBe(400);
+    const blocked = await b.submit('/me', '/me/password', { current: PASSWORD, next: 'long enough passphrase', confirm: 'long enough passphrase' });
+    expect(blocked.statusCode).toBe(429);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    // Sign-in shares the count: the account is held off there too, until the window passes.
+    expect((await t.browser('10.9.0.2').login('alice')).statusCode).toBe(429);
+    t.clock.advance(15 * 60_000 + 1000);
+    expect((await t.browser('10.9.0.2').login('alice')).statusCode).toBe(303);
+  });
+
   it('redoes a hash made at a lower cost when its owner signs in', async () => {
     const hash = async () => (await t.runtime.ctx.db.selectFrom('users').select('password_hash').where('login', '=', 'alice').executeTakeFirstOrThrow()).password_hash!;
     expect(await hash()).toMatch(/^\$scrypt\$ln=10,/);
@@ -275,6 +293,26 @@ describe('self-registration', () => {
       const eve = await t.runtime.ctx.db.selectFrom('users').selectAll().where('login', '=', 'eve').executeTakeFirstOrThrow();
       expect(eve.is_admin).toBe(0);
       expect(eve.password_hash).toMatch(/^\$scrypt\$/);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('allows 10 sign-up attempts per address in an hour, then answers 429 with Retry-After', async () => {
+    const t = await createWebApp({ allowSignup: true });
+    try {
+      for (let i = 0; i < 10; i++) {
+        const res = await t.browser('198.51.100.9').submit('/signup', '/signup', { login: `user${i}`, password: 'too short', confirm: 'too short' });
+        expect(res.statusCode).toBe(400);
+      }
+      const blocked = await t.browser('198.51.100.9').submit('/signup', '/signup', { login: 'late', password: PASSWORD, confirm: PASSWORD });
+      expect(blocked.statusCode).toBe(429);
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(3000);
+      expect(alertText(blocked.body)).toMatch(/^too many sign-ups from your address; try again in \d+ minutes$/);
+      expect(await t.runtime.ctx.db.selectFrom('users').selectAll().where('login', '=', 'late').execute()).toEqual([]);
+      expect((await t.browser('198.51.100.10').submit('/signup', '/signup', { login: 'late', password: PASSWORD, confirm: PASSWORD })).statusCode).toBe(303);
+      t.clock.advance(60 * 60_000 + 1000);
+      expect((await t.browser('198.51.100.9').submit('/signup', '/signup', { login: 'later', password: PASSWORD, confirm: PASSWORD })).statusCode).toBe(303);
     } finally {
       await t.close();
     }
