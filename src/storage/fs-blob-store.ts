@@ -42,6 +42,18 @@ export class FsBlobStore implements BlobStore {
       await rm(tmp, { force: true });
       throw err;
     }
+    // The rename lives in the folder: sync it too, or a power cut could undo it after the
+    // database has already recorded the version.
+    const folder = await open(dirname(target), 'r');
+    try {
+      await folder.sync();
+    } catch (err) {
+      // Some filesystems cannot sync a folder at all; there, the rename is as durable as it gets.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EINVAL' && code !== 'ENOTSUP') throw err;
+    } finally {
+      await folder.close();
+    }
   }
 
   async get(key: string): Promise<{ stream: Readable; size: number; bytes?: Buffer } | null> {
