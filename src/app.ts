@@ -87,6 +87,9 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
       return server;
     },
     genReqId: nextRequestId,
+    // Behind the configured proxies, request.ip (the login and sign-up limits' key) is the client
+    // they forwarded for; anyone else's X-Forwarded-For is ignored.
+    trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
     routerOptions: { ignoreDuplicateSlashes: true },
     return503OnClosing: true,
     logController: new AccessLog(),

@@ -1,5 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parsePreset, parseRateLimit, presetLimit, type RateLimit } from './rate-limits.js';
@@ -41,6 +42,11 @@ export interface Config {
   /** A request must arrive whole within this time, and its headers within headersTimeoutMs (slow clients). */
   readonly requestTimeoutMs: number;
   readonly headersTimeoutMs: number;
+  /**
+   * The reverse proxies whose X-Forwarded-For is believed (addresses, CIDR ranges, or `loopback`,
+   * `linklocal`, `uniquelocal`); empty: none, the client is the connection's peer.
+   */
+  readonly trustProxy: readonly string[];
 }
 
 type Source = Record<string, unknown>;
@@ -85,6 +91,7 @@ const SETTINGS: Setting[] = [
   { key: 'rateLimitYanks', env: 'WHARF_RATE_LIMIT_YANKS', file: 'rate_limit_yanks', parse: parseRateLimit, fallback: (c) => presetLimit(c.rateLimitPreset, 'yanks') },
   { key: 'requestTimeoutMs', env: 'WHARF_REQUEST_TIMEOUT_MS', file: 'request_timeout_ms', parse: integerIn(1000, 3_600_000), fallback: () => 120_000 },
   { key: 'headersTimeoutMs', env: 'WHARF_HEADERS_TIMEOUT_MS', file: 'headers_timeout_ms', parse: integerIn(500, 600_000), fallback: () => 30_000 },
+  { key: 'trustProxy', env: 'WHARF_TRUST_PROXY', file: 'trust_proxy', parse: proxyList, fallback: () => [] },
 ];
 
 export class ConfigError extends Error {
@@ -244,6 +251,25 @@ function publicKeys(v: unknown): Record<string, string> {
     out[id] = String(pem);
   }
   return out;
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** A comma-separated string (or a TOML array) of proxy addresses and CIDR ranges. */
+function proxyList(v: unknown): string[] {
+  const items = Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(',') : null;
+  if (!items) throw new Error('must be a list of proxy addresses, e.g. `127.0.0.1, 10.0.0.0/8`');
+  const list = items.map((item) => item.trim()).filter((item) => item !== '');
+  for (const item of list) {
+    if (PROXY_NAMES.includes(item)) continue;
+    const [address = '', bits, ...rest] = item.split('/');
+    const family = isIP(address);
+    const maxBits = family === 4 ? 32 : 128;
+    if (family === 0 || rest.length > 0 || (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits))) {
+      throw new Error(`\`${item}\` is not an IP address, a CIDR range or one of ${PROXY_NAMES.join(', ')}`);
+    }
+  }
+  return list;
 }
 
 function oneOf(values: string[]) {

@@ -13,7 +13,8 @@ export const PASSWORD = 'correct horse battery staple';
 export interface WebTestApp extends TestApp {
   /** Creates an account with a password (PASSWORD unless given). */
   account(login: string, options?: { admin?: boolean; password?: string }): Promise<{ id: number; login: string }>;
-  browser(address?: string): Browser;
+  /** A browser at `address`; `headers` go with every request (what a proxy in front adds). */
+  browser(address?: string, headers?: Record<string, string>): Browser;
 }
 
 export async function createWebApp(overrides: Partial<Config> = {}): Promise<WebTestApp> {
@@ -24,8 +25,8 @@ export async function createWebApp(overrides: Partial<Config> = {}): Promise<Web
       const user = await createAccount(t.runtime.ctx, { login, isAdmin: options.admin ?? false, password: options.password ?? PASSWORD }, { actor: null, via: 'test' });
       return { id: user.id, login: user.login };
     },
-    browser(address = '127.0.0.1') {
-      return new Browser(t.app, address);
+    browser(address = '127.0.0.1', headers: Record<string, string> = {}) {
+      return new Browser(t.app, address, headers);
     },
   });
 }
@@ -60,12 +61,14 @@ export class Browser {
   constructor(
     private readonly app: FastifyInstance,
     private readonly address: string,
+    /** Sent with every request, as a proxy in front would add them (X-Forwarded-For). */
+    private readonly always: Record<string, string> = {},
   ) {}
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     // What a browser sends on a navigation.
-    return { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', ...(cookie ? { cookie } : {}), ...extra };
+    return { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', ...this.always, ...(cookie ? { cookie } : {}), ...extra };
   }
 
   private keep(res: LightMyRequestResponse): LightMyRequestResponse {

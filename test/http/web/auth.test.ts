@@ -231,6 +231,33 @@ describe('login rate limits', () => {
   });
 });
 
+describe('behind a reverse proxy', () => {
+  it('counts sign-in failures per forwarded client when the proxy is trusted, and per peer when not', async () => {
+    const trusted = await createWebApp({ trustProxy: ['127.0.0.1'] });
+    const untrusted = await createWebApp();
+    try {
+      for (const t of [trusted, untrusted]) {
+        await t.account('bob');
+        // One attacker behind the proxy uses up the per-address limit...
+        const attacker = { 'x-forwarded-for': '203.0.113.66' };
+        for (let i = 0; i < 20; i++) expect((await t.browser('127.0.0.1', attacker).login(`guess${i}`, 'wrong password!')).statusCode).toBe(401);
+      }
+      // ...which, with the proxy trusted, holds off that client only.
+      expect((await trusted.browser('127.0.0.1', { 'x-forwarded-for': '203.0.113.66' }).login('bob')).statusCode).toBe(429);
+      expect((await trusted.browser('127.0.0.1', { 'x-forwarded-for': '198.51.100.7' }).login('bob')).statusCode).toBe(303);
+      // Untrusted, every client behind the proxy is the proxy, and a forged header changes nothing.
+      expect((await untrusted.browser('127.0.0.1', { 'x-forwarded-for': '198.51.100.7' }).login('bob')).statusCode).toBe(429);
+      // A client that is not the proxy cannot pick its address by sending the header itself.
+      expect((await trusted.browser('192.0.2.50', { 'x-forwarded-for': '203.0.113.66' }).login('bob')).statusCode).toBe(303);
+      for (let i = 0; i < 20; i++) await trusted.browser('192.0.2.50', { 'x-forwarded-for': `198.51.100.${i}` }).login(`guess${i}`, 'wrong password!');
+      expect((await trusted.browser('192.0.2.50', { 'x-forwarded-for': '198.51.100.99' }).login('bob')).statusCode).toBe(429);
+    } finally {
+      await trusted.close();
+      await untrusted.close();
+    }
+  });
+});
+
 describe('locked accounts', () => {
   it('cannot sign in, lose their sessions, and their tokens are refused', async () => {
     const t = await createWebApp();
