@@ -4,6 +4,7 @@ import { pack, type Header } from 'tar-stream';
 import fc from 'fast-check';
 import { inspectCrateTarball, type TarballLimits } from '../../src/core/tarball.js';
 import { AppError } from '../../src/core/errors.js';
+import { crateEntries, gnuLongFile, longLink, longName, paxHeader, tarArchive, type TarEntry } from '../fuzz/tar-writer.js';
 
 const MiB = 1024 * 1024;
 const LIMITS: TarballLimits = { maxUnpackedSize: 10 * MiB };
@@ -336,5 +337,131 @@ describe('inspectCrateTarball: broken files', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+/** A valid crate (Cargo.toml, src/lib.rs) followed by `extra`, written header by header. */
+function written(...extra: TarEntry[]): Buffer {
+  return gzipSync(tarArchive([...crateEntries('foo', '1.0.0', MANIFEST), ...extra]));
+}
+
+const file = (name: string, data = '', more: Partial<TarEntry> = {}): TarEntry => ({ name, data: Buffer.from(data), ...more });
+const BUILD_MANIFEST = '[package]\nname = "foo"\nversion = "1.0.0"\nbuild = "src/harmless.rs"\n';
+
+describe('inspectCrateTarball: the name cargo unpacks, and nothing else', () => {
+  it.each<[string, TarEntry[], RegExp]>([
+    // The attack: tar-stream let the pax path win, the `tar` crate in cargo takes the long name.
+    [
+      'a GNU long name naming a second Cargo.toml, behind a harmless pax path',
+      [longName('foo-1.0.0/Cargo.toml'), paxHeader({ path: 'foo-1.0.0/src/harmless.rs' }), file('foo-1.0.0/src/harmless.rs', BUILD_MANIFEST)],
+      /both a GNU long name and a pax path/,
+    ],
+    [
+      'the same with the pax header first',
+      [paxHeader({ path: 'foo-1.0.0/src/harmless.rs' }), longName('foo-1.0.0/Cargo.toml'), file('foo-1.0.0/src/harmless.rs', BUILD_MANIFEST)],
+      /both a GNU long name and a pax path/,
+    ],
+    ['a long name alone that names a second Cargo.toml', [longName('foo-1.0.0/Cargo.toml'), file('foo-1.0.0/src/harmless.rs', BUILD_MANIFEST)], /`foo-1\.0\.0\/Cargo\.toml` more than once/],
+    ['two GNU long names for one entry', [longName('foo-1.0.0/a.rs'), longName('foo-1.0.0/b.rs'), file('foo-1.0.0/a.rs')], /two GNU long names/],
+    ['two pax headers for one entry', [paxHeader({ path: 'foo-1.0.0/a.rs' }), paxHeader({ path: 'foo-1.0.0/b.rs' }), file('foo-1.0.0/a.rs')], /two pax headers/],
+    ['a pax path and a ustar prefix that disagree', [paxHeader({ path: 'foo-1.0.0/src/a.rs' }), file('b.rs', '', { prefix: 'foo-1.0.0/src' })], /pax path and a ustar prefix/],
+    ['a long name with `..`', [longName('foo-1.0.0/../../x'), file('foo-1.0.0/x')], /`\.\.` component/],
+    ['a long name outside the crate', [longName('../x'), file('foo-1.0.0/x')], /`\.\.` component/],
+    ['an absolute long name', [longName('/etc/cron.d/x'), file('foo-1.0.0/x')], /absolute path/],
+    ['an absolute pax path', [paxHeader({ path: '/tmp/x' }), file('foo-1.0.0/x')], /absolute path/],
+    ['a long name with a NUL inside', [longName(Buffer.from('foo-1.0.0/a.rs\0../../x\0')), file('foo-1.0.0/a.rs')], /NUL byte/],
+    ['a long name that is not UTF-8', [longName(Buffer.from([...Buffer.from('foo-1.0.0/'), 0xff, 0xfe, 0])), file('foo-1.0.0/x')], /not UTF-8/],
+    ['a long link name', [longLink('/etc/passwd'), file('foo-1.0.0/x')], /long link name/],
+    ['a long name in a header without the magic', [longName('foo-1.0.0/x', 'v7'), file('foo-1.0.0/y')], /without the ustar or GNU magic/],
+    ['a pax header without the magic', [{ ...paxHeader({ path: 'foo-1.0.0/x' }), format: 'v7' }, file('foo-1.0.0/y')], /without the ustar or GNU magic/],
+    ['a pax global header', [paxHeader({ path: 'foo-1.0.0/x' }, 'g'), file('foo-1.0.0/y')], /pax global header/],
+    ['a pax path with a newline', [paxHeader({ path: 'foo-1.0.0/a\n9 path=b' }), file('foo-1.0.0/x')], /newline/],
+    ['a pax key given twice', [paxHeader([['path', 'foo-1.0.0/a.rs'], ['path', 'foo-1.0.0/Cargo.toml']]), file('foo-1.0.0/a.rs')], /gives `path` twice/],
+    ['a pax size', [paxHeader({ size: '0' }), file('foo-1.0.0/x', 'abc')], /sets `size`/],
+    ['a pax link path', [paxHeader({ linkpath: 'foo-1.0.0/Cargo.toml' }), file('foo-1.0.0/x')], /sets `linkpath`/],
+    ['a pax sparse name', [paxHeader({ 'GNU.sparse.name': 'foo-1.0.0/Cargo.toml' }), file('foo-1.0.0/x')], /sets `GNU\.sparse\.name`/],
+    ['a pax record with a wrong length', [{ name: 'PaxHeader', type: 'x', data: Buffer.from('99 path=foo-1.0.0/x\n') }, file('foo-1.0.0/x')], /length is wrong/],
+    ['a pax record without a length', [{ name: 'PaxHeader', type: 'x', data: Buffer.from('path=foo-1.0.0/x\n') }, file('foo-1.0.0/x')], /without a valid length/],
+    ['a GNU sparse entry', [file('foo-1.0.0/s', '', { type: 'S', format: 'gnu' })], /is a GNU sparse file/],
+    ['an unknown entry type', [file('foo-1.0.0/v', '', { type: 'V' })], /unknown type \(`V`\)/],
+    ['a base-256 size', [file('foo-1.0.0/b', 'x', { base256Size: true })], /invalid size field/],
+    ['a GNU header with a name in its prefix area', [file('x.rs', '', { prefix: 'foo-1.0.0', format: 'gnu' })], /prefix field without the ustar magic/],
+    ['a file whose name ends in a slash', [file('foo-1.0.0/dir/')], /ending in `\/`/],
+    ['an empty path component', [file('foo-1.0.0/src//x.rs')], /empty or `\.` component/],
+    ['a `.` path component', [file('foo-1.0.0/src/./x.rs')], /empty or `\.` component/],
+    ["cargo's own marker file", [file('foo-1.0.0/.cargo-ok', 'ok')], /`\.cargo-ok`, which cargo reserves/],
+    ['a component longer than 255 bytes', gnuLongFile(`foo-1.0.0/${'a'.repeat(256)}`), /longer than 255 bytes/],
+    ['the same file twice', [file('foo-1.0.0/src/lib.rs', 'pub fn g() {}')], /`foo-1\.0\.0\/src\/lib\.rs` more than once/],
+    ['a file inside a file', [file('foo-1.0.0/src/lib.rs/x')], /inside `foo-1\.0\.0\/src\/lib\.rs`, which is a file/],
+    ['a directory where a file is', [file('foo-1.0.0/src/lib.rs', '', { type: '5' })], /both a file and a directory/],
+    ['a file where a directory is', [file('foo-1.0.0/src', 'x')], /both a directory and a file/],
+  ])('refuses %s', async (_, extra, detail) => {
+    await expectRejected(written(...extra), detail);
+  });
+
+  it.each<[string, Buffer]>([
+    ['a long name before the end marker', tarArchive([...crateEntries('foo', '1.0.0', MANIFEST), longName('foo-1.0.0/x')])],
+    ['a pax header at the end of the data', tarArchive([...crateEntries('foo', '1.0.0', MANIFEST), paxHeader({ path: 'foo-1.0.0/x' })], { end: false })],
+    ['a long name and a pax header with nothing after', tarArchive([...crateEntries('foo', '1.0.0', MANIFEST), paxHeader({ mtime: '1' }), longName('foo-1.0.0/x')])],
+  ])('refuses %s, which cargo cannot unpack', async (_, tar) => {
+    await expectRejected(gzipSync(tar), /ends with an extension header that no entry follows/);
+  });
+
+  it('refuses a header whose checksum counts bytes as signed', async () => {
+    const tar = tarArchive([...crateEntries('foo', '1.0.0', MANIFEST), file('foo-1.0.0/\u00e9.rs')]);
+    const at = tar.length - 3 * 512;
+    let signed = 8 * 0x20;
+    for (let i = 0; i < 512; i++) if (i < 148 || i >= 156) signed += (tar[at + i]! << 24) >> 24;
+    tar.write(`${signed.toString(8).padStart(6, '0')}\0 `, at + 148, 'latin1');
+    await expectRejected(gzipSync(tar), /fails its checksum/);
+  });
+
+  it('names a GNU long name entry by the long name, as cargo writes and reads it', async () => {
+    const long = `foo-1.0.0/src/${'n'.repeat(120)}/mod.rs`;
+    const info = await inspectCrateTarball(written(...gnuLongFile(long, 'pub fn m() {}\n')), FOO, LIMITS);
+    expect(info.files).toEqual(['foo-1.0.0/Cargo.toml', 'foo-1.0.0/src/lib.rs', long]);
+    expect(info.directories).toEqual(['foo-1.0.0', 'foo-1.0.0/src', `foo-1.0.0/src/${'n'.repeat(120)}`]);
+  });
+
+  it('names a pax path entry by the pax path, whatever the header says', async () => {
+    const info = await inspectCrateTarball(written(paxHeader({ path: 'foo-1.0.0/src/über.rs', mtime: '1700000000.5' }), file('PaxHeader', '// x')), FOO, LIMITS);
+    expect(info.files).toEqual(['foo-1.0.0/Cargo.toml', 'foo-1.0.0/src/lib.rs', 'foo-1.0.0/src/über.rs']);
+  });
+
+  it('accepts a pax path beside a ustar prefix and name that spell the same path', async () => {
+    const info = await inspectCrateTarball(written(paxHeader({ path: 'foo-1.0.0/src/a.rs' }), file('a.rs', '', { prefix: 'foo-1.0.0/src' })), FOO, LIMITS);
+    expect(info.files).toContain('foo-1.0.0/src/a.rs');
+  });
+
+  it('joins a ustar prefix and name', async () => {
+    const info = await inspectCrateTarball(written(file('b.rs', '', { prefix: 'foo-1.0.0/src/deep' })), FOO, LIMITS);
+    expect(info.files).toContain('foo-1.0.0/src/deep/b.rs');
+  });
+
+  it('takes a long name beside a pax header that names nothing', async () => {
+    const info = await inspectCrateTarball(written(paxHeader({ mtime: '1' }), longName('foo-1.0.0/src/c.rs'), file('foo-1.0.0/src/decoy.rs')), FOO, LIMITS);
+    expect(info.files).toEqual(['foo-1.0.0/Cargo.toml', 'foo-1.0.0/src/lib.rs', 'foo-1.0.0/src/c.rs']);
+  });
+
+  it('lists the files and the directories unpacking creates, listed or implied', async () => {
+    const bytes = gzipSync(
+      tarArchive([
+        file('foo-1.0.0/', '', { type: '5' }),
+        file('foo-1.0.0/Cargo.toml', MANIFEST),
+        file('foo-1.0.0/empty/', '', { type: '5' }),
+        file('foo-1.0.0/src/bin/main.rs', 'fn main() {}'),
+        file('foo-1.0.0/src/bin', '', { type: '5' }),
+      ]),
+    );
+    const info = await inspectCrateTarball(bytes, FOO, LIMITS);
+    expect(info.files).toEqual(['foo-1.0.0/Cargo.toml', 'foo-1.0.0/src/bin/main.rs']);
+    expect(info.directories).toEqual(['foo-1.0.0', 'foo-1.0.0/empty', 'foo-1.0.0/src', 'foo-1.0.0/src/bin']);
+    expect(info.entries).toBe(5);
+  });
+
+  it('caps the summed length of the paths it keeps', async () => {
+    const files = Array.from({ length: 40 }, (_, i) => file(`foo-1.0.0/src/${String(i).padStart(60, 'p')}.rs`));
+    await expectRejected(written(...files), /paths in the \.crate file add up to more than 2048 bytes/, { ...LIMITS, maxPathBytes: 2048 });
+    expect((await inspectCrateTarball(written(...files), FOO, LIMITS)).files).toHaveLength(42);
   });
 });

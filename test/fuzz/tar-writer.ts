@@ -1,7 +1,8 @@
 /**
  * A tar writer that does what it is told, including what a real archiver never would: lying
- * sizes, bad checksums, unknown type flags, GNU long names, pax headers, device files, sparse
- * entries. It exists to build hostile .crate files.
+ * sizes, bad checksums, unknown type flags, device files, sparse entries, GNU long names and long
+ * links, pax headers (local and global), ustar prefixes, in any number and order. It exists to
+ * build hostile .crate files.
  */
 export interface TarEntry {
   name: string;
@@ -82,14 +83,36 @@ export function tarArchive(entries: readonly TarEntry[], { end = true }: { end?:
 }
 
 /** pax extended header records: `LEN key=value\n`, where LEN counts itself. */
-export function paxRecords(records: Record<string, string>): Buffer {
-  const lines = Object.entries(records).map(([key, value]) => {
+export function paxRecords(records: Record<string, string> | ReadonlyArray<readonly [string, string]>): Buffer {
+  const pairs = Array.isArray(records) ? records : Object.entries(records);
+  const lines = pairs.map(([key, value]) => {
     const body = ` ${key}=${value}\n`;
     let len = Buffer.byteLength(body) + 1;
     while (String(len).length + Buffer.byteLength(body) !== len) len = String(len).length + Buffer.byteLength(body);
     return `${len}${body}`;
   });
   return Buffer.from(lines.join(''), 'utf8');
+}
+
+/** A GNU long name record (`L`): names the entry that follows it, as GNU tar and cargo write it. */
+export function longName(name: string | Buffer, format: TarEntry['format'] = 'gnu'): TarEntry {
+  const bytes = Buffer.isBuffer(name) ? name : Buffer.concat([Buffer.from(name), Buffer.from([0])]);
+  return { name: '././@LongLink', type: 'L', data: bytes, format };
+}
+
+/** A GNU long link record (`K`): the link target of the entry that follows it. */
+export function longLink(target: string): TarEntry {
+  return { name: '././@LongLink', type: 'K', data: Buffer.from(`${target}\0`), format: 'gnu' };
+}
+
+/** A pax header, local (`x`, for the next entry) or global (`g`). */
+export function paxHeader(records: Record<string, string> | ReadonlyArray<readonly [string, string]>, type: 'x' | 'g' = 'x'): TarEntry {
+  return { name: type === 'x' ? 'PaxHeader/entry' : 'pax_global_header', type, data: paxRecords(records) };
+}
+
+/** A file with a path too long for the header, the way cargo writes it: a long name, then the header with the path cut to 100 bytes. */
+export function gnuLongFile(path: string, data: Buffer | string = ''): TarEntry[] {
+  return [longName(path), { name: path.slice(0, 100), data: Buffer.isBuffer(data) ? data : Buffer.from(data), format: 'gnu' }];
 }
 
 /** A valid crate's entries: Cargo.toml and src/lib.rs under `name-vers/`. */
