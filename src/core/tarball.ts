@@ -6,9 +6,9 @@
  *
  * Every problem with the upload is an `AppError`, because cargo prints its detail to the user.
  */
-import { createGunzip } from 'node:zlib';
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { AppError, badRequest, tooLarge } from './errors.js';
+import { badRequest } from './errors.js';
+import { inflateFirstMember } from './gzip-member.js';
 import { entryKind, entryProblem, pathKey, show, spellingProblem, UnpackedTree } from './crate-paths.js';
 import { StrictTarReader, type TarEntryHeader } from './tar-reader.js';
 
@@ -65,48 +65,15 @@ export async function inspectCrateTarball(
 }
 
 /**
- * Streams gunzip into the tar reader, never holding the decompressed archive. After the tar's end
+ * Streams the inflated archive into the tar reader, never holding it whole. After the tar's end
  * marker the rest is still inflated (and counted against the cap), so a corrupt or truncated gzip
  * stream fails even where cargo would have stopped reading.
  */
-function inflateInto(bytes: Buffer, reader: StrictTarReader, maxUnpackedSize: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const gunzip = createGunzip();
-    let inflated = 0;
-    let settled = false;
-    const fail = (err: unknown) => {
-      if (settled) return;
-      settled = true;
-      gunzip.destroy();
-      reject(err);
-    };
-    gunzip.on('data', (chunk: Buffer) => {
-      if (settled) return;
-      inflated += chunk.length;
-      // 413 rather than 400: the archive may be fine, it is the registry's size policy that refuses it.
-      if (inflated > maxUnpackedSize) {
-        return fail(tooLarge(`the .crate file unpacks to more than ${maxUnpackedSize} bytes, the registry's limit`));
-      }
-      try {
-        if (!reader.ended) reader.write(chunk);
-      } catch (err) {
-        fail(err);
-      }
-    });
-    gunzip.on('end', () => {
-      try {
-        reader.end();
-      } catch (err) {
-        return fail(err);
-      }
-      if (!settled) {
-        settled = true;
-        resolve();
-      }
-    });
-    gunzip.on('error', (err: NodeJS.ErrnoException) => fail(gzipError(err)));
-    gunzip.end(bytes);
-  });
+async function inflateInto(bytes: Buffer, reader: StrictTarReader, maxUnpackedSize: number): Promise<void> {
+  await inflateFirstMember(bytes, (chunk) => {
+    if (!reader.ended) reader.write(chunk);
+  }, maxUnpackedSize);
+  reader.end();
 }
 
 /** Judges each entry the reader resolves, and keeps the manifest's bytes. */
@@ -210,10 +177,3 @@ function checkManifest(
   }
   return { name: expected.name, version: expected.version, raw };
 }
-
-function gzipError(err: NodeJS.ErrnoException): AppError {
-  return err.code === 'Z_BUF_ERROR'
-    ? badRequest('the .crate file is truncated: its gzip stream ends early')
-    : badRequest(`the .crate file is not a valid gzip stream (${err.message})`);
-}
-

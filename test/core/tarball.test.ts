@@ -276,6 +276,20 @@ describe('inspectCrateTarball: broken files', () => {
     await expectRejected(Buffer.concat([bytes, Buffer.from('junk')]), /not a valid gzip stream/);
   });
 
+  it('refuses a second gzip member, which cargo never reads', async () => {
+    const first = tarArchive(crateEntries('foo', '1.0.0', MANIFEST), { end: false });
+    const second = tarArchive([file('foo-1.0.0/src/extra.rs', 'pub fn x() {}')]);
+    await expectRejected(Buffer.concat([gzipSync(first), gzipSync(second)]), /bytes follow its first member, and cargo reads only that one/);
+  });
+
+  it('reads the optional gzip header fields (a file name, as the gzip tool writes)', async () => {
+    const plain = await crate();
+    const named = Buffer.concat([plain.subarray(0, 10), Buffer.from('foo-1.0.0.crate\0'), plain.subarray(10)]);
+    named[3]! |= 0x08;
+    expect((await inspectCrateTarball(named, FOO, LIMITS)).entries).toBe(2);
+    await expectRejected(named.subarray(0, 20), /truncated/);
+  });
+
   it('rejects a crate cut in half', async () => {
     const bytes = await crate({ name: 'foo-1.0.0/README.md', body: 'lorem ipsum '.repeat(500) });
     await expectRejected(bytes.subarray(0, bytes.length >> 1), /truncated/);
