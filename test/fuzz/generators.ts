@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { metadataFor, publishFrame } from '../helpers/crate-builder.js';
 import type { FuzzCase } from './harness.js';
+import { extensionCombo } from './tar-name-generators.js';
 import { crateEntries, paxRecords, tarArchive, type TarEntry } from './tar-writer.js';
 
 /**
@@ -26,6 +27,11 @@ const metaJson = (name: string, vers: string) => Buffer.from(JSON.stringify(meta
 
 function publishCase(label: string, body: Buffer, chunks?: number[]): FuzzCase {
   return { label, method: 'PUT', url: PUBLISH, body, auth: true, publish: true, ...(chunks ? { chunks } : {}) };
+}
+
+/** A publish of `crate` whose check is also compared with cargo's unpacking. */
+function archiveCase(label: string, name: string, vers: string, crate: Buffer): FuzzCase {
+  return { ...publishCase(label, publishFrame(metaJson(name, vers), crate)), archive: { crate, name, version: vers } };
 }
 
 const chunking = fc.option(fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 6 }), { nil: undefined });
@@ -249,6 +255,8 @@ function hostileEntry(prefix: string): fc.Arbitrary<TarEntry[]> {
     fc.tuple(fc.nat(1 << 20), fc.uint8Array({ maxLength: 512 })).map(([realSize, data]) => [
       { name: `${prefix}sparse.bin`, type: 'S', data: Buffer.from(data), declaredSize: data.length, format: 'gnu' as const, devmajor: realSize },
     ]),
+    // Long names, long links and pax headers combined before one entry.
+    extensionCombo(prefix),
   );
 }
 
@@ -292,22 +300,48 @@ export function manyEntries(name: string, vers: string, count: number): Buffer {
   return gzipSync(tarArchive(entries), { level: 1 });
 }
 
+const describeEntries = (entries: readonly TarEntry[]) =>
+  entries.map((e) => `${JSON.stringify(e.type ?? '0')}:${e.name.slice(0, 50)}${e.prefix ? `(prefix ${e.prefix.slice(0, 30)})` : ''}${e.declaredSize !== undefined ? `(says ${e.declaredSize})` : ''}`).join(' ');
+
+/**
+ * A .crate for `name@vers` mixing one to three hostile groups of entries (of every kind above)
+ * with a valid crate's, the groups before or after it, then damaged or not.
+ */
+export function hostileArchive(name: string, vers: string): fc.Arbitrary<{ label: string; crate: Buffer }> {
+  return fc.tuple(fc.array(hostileEntry(`${name}-${vers}/`), { minLength: 1, maxLength: 3 }), fc.boolean(), damage).map(([extra, before, dmg]) => {
+    const base = crateEntries(name, vers);
+    const entries = before ? [...extra.flat(), ...base] : [...base, ...extra.flat()];
+    return { label: `${describeEntries(entries)} ${dmg.label}`, crate: dmg.apply(tarArchive(entries)) };
+  });
+}
+
+/**
+ * Archives built mostly of combined extension headers, intact, with the valid crate's entries
+ * among them: most pass the check, so what cargo would unpack is compared often.
+ */
+export function tarNameArchive(name: string, vers: string): fc.Arbitrary<{ label: string; crate: Buffer }> {
+  const prefix = `${name}-${vers}/`;
+  return fc.tuple(fc.array(extensionCombo(prefix), { minLength: 1, maxLength: 3 }), fc.nat(3), fc.boolean()).map(([groups, at, end]) => {
+    const [manifest, lib] = crateEntries(name, vers);
+    const pieces = [...groups];
+    pieces.splice(Math.min(at, pieces.length), 0, [manifest!]);
+    const entries = [...pieces.flat(), lib!];
+    return { label: `${describeEntries(entries)}${end ? '' : ' (no end marker)'}`, crate: gzipSync(tarArchive(entries, { end })) };
+  });
+}
+
+export const tarNameCases: fc.Arbitrary<FuzzCase> = nameVersion.chain(([name, vers]) =>
+  tarNameArchive(name, vers).map(({ label, crate }) => archiveCase(label, name, vers, crate)),
+);
+
 export const crateCases: fc.Arbitrary<FuzzCase> = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(nameVersion, fc.array(fc.nat(), { maxLength: 1 })).chain(([[name, vers]]) =>
-    fc.tuple(fc.array(hostileEntry(`${name}-${vers}/`), { minLength: 1, maxLength: 3 }), fc.boolean(), damage).map(([extra, before, dmg]) => {
-      const base = crateEntries(name, vers);
-      const entries = before ? [...extra.flat(), ...base] : [...base, ...extra.flat()];
-      const crate = dmg.apply(tarArchive(entries));
-      const label = `${entries.map((e) => `${JSON.stringify(e.type ?? '0')}:${e.name.slice(0, 50)}${e.declaredSize !== undefined ? `(says ${e.declaredSize})` : ''}`).join(' ')} ${dmg.label}`;
-      return publishCase(label, publishFrame(metaJson(name, vers), crate));
-    }),
-  ) },
+  { weight: 6, arbitrary: nameVersion.chain(([name, vers]) => hostileArchive(name, vers).map(({ label, crate }) => archiveCase(label, name, vers, crate))) },
   // Bombs are built once (fixed name and version) and reused.
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom<'zeros' | 'tar-file'>('zeros', 'tar-file'), fc.constantFrom(64, 256)).map(([kind, mb]) =>
     publishCase(`${kind} bomb of ${mb} MB`, publishFrame(metaJson('fuzzed', '0.0.0'), bomb(kind, 'fuzzed', '0.0.0', mb * 1024 * 1024))),
   ) },
   { weight: 2, arbitrary: fc.tuple(nameVersion, damage).map(([[name, vers], dmg]) =>
-    publishCase(`valid entries, ${dmg.label}`, publishFrame(metaJson(name, vers), dmg.apply(tarArchive(crateEntries(name, vers))))),
+    archiveCase(`valid entries, ${dmg.label}`, name, vers, dmg.apply(tarArchive(crateEntries(name, vers)))),
   ) },
 );
 
@@ -462,6 +496,7 @@ export const TARGETS: ReadonlyArray<{ name: string; cases: fc.Arbitrary<FuzzCase
   { name: 'publish frame', cases: frameCases },
   { name: 'metadata JSON', cases: metadataCases },
   { name: '.crate archive', cases: crateCases },
+  { name: 'tar names', cases: tarNameCases },
   { name: 'Cargo.toml', cases: manifestCases },
   { name: 'index paths', cases: indexPathCases },
   { name: 'query strings', cases: queryCases },

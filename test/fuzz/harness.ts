@@ -2,11 +2,14 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { TestApp } from '../helpers/test-app.js';
+import { archiveAgreement, type ArchiveUnderTest } from './agreement.js';
 
 /**
  * Runs hostile requests through the whole stack (`app.inject()`) and holds each answer to the
  * rules of issue 7: never a 5xx, never a hang, and a refused upload leaves no crate, version or
- * file behind. Counts per target feed the table `npm run fuzz` prints.
+ * file behind; and of issue 11: an archive Wharf accepts unpacks in cargo (the reference model of
+ * `cargo-unpack-model.ts`) into exactly the files Wharf checked. Counts per target feed the table
+ * `npm run fuzz` prints.
  */
 export interface FuzzCase {
   /** What was generated, printed when the case breaks a rule. */
@@ -21,6 +24,8 @@ export interface FuzzCase {
   auth?: boolean;
   /** A publish: when refused, nothing may have been stored. */
   publish?: boolean;
+  /** The .crate inside the body: what Wharf checks must be what cargo unpacks. */
+  archive?: ArchiveUnderTest;
 }
 
 export interface TargetStats {
@@ -31,6 +36,10 @@ export interface TargetStats {
   errors5xx: number;
   hangs: number;
   leaks: number;
+  /** Archives Wharf's check accepted, each compared with what cargo would unpack. */
+  compared: number;
+  /** Accepted archives whose files differ from cargo's, or that cargo could not unpack. */
+  disagreements: number;
   /** Cases the HTTP client itself refused to send (invalid header bytes): not the server's doing. */
   unsendable: number;
   maxRssMb: number;
@@ -85,16 +94,26 @@ export class Fuzzer {
       s.errors5xx += 1;
       return this.fail(s, c, `answered ${outcome.statusCode}: ${outcome.body.slice(0, 300)}`);
     }
-    if (outcome.statusCode >= 200 && outcome.statusCode < 300) s.accepted += 1;
+    const stored = outcome.statusCode >= 200 && outcome.statusCode < 300;
+    if (stored) s.accepted += 1;
     else s.rejections += 1;
-    if (before && !(outcome.statusCode >= 200 && outcome.statusCode < 300)) {
+    if (before && !stored) {
       const after = await this.storedState();
       if (after !== before) {
         s.leaks += 1;
         return this.fail(s, c, `refused with ${outcome.statusCode} but stored something: ${before} -> ${after}`);
       }
     }
-    return true;
+    return c.archive ? this.checkAgreement(s, c, c.archive, stored) : true;
+  }
+
+  private async checkAgreement(s: TargetStats, c: FuzzCase, archive: ArchiveUnderTest, stored: boolean): Promise<boolean> {
+    const agreement = await archiveAgreement(archive, this.t.config.maxUnpackedSize);
+    if (agreement.accepted) s.compared += 1;
+    const problem = agreement.problem ?? (stored && !agreement.accepted ? 'the API stored an archive the tarball check refuses' : null);
+    if (problem === null) return true;
+    s.disagreements += 1;
+    return this.fail(s, c, problem);
   }
 
   private fail(s: TargetStats, c: FuzzCase, why: string): false {
@@ -105,7 +124,7 @@ export class Fuzzer {
   private statsFor(target: string): TargetStats {
     let s = this.stats.get(target);
     if (!s) {
-      s = { target, cases: 0, rejections: 0, accepted: 0, errors5xx: 0, hangs: 0, leaks: 0, unsendable: 0, maxRssMb: 0, failures: [] };
+      s = { target, cases: 0, rejections: 0, accepted: 0, errors5xx: 0, hangs: 0, leaks: 0, compared: 0, disagreements: 0, unsendable: 0, maxRssMb: 0, failures: [] };
       this.stats.set(target, s);
     }
     return s;
@@ -147,12 +166,12 @@ function* cut(body: Buffer, sizes: number[]): Generator<Buffer> {
 export function statsTable(all: Iterable<TargetStats>): string {
   const rows = [...all];
   const lines = [
-    '| target | cases | rejections (4xx) | accepted | 5xx | hangs | leaks | unsendable | max RSS (MB) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((s) => `| ${s.target} | ${s.cases} | ${s.rejections} | ${s.accepted} | ${s.errors5xx} | ${s.hangs} | ${s.leaks} | ${s.unsendable} | ${s.maxRssMb} |`),
+    '| target | cases | rejections (4xx) | accepted | 5xx | hangs | leaks | archives compared with cargo | disagreements | unsendable | max RSS (MB) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((s) => `| ${s.target} | ${s.cases} | ${s.rejections} | ${s.accepted} | ${s.errors5xx} | ${s.hangs} | ${s.leaks} | ${s.compared} | ${s.disagreements} | ${s.unsendable} | ${s.maxRssMb} |`),
   ];
   const total = rows.reduce((n, s) => n + s.cases, 0);
-  const bad = rows.reduce((n, s) => n + s.errors5xx + s.hangs + s.leaks, 0);
-  lines.push('', `${total} cases; ${bad} broke a rule (5xx, hang or stored leftovers).`);
+  const bad = rows.reduce((n, s) => n + s.errors5xx + s.hangs + s.leaks + s.disagreements, 0);
+  lines.push('', `${total} cases; ${bad} broke a rule (5xx, hang, stored leftovers, or an accepted archive cargo unpacks differently).`);
   return lines.join('\n');
 }
