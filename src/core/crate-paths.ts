@@ -43,6 +43,21 @@ export function entryProblem(entry: TarEntryHeader, prefix: string): string | nu
   }
   // The `tar` crate skips a directory's data, other readers take it for headers.
   if (kind === 'directory' && entry.size > 0) return `directory entry ${show(name)} has a non-zero size`;
+  return modeProblem(entry, kind);
+}
+
+/**
+ * cargo sets each entry's permission bits as it unpacks it, one entry at a time: a directory its
+ * owner cannot enter or write stops every later file inside it, and a file its owner cannot read
+ * is lost to the build (root alone would not notice).
+ */
+function modeProblem({ path, mode }: TarEntryHeader, kind: EntryKind): string | null {
+  if (mode === null) return null;
+  const bits = `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
+  if (kind === 'directory' && (mode & 0o700) !== 0o700) {
+    return `directory entry ${show(path)} has mode ${bits}; its owner could not unpack files into it`;
+  }
+  if (kind === 'file' && (mode & 0o400) === 0) return `file entry ${show(path)} has mode ${bits}; its owner could not read it`;
   return null;
 }
 

@@ -28,6 +28,8 @@ export interface TarEntryHeader {
   size: number;
   /** The link target from the header's linkname field ('' when empty). */
   linkname: string;
+  /** Permission bits cargo will set, or null when the field is not a number (cargo then sets none). */
+  mode: number | null;
 }
 
 export interface TarReaderEvents {
@@ -142,7 +144,8 @@ export class StrictTarReader {
     this.longName = null;
     this.pax = null;
     const path = nameText(raw, at);
-    this.events.entry({ path, typeflag: flag, size, linkname: cString(block, 157, 100).toString('utf8') });
+    const linkname = cString(block, 157, 100).toString('utf8');
+    this.events.entry({ path, typeflag: flag, size, linkname, mode: octalText(block, 100, 8) });
     if (size === 0) this.endEntry(0);
     else this.phase = { kind: 'data', remaining: size, padding: padding(size) };
   }
@@ -231,9 +234,14 @@ function headerName(block: Buffer, format: Format, at: number): Buffer {
 
 /** An octal number field, as the `tar` crate reads it (up to the first NUL, spaces trimmed), and nothing looser. */
 function octalField(block: Buffer, offset: number, length: number, what: string, at: number): number {
+  const value = octalText(block, offset, length);
+  if (value === null) throw corrupt(`the header at offset ${at} has an invalid ${what} field`);
+  return value;
+}
+
+function octalText(block: Buffer, offset: number, length: number): number | null {
   const text = cString(block, offset, length).toString('latin1').replace(/^ +| +$/g, '');
-  if (!/^[0-7]{1,12}$/.test(text)) throw corrupt(`the header at offset ${at} has an invalid ${what} field`);
-  return parseInt(text, 8);
+  return /^[0-7]{1,12}$/.test(text) ? parseInt(text, 8) : null;
 }
 
 function cString(block: Buffer, offset: number, length: number): Buffer {

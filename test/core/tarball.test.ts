@@ -409,6 +409,8 @@ describe('inspectCrateTarball: the name cargo unpacks, and nothing else', () => 
     ['a file inside a file', [file('foo-1.0.0/src/lib.rs/x')], /inside `foo-1\.0\.0\/src\/lib\.rs`, which is a file/],
     ['a directory where a file is', [file('foo-1.0.0/src/lib.rs', '', { type: '5' })], /both a file and a directory/],
     ['a file where a directory is', [file('foo-1.0.0/src', 'x')], /both a directory and a file/],
+    ['a directory its owner cannot write into', [file('foo-1.0.0/ro/', '', { type: '5', mode: 0o555 }), file('foo-1.0.0/ro/x.rs')], /mode 0555; its owner could not unpack files into it/],
+    ['a file its owner cannot read', [file('foo-1.0.0/secret.rs', 'x', { mode: 0o044 })], /mode 0044; its owner could not read it/],
   ])('refuses %s', async (_, extra, detail) => {
     await expectRejected(written(...extra), detail);
   });

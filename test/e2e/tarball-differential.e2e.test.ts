@@ -56,7 +56,7 @@ const HANDMADE: Case[] = [
   handmade('tx-pax-path', 'a pax path, as tar-stream writes it', 'accepted', (p) => [paxHeader({ path: `${p}src/${'p'.repeat(110)}.rs`, mtime: '1700000000.5' }), file('PaxHeader')]),
   handmade('tx-ustar-prefix', 'a ustar prefix and name', 'accepted', (p) => [file(`${'u'.repeat(90)}.rs`, '', { prefix: `${p}src/${'q'.repeat(60)}` })]),
   handmade('tx-pax-and-long', 'a pax header without a path and a long name', 'accepted', (p) => [paxHeader({ mtime: '1' }), longName(`${p}tests/${'t'.repeat(100)}.rs`), file(`${p}tests/decoy.rs`)]),
-  handmade('tx-dirs', 'directory entries, one empty, and no end marker', 'accepted', (p) => [file(`${p}empty/`, '', { type: '5', mode: 0o755 }), file(`${p}src/bin`, '', { type: '5', mode: 0o755 }), file(`${p}src/bin/tool.rs`, 'fn main() {}\n')], { end: false }),
+  handmade('tx-dirs', 'directory entries, one empty, and no end marker', 'accepted', (p) => [file(`${p}empty/`, '', { type: '5' }), file(`${p}src/bin`, '', { type: '5', mode: 0o700 }), file(`${p}src/bin/tool.rs`, 'fn main() {}\n')], { end: false }),
 ];
 
 function generated(): Case[] {
@@ -66,7 +66,7 @@ function generated(): Case[] {
       const [drawn] = fc.sample(arb(name), { seed: seed + i, numRuns: 1 });
       return { name, crate: drawn!.crate, label: drawn!.label, expect: 'either' as const };
     });
-  return [...draw('names', (n) => tarNameArchive(n, VERSION), 1100, 24), ...draw('mixed', (n) => hostileArchive(n, VERSION), 2200, 16)];
+  return [...draw('names', (n) => tarNameArchive(n, VERSION), 1100, 40), ...draw('mixed', (n) => hostileArchive(n, VERSION), 2200, 30)];
 }
 
 describe('what cargo unpacks is what Wharf checked', () => {

@@ -16,6 +16,7 @@ export interface TarEntry {
   linkname?: string;
   /** ustar prefix field (names are joined as prefix/name). */
   prefix?: string;
+  /** Permission bits; 0o755 for directories and 0o644 for everything else unless given. */
   mode?: number;
   devmajor?: number;
   devminor?: number;
@@ -38,7 +39,7 @@ export function tarHeader(e: TarEntry): Buffer {
   const h = Buffer.alloc(BLOCK);
   const size = e.declaredSize ?? e.data?.length ?? 0;
   field(h, 0, 100, e.name);
-  field(h, 100, 8, octal(e.mode ?? 0o644, 8));
+  field(h, 100, 8, octal(e.mode ?? (e.type === '5' ? 0o755 : 0o644), 8));
   field(h, 108, 8, octal(0, 8));
   field(h, 116, 8, octal(0, 8));
   if (e.base256Size) {
