@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CargoSandbox, manifest } from '../helpers/cargo.js';
@@ -100,6 +100,20 @@ describe('what cargo unpacks is what Wharf checked', () => {
     }
     expect(accepted.size).toBeGreaterThanOrEqual(HANDMADE.filter((c) => c.expect === 'accepted').length + 5);
     expect(cases.length - accepted.size).toBeGreaterThanOrEqual(HANDMADE.filter((c) => c.expect === 'refused').length + 5);
+  }, 120_000);
+
+  it('accepts what cargo itself packs, a path too long for a tar header included', async () => {
+    const name = 'tx-cargo-packed';
+    const long = `src/${'c'.repeat(120)}/inner.rs`;
+    const dir = cargo.writeCrate(name, { 'Cargo.toml': manifest(name, VERSION), 'src/lib.rs': 'pub fn p() {}\n', [long]: 'pub fn i() {}\n' });
+    const published = await cargo.run(['publish', '--registry', 'wharf', '--no-verify'], { cwd: dir, token });
+    expect(published.code, published.stderr).toBe(0);
+    const res = await fetch(`${server.url}/api/v1/crates/${name}/${VERSION}/download`);
+    const crate = Buffer.from(await res.arrayBuffer());
+    expect(gunzipSync(crate).includes('././@LongLink'), 'cargo wrote a GNU long name').toBe(true);
+    const agreement = await archiveAgreement({ crate, name, version: VERSION }, server.config.maxUnpackedSize);
+    expect(agreement.files).toContain(`${name}-${VERSION}/${long}`);
+    accepted.set(name, agreement);
   }, 120_000);
 
   it('cargo fetch unpacks every accepted crate into exactly the files and directories Wharf checked', async () => {
