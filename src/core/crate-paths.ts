@@ -32,7 +32,7 @@ export function entryProblem(entry: TarEntryHeader, prefix: string): string | nu
   // Backslash too: Windows treats it as a separator when cargo unpacks there.
   if (name.split(/[\\/]/).includes('..')) return `entry ${show(name)} has a \`..\` component in its path`;
   const kind = KINDS[typeflag];
-  const isTopDir = kind === 'directory' && (name === prefix || name === prefix.slice(0, -1));
+  const isTopDir = kind === 'directory' && name === prefix.slice(0, -1);
   if (!name.startsWith(prefix) && !isTopDir) {
     return `entry ${show(name)} is outside the \`${prefix}\` folder that a .crate must unpack into`;
   }

@@ -38,7 +38,7 @@ export interface TarReaderEvents {
   entryEnd(): void;
 }
 
-export const MAX_NAME_BYTES = 4096;
+const MAX_NAME_BYTES = 4096;
 const MAX_PAX_BYTES = 64 * 1024;
 const BLOCK = 512;
 
@@ -52,7 +52,8 @@ type Phase =
 type Format = 'ustar' | 'gnu' | 'v7';
 
 const REFUSED_PAX_KEYS = ['size', 'linkpath', 'hdrcharset'];
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF in the name, as cargo does: dropping it would check another path.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export class StrictTarReader {
   private phase: Phase = { kind: 'header' };

@@ -34,6 +34,7 @@ export function cratePath(prefix: string): fc.Arbitrary<string> {
         `${prefix}.cargo-ok`,
         `./${prefix}src/dot-first.rs`,
         `${prefix}src/nul\u0000hidden.rs`,
+        `\ufeff${prefix}src/bom.rs`,
         `${prefix}${'g'.repeat(256)}`,
         `${prefix}src/lib.rs`,
         `${prefix}src/lib.rs/inside.rs`,
