@@ -4,6 +4,7 @@ import { type DestinationStream, destination, type Logger } from 'pino';
 import { badRequest } from './core/errors.js';
 import { AccessLog, accessLineWriter } from './http/access-log.js';
 import { TurnBatchedDestination } from './http/log-destination.js';
+import { SecretMaskingDestination } from './http/log-secrets.js';
 import { crateRoutes } from './http/api/crates.routes.js';
 import { leakRoutes } from './http/api/leaks.routes.js';
 import { publishRoutes } from './http/api/publish.routes.js';
@@ -22,8 +23,19 @@ export interface AppOptions {
   logStream?: DestinationStream;
 }
 
-/** Logged request fields never include these, whatever a future serializer adds. */
-const REDACT = ['headers.authorization', 'headers.cookie', 'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'];
+/**
+ * Logged request fields never include these, whatever a future serializer adds. Every line is
+ * also masked for token- and session-shaped values in any field (`http/log-secrets.ts`).
+ */
+const REDACT = [
+  'headers.authorization',
+  'headers.cookie',
+  'headers["x-csrf-token"]',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+];
 
 /** Paths answered for programs (cargo, scripts, probes): their errors stay JSON. */
 function isMachinePath(url: string): boolean {
@@ -44,8 +56,9 @@ function requestIds(): () => string {
 export async function buildApp(runtime: Runtime, options: AppOptions = {}): Promise<FastifyInstance> {
   const { config } = runtime.ctx;
   const nextRequestId = requestIds();
-  // stdout gets each turn's lines in one write; tests pass their own stream and see every line at once.
-  const logStream = options.logStream ?? new TurnBatchedDestination(destination({ dest: 1, sync: true }));
+  // stdout gets each turn's lines in one write; tests pass their own stream and see every line at
+  // once. Either way every line, the fast paths' access lines included, is masked on its way.
+  const logStream = new SecretMaskingDestination(options.logStream ?? new TurnBatchedDestination(destination({ dest: 1, sync: true })));
   let fastPath: FastPath = () => false;
   let closing = false;
   const app = Fastify({
