@@ -11,6 +11,7 @@ import { publishRoutes } from './http/api/publish.routes.js';
 import { tokenRoutes } from './http/api/tokens.routes.js';
 import { apiErrorHandler, sendApiError } from './http/errors.js';
 import { healthRoutes } from './http/health.routes.js';
+import { refuseUnstorableUrl, storableJson } from './http/storable-input.js';
 import { downloadFastPath } from './http/api/download-fast-path.js';
 import { type FastPath, type FastPathOptions, firstOf } from './http/fast-path.js';
 import { indexFastPath } from './http/index/index-fast-path.js';
@@ -123,12 +124,20 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch {
-      done(badRequest('the request body is not valid JSON'));
+      return done(badRequest('the request body is not valid JSON'));
+    }
+    try {
+      done(null, storableJson(parsed));
+    } catch (err) {
+      done(err as Error);
     }
   });
+  // Text the database cannot store (NUL, unpaired surrogates) in a URL is a 400 for every route.
+  app.addHook('onRequest', refuseUnstorableUrl);
   // Not-found handling belongs to the root: the API and the index answer in JSON; other paths
   // answer browsers (which ask for text/html) with a page and programs with JSON.
   app.setNotFoundHandler((request, reply) =>
