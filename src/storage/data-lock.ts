@@ -62,7 +62,16 @@ function liveHolder(path: string): LockRecord | null {
     rmSync(path, { force: true });
     return null;
   }
+  if (typeof rec !== 'object' || rec === null || !Number.isInteger(rec.pid) || rec.pid <= 0) {
+    rmSync(path, { force: true });
+    return null;
+  }
   if (rec.host !== hostname()) return rec;
+  // Our own id in a file we did not write: a process of a previous boot or container had it.
+  if (rec.pid === process.pid) {
+    rmSync(path, { force: true });
+    return null;
+  }
   try {
     process.kill(rec.pid, 0);
     return rec;
