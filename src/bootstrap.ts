@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Config, redactUrl } from './config/config.js';
-import { checkConnection, createPostgresDb, createSqliteDb, type Db } from './db/create-db.js';
+import { checkConnection, createPostgresDb, createSqliteDb, type Db, restrictMode } from './db/create-db.js';
 import { appliedMigrations, migrateToLatest, pendingMigrations } from './db/migrate.js';
 import { type Clock, type ServiceContext, systemClock } from './services/context.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
@@ -18,6 +18,8 @@ function sqlitePath(config: Config): string {
  */
 export function openContext(config: Config, clock: Clock = systemClock): ServiceContext {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // A folder made by an older version (0755): closing it closes off every file inside it too.
+  restrictMode(config.dataDir, 0o700);
   const db: Db = config.databaseUrl ? createPostgresDb(config.databaseUrl, config.databasePoolMax) : createSqliteDb(sqlitePath(config));
   return { db, blobs: new FsBlobStore(config.dataDir), config, clock };
 }

@@ -15,13 +15,7 @@ export function createSqliteDb(file: string, { mustExist = false }: { mustExist?
   const sqlite = new SqliteDatabase(file, { fileMustExist: mustExist });
   // Password hashes, e-mails, session and token hashes: readable by the server's account only.
   // SQLite gives the -wal and -shm files it creates the mode of the database file.
-  try {
-    chmodSync(file, 0o600);
-  } catch (err) {
-    // Another account's file (an operator running the CLI as root is fine, others cannot chmod):
-    // its owner set its mode.
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
-  }
+  restrictMode(file, 0o600);
   sqlite.pragma('journal_mode = WAL');
   // Writers from another process wait instead of failing with "database is locked".
   sqlite.pragma('busy_timeout = 5000');
@@ -31,6 +25,18 @@ export function createSqliteDb(file: string, { mustExist = false }: { mustExist?
   const db = new Kysely<Database>({ dialect });
   changeStamps.set(db, () => dialect.changeStamp());
   return db;
+}
+
+/**
+ * Sets a mode on a file or folder of the data directory, unless it belongs to another account
+ * (only its owner or root may chmod it; its owner chose its mode).
+ */
+export function restrictMode(path: string, mode: number): void {
+  try {
+    chmodSync(path, mode);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+  }
 }
 
 const changeStamps = new WeakMap<Db, () => string | null>();

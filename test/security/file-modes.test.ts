@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { publishBody } from '../helpers/crate-builder.js';
@@ -62,6 +62,17 @@ describe('files are private to the server', () => {
     }
     expect(looseModes(dataDir).loose).toEqual([]);
   }, 60_000);
+
+  it('closes off a data folder and database an older version left open', async () => {
+    const dataDir = join(temp.make('modes-old'), 'data');
+    mkdirSync(dataDir, { mode: 0o755 });
+    chmodSync(dataDir, 0o755);
+    expect((await wharf(['migrate'], { WHARF_DATA_DIR: dataDir })).code).toBe(0);
+    if (!onPostgres) chmodSync(join(dataDir, 'wharf.sqlite'), 0o644);
+    chmodSync(dataDir, 0o755);
+    expect((await wharf(['migrate'], { WHARF_DATA_DIR: dataDir })).code).toBe(0);
+    expect(looseModes(dataDir).loose).toEqual([]);
+  });
 
   it('the server sets the modes itself, not only through the umask of the `wharf` command', async () => {
     // In this process the umask is the runner's (022): only explicit modes give 0600 here.
