@@ -12,7 +12,8 @@ import { crateFileKey } from '../storage/keys.js';
 import type { ServiceContext } from './context.js';
 
 /**
- * `wharf backup DIR` and `wharf restore DIR`. A backup is consistent while servers run: the
+ * `wharf backup DIR` (and the parts `wharf restore DIR` shares, in `restore.service.ts`). A
+ * backup is consistent while servers run: the
  * database is snapshotted first (SQLite's online backup API on a separate connection, or pg_dump
  * on an exported snapshot), then exactly the files that snapshot's versions point to are copied.
  * Files are written before their version row, so every one of them already exists.

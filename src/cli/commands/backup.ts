@@ -5,7 +5,7 @@ import { backupRegistry } from '../../services/backup.service.js';
 import { restoreRegistry } from '../../services/restore.service.js';
 import { print, withContext } from './admin.js';
 
-/** `wharf backup <dir>` (while servers run) and `wharf restore <dir> [--force]` (with servers stopped). */
+/** `wharf backup <dir>` (while servers run) and `wharf restore <dir> [--force]` (refused while any runs). */
 export function registerBackupCommands(program: Command, config: () => Config): void {
   program
     .command('backup <dir>')
