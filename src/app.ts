@@ -4,12 +4,14 @@ import { type DestinationStream, destination, type Logger } from 'pino';
 import { badRequest } from './core/errors.js';
 import { AccessLog, accessLineWriter } from './http/access-log.js';
 import { TurnBatchedDestination } from './http/log-destination.js';
+import { SecretMaskingDestination } from './http/log-secrets.js';
 import { crateRoutes } from './http/api/crates.routes.js';
 import { leakRoutes } from './http/api/leaks.routes.js';
 import { publishRoutes } from './http/api/publish.routes.js';
 import { tokenRoutes } from './http/api/tokens.routes.js';
 import { apiErrorHandler, sendApiError } from './http/errors.js';
 import { healthRoutes } from './http/health.routes.js';
+import { refuseUnstorableUrl, storableJson } from './http/storable-input.js';
 import { downloadFastPath } from './http/api/download-fast-path.js';
 import { type FastPath, type FastPathOptions, firstOf } from './http/fast-path.js';
 import { indexFastPath } from './http/index/index-fast-path.js';
@@ -22,8 +24,19 @@ export interface AppOptions {
   logStream?: DestinationStream;
 }
 
-/** Logged request fields never include these, whatever a future serializer adds. */
-const REDACT = ['headers.authorization', 'headers.cookie', 'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'];
+/**
+ * Logged request fields never include these, whatever a future serializer adds. Every line is
+ * also masked for token- and session-shaped values in any field (`http/log-secrets.ts`).
+ */
+const REDACT = [
+  'headers.authorization',
+  'headers.cookie',
+  'headers["x-csrf-token"]',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+];
 
 /** Paths answered for programs (cargo, scripts, probes): their errors stay JSON. */
 function isMachinePath(url: string): boolean {
@@ -44,8 +57,9 @@ function requestIds(): () => string {
 export async function buildApp(runtime: Runtime, options: AppOptions = {}): Promise<FastifyInstance> {
   const { config } = runtime.ctx;
   const nextRequestId = requestIds();
-  // stdout gets each turn's lines in one write; tests pass their own stream and see every line at once.
-  const logStream = options.logStream ?? new TurnBatchedDestination(destination({ dest: 1, sync: true }));
+  // stdout gets each turn's lines in one write; tests pass their own stream and see every line at
+  // once. Either way every line, the fast paths' access lines included, is masked on its way.
+  const logStream = new SecretMaskingDestination(options.logStream ?? new TurnBatchedDestination(destination({ dest: 1, sync: true })));
   let fastPath: FastPath = () => false;
   let closing = false;
   const app = Fastify({
@@ -110,12 +124,20 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch {
-      done(badRequest('the request body is not valid JSON'));
+      return done(badRequest('the request body is not valid JSON'));
+    }
+    try {
+      done(null, storableJson(parsed));
+    } catch (err) {
+      done(err as Error);
     }
   });
+  // Text the database cannot store (NUL, unpaired surrogates) in a URL is a 400 for every route.
+  app.addHook('onRequest', refuseUnstorableUrl);
   // Not-found handling belongs to the root: the API and the index answer in JSON; other paths
   // answer browsers (which ask for text/html) with a page and programs with JSON.
   app.setNotFoundHandler((request, reply) =>

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { type Config, ConfigError, loadConfig } from './config/config.js';
 import { AppError } from './core/errors.js';
 import { print } from './cli/commands/admin.js';
-import { describeDatabase, openContext, prepareDatabase } from './bootstrap.js';
+import { describeDatabase, describeRegistry, openContext, prepareDatabase } from './bootstrap.js';
 import { serve } from './cli/commands/serve.js';
 import { registerAuditCommand } from './cli/commands/audit.js';
 import { registerBackupCommands } from './cli/commands/backup.js';
@@ -12,10 +12,17 @@ import { registerUserCommands } from './cli/commands/user.js';
 
 /** The `wharf` command line: one binary, a subcommand per job. */
 export async function main(argv: string[]): Promise<void> {
+  // Everything Wharf writes (database, crate files, backups, lock files) is for its own account
+  // only; the places that create files also set their modes, this covers what they miss.
+  process.umask(0o077);
   let config: Config | null = null;
   const getConfig = (): Config => (config ??= loadConfig());
 
   const program = new Command('wharf').description('Wharf, a self-hosted Cargo registry').showHelpAfterError();
+  // Before any command runs: which registry it works on, so a wrong folder shows at once.
+  program.hook('preAction', () => {
+    process.stderr.write(`wharf: ${describeRegistry(getConfig())}\n`);
+  });
   program
     .command('serve')
     .description('run the registry (migrates the database first)')

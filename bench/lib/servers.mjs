@@ -25,6 +25,8 @@ export async function wharfCli(build, dataDir, args, extraEnv = {}) {
 
 /** Creates a user and a token with every scope; returns the token (the last line of stdout). */
 export async function createUserAndToken(build, dataDir, login) {
+  // Only `migrate` and `serve` create a registry; the other commands need one.
+  await wharfCli(build, dataDir, ['migrate']);
   await wharfCli(build, dataDir, ['user', 'add', login, '--admin']);
   const out = await wharfCli(build, dataDir, ['token', 'create', login, '--name', 'bench']);
   return out.trim().split('\n').at(-1).trim();

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -9,10 +9,13 @@ import { WharfSqliteDialect } from './sqlite-dialect.js';
 export type Db = Kysely<Database>;
 export type Dialect = 'sqlite' | 'postgres';
 
-/** Opens the embedded SQLite database in WAL mode, creating its folder when missing. */
-export function createSqliteDb(file: string): Db {
-  mkdirSync(dirname(file), { recursive: true });
-  const sqlite = new SqliteDatabase(file);
+/** Opens the embedded SQLite database in WAL mode, creating it and its folder (0700) when missing unless `mustExist`. */
+export function createSqliteDb(file: string, { mustExist = false }: { mustExist?: boolean } = {}): Db {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const sqlite = new SqliteDatabase(file, { fileMustExist: mustExist });
+  // Password hashes, e-mails, session and token hashes: readable by the server's account only.
+  // SQLite gives the -wal and -shm files it creates the mode of the database file.
+  restrictMode(file, 0o600);
   sqlite.pragma('journal_mode = WAL');
   // Writers from another process wait instead of failing with "database is locked".
   sqlite.pragma('busy_timeout = 5000');
@@ -22,6 +25,18 @@ export function createSqliteDb(file: string): Db {
   const db = new Kysely<Database>({ dialect });
   changeStamps.set(db, () => dialect.changeStamp());
   return db;
+}
+
+/**
+ * Sets a mode on a file or folder of the data directory, unless it belongs to another account
+ * (only its owner or root may chmod it; its owner chose its mode).
+ */
+export function restrictMode(path: string, mode: number): void {
+  try {
+    chmodSync(path, mode);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+  }
 }
 
 const changeStamps = new WeakMap<Db, () => string | null>();

@@ -31,3 +31,9 @@ export async function pendingMigrations(db: Db): Promise<string[]> {
   const all = await migrator(db).getMigrations();
   return all.filter((m) => !m.executedAt).map((m) => m.name);
 }
+
+/** Names of migrations the database has applied: none means it holds no registry (yet). */
+export async function appliedMigrations(db: Db): Promise<string[]> {
+  const all = await migrator(db).getMigrations();
+  return all.filter((m) => m.executedAt).map((m) => m.name);
+}

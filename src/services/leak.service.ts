@@ -1,5 +1,6 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { badRequest, unauthorized } from '../core/errors.js';
+import { findUnstorable } from '../core/storable-text.js';
 import { hashToken, isWellFormedToken } from '../core/token.js';
 import { findTokenByHash } from '../db/repositories/token.repository.js';
 import type { ServiceContext } from './context.js';
@@ -41,6 +42,8 @@ function parseReports(body: Buffer): LeakReport[] {
   } catch {
     throw badRequest('the body is not valid JSON');
   }
+  const unstorable = findUnstorable(parsed);
+  if (unstorable) throw badRequest(`the body: ${unstorable}`);
   if (!Array.isArray(parsed) || parsed.length > MAX_REPORTS) throw badRequest(`expected an array of at most ${MAX_REPORTS} reports`);
   return parsed.map((r, i) => {
     const o = r as Record<string, unknown>;

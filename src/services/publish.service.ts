@@ -4,6 +4,7 @@ import { badRequest, conflict, forbidden } from '../core/errors.js';
 import { type PublishMetadata, validatePublishMetadata } from '../core/publish-metadata.js';
 import { compareVersions, parseVersion, withoutBuild } from '../core/semver.js';
 import { storageFailure } from '../core/storage-failure.js';
+import { findUnstorable } from '../core/storable-text.js';
 import { inspectCrateTarball } from '../core/tarball.js';
 import type { Db } from '../db/create-db.js';
 import {
@@ -42,6 +43,9 @@ export function parseMetadataJson(json: Buffer): PublishMetadata {
   } catch (err) {
     throw badRequest(`invalid upload metadata: not valid JSON (${(err as Error).message})`);
   }
+  // Every string of the metadata, keys included, before any rule reads it.
+  const unstorable = findUnstorable(parsed);
+  if (unstorable) throw badRequest(`invalid upload metadata: ${unstorable}`);
   return validatePublishMetadata(parsed);
 }
 

@@ -24,9 +24,10 @@ export class FsBlobStore implements BlobStore {
 
   async put(key: string, data: Buffer): Promise<void> {
     const target = this.path(key);
-    await mkdir(dirname(target), { recursive: true });
+    // A private registry's crates are private: folders 0700, files 0600 whatever the umask.
+    await mkdir(dirname(target), { recursive: true, mode: 0o700 });
     const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-    const handle = await open(tmp, 'wx', 0o644);
+    const handle = await open(tmp, 'wx', 0o600);
     try {
       await handle.writeFile(data);
       await handle.sync();

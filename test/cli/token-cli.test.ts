@@ -45,6 +45,7 @@ describe('wharf token and wharf audit', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'wharf-token-cli-'));
     env = { WHARF_DATA_DIR: dataDir };
+    await ok(['migrate']);
     await ok(['user', 'add', 'dave']);
     await ok(['user', 'add', 'erin']);
   });

@@ -1,25 +1,20 @@
-import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CargoSandbox, manifest } from '../helpers/cargo.js';
 import { publishBody } from '../helpers/crate-builder.js';
 import { freePort } from '../helpers/live-server.js';
 import { onPostgres } from '../helpers/test-db.js';
-import { WharfServer, wharf } from '../helpers/wharf-process.js';
+import { complaints, tempDirs, WharfServer, wharf } from '../helpers/wharf-process.js';
 
 /**
  * `wharf backup` while the registry serves and takes publishes, `wharf restore` into a fresh data
  * directory (and database), then the real cargo builds against the restored registry.
  */
 describe(`backup and restore (${onPostgres ? 'PostgreSQL with pg_dump' : 'SQLite online backup'})`, () => {
-  const dirs: string[] = [];
+  const temp = tempDirs();
+  const tempDir = temp.make;
   const servers: WharfServer[] = [];
-  const tempDir = (label: string) => {
-    const d = mkdtempSync(join(tmpdir(), `wharf-${label}-`));
-    dirs.push(d);
-    return d;
-  };
   let source: { env: Record<string, string>; url: string };
   let token: string;
 
@@ -43,7 +38,7 @@ describe(`backup and restore (${onPostgres ? 'PostgreSQL with pg_dump' : 'SQLite
 
   afterAll(async () => {
     for (const s of servers) await s.stop();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    temp.removeAll();
   });
 
   it('round-trips a registry that cargo then builds against', async () => {
@@ -66,7 +61,7 @@ describe(`backup and restore (${onPostgres ? 'PostgreSQL with pg_dump' : 'SQLite
     const backup = await wharf(['backup', backupDir], source.env);
     stop = true;
     await writer;
-    expect(backup.stderr).toBe('');
+    expect(complaints(backup.stderr)).toBe('');
     expect(backup.code).toBe(0);
     expect(backup.stdout).toMatch(/backed up 2 crates, \d+ versions and \d+ files/);
     const saved = JSON.parse(readFileSync(join(backupDir, 'wharf-backup.json'), 'utf8')) as { versions: number; files: unknown[] };
@@ -79,7 +74,7 @@ describe(`backup and restore (${onPostgres ? 'PostgreSQL with pg_dump' : 'SQLite
     const restoredDir = tempDir('restored');
     const target = { WHARF_DATA_DIR: restoredDir };
     const restore = await wharf(['restore', backupDir], target);
-    expect(restore.stderr).toBe('');
+    expect(complaints(restore.stderr)).toBe('');
     expect(restore.code).toBe(0);
     const again = await wharf(['restore', backupDir], target);
     expect(again.code).not.toBe(0);
@@ -109,7 +104,7 @@ describe(`backup and restore (${onPostgres ? 'PostgreSQL with pg_dump' : 'SQLite
     // --force replaces a registry, moving its files aside.
     for (const s of servers.splice(1)) await s.stop();
     const forced = await wharf(['restore', backupDir, '--force'], target);
-    expect(forced.stderr).toBe('');
+    expect(complaints(forced.stderr)).toBe('');
     expect(forced.stdout).toContain('now in');
   }, 240_000);
 });

@@ -20,6 +20,7 @@ describe('graceful shutdown', () => {
     url = `http://127.0.0.1:${port}`;
     // Download counts would only be written after a minute: shutdown must write them.
     env = { WHARF_DATA_DIR: dataDir, WHARF_PORT: String(port), WHARF_DOWNLOAD_FLUSH_MS: '60000' };
+    await wharf(['migrate'], env);
     await wharf(['user', 'add', 'sam'], env);
     token = (await wharf(['token', 'create', 'sam', '--name', 't'], env)).stdout.trimEnd().split('\n').at(-1)!;
   });

@@ -1,4 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, onPostgres, type TestDatabase } from './test-db.js';
 
@@ -25,6 +27,26 @@ export async function databaseEnv(env: Record<string, string>): Promise<Record<s
     databases.set(dir, db);
   }
   return { WHARF_DATABASE_URL: (await db).url, WHARF_AUTO_MIGRATE: 'true', ...env };
+}
+
+/** Temporary folders (`make('label')`) that `removeAll()` deletes when the tests are done. */
+export function tempDirs(): { make(label: string): string; removeAll(): void } {
+  const dirs: string[] = [];
+  return {
+    make(label) {
+      const dir = mkdtempSync(join(tmpdir(), `wharf-${label}-`));
+      dirs.push(dir);
+      return dir;
+    },
+    removeAll() {
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** stderr without the line every command starts with (the database and data folder it uses). */
+export function complaints(stderr: string): string {
+  return stderr.replace(/^wharf: using the database .* and the data folder .*\n/, '');
 }
 
 /** Runs the built `wharf` binary (dist/ is built by `npm test` before the suite). */
@@ -79,7 +101,8 @@ export class WharfServer {
   /** SIGTERM, and the exit code once it has shut down. */
   async stop(): Promise<number | null> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    // Already gone (exited, or killed by a signal): there is nothing to wait for.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     return exited;

@@ -2,6 +2,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../src/config/config.js';
 import { openContext } from '../../src/bootstrap.js';
+import { isWellFormedToken } from '../../src/core/token.js';
 import { revokeTokens } from '../../src/db/repositories/token.repository.js';
 import { startRuntime } from '../../src/services/runtime.js';
 import { revokeToken } from '../../src/services/token.service.js';
@@ -188,6 +189,25 @@ describe('reads answered in front of Fastify', () => {
       expect([miss.url, miss.statusCode]).toEqual(['/index/no/ne/nonesuch', 404]);
       expect(new Set(lines.map((l) => l.reqId)).size).toBe(3);
       for (const l of lines) expect(typeof l.responseTime).toBe('number');
+    });
+
+    it('masks a token-shaped path in its access line as the route does', async () => {
+      // A valid crate name with a token's shape (its checksum is wrong, so it is no real token).
+      const name = `wharf_${'a1'.repeat(19)}`;
+      expect(isWellFormedToken(name)).toBe(false);
+      await s.publish(ownerToken, { name, vers: '1.0.0' });
+      await s.runtime.changes.poll();
+      const path = `/index/wh/ar/${name}`;
+      await throughRoute(s, path, {});
+      s.logs.length = 0;
+      expect((await both(s, path, {})).fast).toBe(true);
+      const lines = s.logs.join('');
+      expect(lines).not.toContain(name);
+      const urls = lines
+        .split('\n')
+        .filter((l) => l.includes('"request completed"'))
+        .map((l) => (JSON.parse(l) as { url: string }).url);
+      expect(urls).toEqual(['/index/wh/ar/[masked]', '/index/wh/ar/[masked]']);
     });
   });
 

@@ -5,8 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { generateToken } from '../../src/core/token.js';
 import { createSession } from '../../src/services/session.service.js';
 import { revokeToken } from '../../src/services/token.service.js';
+import { maskSecrets } from '../../src/http/log-secrets.js';
+import { csrfTokenFor } from '../../src/services/session.service.js';
 import { publishBody } from '../helpers/crate-builder.js';
 import { createTestApp, scanForTokens } from '../helpers/test-app.js';
+import { createWebApp, csrfOf } from '../helpers/web.js';
 
 describe('no plaintext secret at rest or in logs', () => {
   it('the scan finds a token planted in a file or a log line (so a clean scan means something)', () => {
@@ -46,6 +49,53 @@ describe('no plaintext secret at rest or in logs', () => {
     expect(logs).toContain('"cookie":"[redacted]"');
     expect(logs).not.toContain(cookie);
     expect(scanForTokens(t.dataDir, t.logs)).toEqual([]);
+    await t.close();
+  });
+
+  it('masks token- and session-shaped values in any log line, and leaves other long values alone', () => {
+    const token = generateToken();
+    const session = 'Qm9sZC1yYW5kb20tdmFsdWUtZm9yLWEtc2Vzc2lvbi0'; // 43 base64url characters
+    expect(session).toHaveLength(43);
+    const cases: Array<[string, string]> = [
+      [`{"login":"${token}"}`, '{"login":"[masked]"}'],
+      [`{"login":"  ${token.slice(0, -1)}Z"}`, '{"login":"  [masked]"}'],
+      [`{"msg":"no user with the login \`${token}x\`"}`, '{"msg":"no user with the login \`[masked]x\`"}'],
+      [`{"url":"/crates/${session}"}`, '{"url":"/crates/[masked]"}'],
+      [`{"x":"${csrfTokenFor(session)}"}`, '{"x":"[masked]"}'],
+    ];
+    for (const [line, masked] of cases) expect(maskSecrets(line)).toBe(masked);
+    const kept = [
+      `{"crate":"${'a'.repeat(43)}"}`, // a long lowercase name
+      `{"sha256":"${'0123456789abcdef'.repeat(4)}"}`,
+      `{"run":"${session}x"}`, // 44 characters: no secret of ours has that length
+      '{"level":30,"url":"/index/se/rd/serde","msg":"request completed"}',
+    ];
+    for (const line of kept) expect(maskSecrets(line)).toBe(line);
+  });
+
+  it('a token pasted as the login, a session cookie in a URL and the CSRF header never reach the logs', async () => {
+    const t = await createWebApp({ logLevel: 'trace' });
+    await t.account('alice');
+    const { token } = await t.userWithToken('bob');
+    const signedIn = t.browser();
+    expect((await signedIn.login('alice')).statusCode).toBe(303);
+    const cookie = signedIn.session!;
+    const csrf = csrfOf((await signedIn.get('/me')).body);
+
+    const stranger = t.browser('10.0.0.9');
+    for (const login of [token, ` ${token} `, cookie]) {
+      const refused = await stranger.login(login, token);
+      expect(refused.statusCode).toBe(401);
+    }
+    await t.app.inject({ method: 'GET', url: `/crates/${cookie}?q=${token}` });
+    await t.app.inject({ method: 'GET', url: `/api/v1/crates/${token}` });
+    await t.app.inject({ method: 'PUT', url: '/api/v1/me/tokens', payload: { api_token: { name: 'x' } }, headers: { cookie: `wharf_session=${cookie}`, 'x-csrf-token': csrf } });
+
+    const logs = t.logs.join('');
+    expect(logs).toContain('"sign-in refused"');
+    expect(logs).toContain('"login":"[masked]"');
+    expect(logs).toContain('"x-csrf-token":"[redacted]"');
+    for (const secret of [token, cookie, csrf]) expect(logs).not.toContain(secret);
     await t.close();
   });
 });

@@ -1,14 +1,17 @@
-import { openContext, prepareDatabase } from '../../bootstrap.js';
+import { openExistingContext, prepareDatabase } from '../../bootstrap.js';
 import type { Config } from '../../config/config.js';
 import { notFound } from '../../core/errors.js';
 import { findUserByLogin, type UserRow } from '../../db/repositories/user.repository.js';
 import type { ServiceContext } from '../../services/context.js';
 
-/** Runs an admin command against the configured database, closing it afterwards. */
+/**
+ * Runs an admin command against the configured registry, closing it afterwards. It must exist:
+ * only `serve` and `migrate` create one.
+ */
 export async function withContext<T>(config: Config, run: (ctx: ServiceContext) => Promise<T>): Promise<T> {
-  const ctx = openContext(config);
+  const ctx = openExistingContext(config);
   try {
-    await prepareDatabase(ctx, { migrate: config.autoMigrate });
+    await prepareDatabase(ctx, { migrate: config.autoMigrate, create: false });
     return await run(ctx);
   } finally {
     await ctx.db.destroy();

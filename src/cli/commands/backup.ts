@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../../config/config.js';
-import { backupRegistry, restoreRegistry } from '../../services/backup.service.js';
+import { backupRegistry } from '../../services/backup.service.js';
+import { restoreRegistry } from '../../services/restore.service.js';
 import { print, withContext } from './admin.js';
 
-/** `wharf backup <dir>` (while servers run) and `wharf restore <dir> [--force]` (with servers stopped). */
+/** `wharf backup <dir>` (while servers run) and `wharf restore <dir> [--force]` (refused while any runs). */
 export function registerBackupCommands(program: Command, config: () => Config): void {
   program
     .command('backup <dir>')
@@ -25,12 +26,15 @@ export function registerBackupCommands(program: Command, config: () => Config): 
 
   program
     .command('restore <dir>')
-    .description('restore a backup into the configured data directory and database (stop servers first)')
-    .option('--force', 'replace a registry that is not empty (its crate files are moved aside, not deleted)')
+    .description('restore a backup into the configured data directory and database (refused while a server uses them)')
+    .option('--force', 'replace a registry that is not empty (it is kept as a backup in the data directory, not deleted)')
     .action(async (dir: string, opts: { force?: boolean }) => {
       const cfg = config();
-      const { manifest, movedAside } = await restoreRegistry(cfg, resolve(dir), { force: opts.force ?? false });
-      if (movedAside) print(`the crate files that were there are now in ${movedAside}`);
+      const { manifest, replaced } = await restoreRegistry(cfg, resolve(dir), { force: opts.force ?? false });
+      if (replaced) {
+        print(`the registry that was there (its ${cfg.databaseUrl ? 'PostgreSQL dump' : 'SQLite database'} and crate files) is now in ${replaced}`);
+        print(`to undo this restore: wharf restore --force ${replaced}`);
+      }
       print(
         `restored ${manifest.crates} crates, ${manifest.versions} versions and ${manifest.files.length} files from the backup of ${manifest.created_at} ` +
           `into ${cfg.dataDir}${cfg.databaseUrl ? ' and the PostgreSQL database' : ''}; run \`wharf check\` to confirm`,

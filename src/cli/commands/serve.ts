@@ -2,14 +2,25 @@ import { buildApp } from '../../app.js';
 import { openContext, prepareDatabase } from '../../bootstrap.js';
 import type { Config } from '../../config/config.js';
 import { countUsers } from '../../db/repositories/user.repository.js';
+import type { ServiceContext } from '../../services/context.js';
 import { createRuntime, startRuntime } from '../../services/runtime.js';
+import { holdServeLock } from '../../storage/data-lock.js';
 
 /** `wharf serve`: migrate, listen, and shut down gracefully on SIGTERM/SIGINT. */
 export async function serve(config: Config): Promise<void> {
-  const ctx = openContext(config);
+  // Held until the process exits: `wharf restore` refuses to replace data a server is using.
+  const lock = holdServeLock(config.dataDir);
+  let ctx: ServiceContext;
+  try {
+    ctx = openContext(config);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   try {
     await prepareDatabase(ctx, { migrate: config.autoMigrate });
   } catch (err) {
+    lock.release();
     await ctx.db.destroy();
     throw err;
   }
@@ -34,7 +45,10 @@ export async function serve(config: Config): Promise<void> {
     app
       .close()
       .then(() => ctx.db.destroy())
-      .then(() => process.exit(0))
+      .then(() => {
+        lock.release();
+        process.exit(0);
+      })
       .catch((err: unknown) => {
         app.log.error({ err }, 'shutdown failed');
         process.exit(1);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, badRequest } from '../../core/errors.js';
+import { unstorableProblem } from '../../core/storable-text.js';
 import type { Actor } from '../../services/actor.js';
 import type { ServiceContext } from '../../services/context.js';
 import { checkCsrf, csrfTokenFor, SESSION_COOKIE, sessionActor } from '../../services/session.service.js';
@@ -57,9 +58,13 @@ export function preSessionCsrf(ctx: ServiceContext, request: FastifyRequest, rep
 export type FormBody = Record<string, string | string[]>;
 
 /** Parses an application/x-www-form-urlencoded body (repeated names become arrays). */
+/** A form body; a field holding text the database cannot store is refused (400) here, for every form. */
 export function parseForm(text: string): FormBody {
   const out: FormBody = {};
   for (const [key, value] of new URLSearchParams(text)) {
+    if (unstorableProblem(key)) throw badRequest(`a form field name ${unstorableProblem(key)}`);
+    const problem = unstorableProblem(value);
+    if (problem) throw badRequest(`the form field \`${key}\` ${problem}`);
     const seen = out[key];
     out[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
   }

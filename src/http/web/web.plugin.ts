@@ -48,7 +48,11 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
   };
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT }, (_request, body, done) => {
-    done(null, parseForm(String(body)));
+    try {
+      done(null, parseForm(String(body)));
+    } catch (err) {
+      done(err as Error);
+    }
   });
   app.setErrorHandler((err: FastifyError | Error, request, reply) => webErrorHandler(deps, err, request, reply));
 
