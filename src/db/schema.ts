@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Table types. Kept dialect-neutral: timestamps are ISO-8601 UTC text, booleans are 0/1
@@ -31,6 +31,10 @@ export interface CratesTable {
   downloads: number;
   created_at: string;
   updated_at: string;
+  /** An administrator's override of `max_features` for this crate; null: the registry's. */
+  max_features: ColumnType<number | null, number | null | undefined, number | null>;
+  /** An administrator's override of `max_crate_size` for this crate; null: the registry's. */
+  max_upload_size: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface VersionsTable {

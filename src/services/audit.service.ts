@@ -9,6 +9,7 @@ export type AuditAction =
   | 'crate.publish'
   | 'crate.yank'
   | 'crate.unyank'
+  | 'crate.limits'
   | 'owner.add'
   | 'owner.remove'
   | 'user.create'
@@ -26,6 +27,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'crate.publish',
   'crate.yank',
   'crate.unyank',
+  'crate.limits',
   'owner.add',
   'owner.remove',
   'user.create',

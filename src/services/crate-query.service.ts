@@ -4,7 +4,7 @@ import { badRequest, crateNotFound, versionNotFound } from '../core/errors.js';
 import { compareVersions, isPrerelease, parseVersion } from '../core/semver.js';
 import type { Db } from '../db/create-db.js';
 import {
-  findCrateByName,
+  findCrateByCanonicalName,
   listDependencies,
   listVersions,
   type CrateRow,
@@ -198,7 +198,7 @@ async function versionDocs(db: Db, crate: CrateRow, versions: VersionRow[]) {
 
 /** GET /crates/{name}: the crate and its versions, newest first. */
 export async function getCrate(ctx: ServiceContext, name: string) {
-  const crate = await findCrateByName(ctx.db, name);
+  const crate = await findCrateByCanonicalName(ctx.db, name);
   if (!crate) throw crateNotFound(name);
   const versions = await listVersions(ctx.db, crate.id);
   const docs = (await versionDocs(ctx.db, crate, versions)).reverse();
@@ -211,7 +211,7 @@ export async function getCrate(ctx: ServiceContext, name: string) {
 }
 
 export async function getCrateVersions(ctx: ServiceContext, name: string) {
-  const crate = await findCrateByName(ctx.db, name);
+  const crate = await findCrateByCanonicalName(ctx.db, name);
   if (!crate) throw crateNotFound(name);
   const versions = await listVersions(ctx.db, crate.id);
   const docs = (await versionDocs(ctx.db, crate, versions)).reverse();
@@ -219,7 +219,7 @@ export async function getCrateVersions(ctx: ServiceContext, name: string) {
 }
 
 export async function getVersion(ctx: ServiceContext, name: string, num: string) {
-  const crate = await findCrateByName(ctx.db, name);
+  const crate = await findCrateByCanonicalName(ctx.db, name);
   if (!crate) throw crateNotFound(name);
   const version = (await listVersions(ctx.db, crate.id)).find((v) => v.num === num);
   if (!version) throw versionNotFound(crate.name, num);

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { canonicalCrateName } from '../core/crate-name.js';
-import { badRequest, conflict, forbidden } from '../core/errors.js';
-import { type PublishMetadata, validatePublishMetadata } from '../core/publish-metadata.js';
+import { badRequest, conflict, forbidden, tooLarge } from '../core/errors.js';
+import { formatBytes } from '../core/publish-frame.js';
+import { featureCountProblem, type MetadataLimits, type PublishMetadata, validatePublishMetadata } from '../core/publish-metadata.js';
 import { compareVersions, parseVersion, withoutBuild } from '../core/semver.js';
 import { storageFailure } from '../core/storage-failure.js';
 import { inspectCrateTarball } from '../core/tarball.js';
@@ -18,6 +19,7 @@ import { type Actor, requireScope } from './actor.js';
 import { recordAudit } from './audit.service.js';
 import { recordIndexChange } from './change-feed.service.js';
 import type { ServiceContext } from './context.js';
+import { type CrateLimits, limitsOf } from './crate-limits.service.js';
 import type { PublishLimits } from './publish-limits.js';
 
 export interface PublishResult {
@@ -29,7 +31,7 @@ export interface PublishResult {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export function parseMetadataJson(json: Buffer): PublishMetadata {
+export function parseMetadataJson(json: Buffer, limits?: MetadataLimits): PublishMetadata {
   let text: string;
   try {
     text = utf8.decode(json);
@@ -42,7 +44,7 @@ export function parseMetadataJson(json: Buffer): PublishMetadata {
   } catch (err) {
     throw badRequest(`invalid upload metadata: not valid JSON (${(err as Error).message})`);
   }
-  return validatePublishMetadata(parsed);
+  return validatePublishMetadata(parsed, limits);
 }
 
 /**
@@ -55,17 +57,20 @@ export async function publishVersion(
   actor: Actor,
   frame: { json: Buffer; crate: Buffer },
   limits?: PublishLimits,
+  metadataLimits: MetadataLimits = ctx.config,
 ): Promise<PublishResult> {
-  const meta = parseMetadataJson(frame.json);
+  const meta = parseMetadataJson(frame.json, metadataLimits);
   const existing = await findCrateByCanonicalName(ctx.db, meta.name);
   await authorizePublish(ctx.db, actor, meta, existing);
   if (existing) await refuseExistingVersion(ctx.db, existing, meta.vers);
+  const crateLimits = limitsOf(ctx, existing);
+  refuseOverLimits(meta, frame.crate, crateLimits);
   await refuseMissingDependencies(ctx.db, meta);
 
   // Charged before the expensive part, refunded when the upload is refused after all.
   const refund = limits?.charge(actor, existing ? 'new-version' : 'new-crate');
   try {
-    return await storeAndRecord(ctx, actor, meta, frame.crate);
+    return await storeAndRecord(ctx, actor, meta, frame.crate, crateLimits);
   } catch (err) {
     refund?.();
     // A full disk or read-only data directory is the machine's state, not a fault of the upload: 507.
@@ -73,8 +78,8 @@ export async function publishVersion(
   }
 }
 
-async function storeAndRecord(ctx: ServiceContext, actor: Actor, meta: PublishMetadata, crate: Buffer): Promise<PublishResult> {
-  await inspectCrateTarball(crate, { name: meta.name, version: meta.vers }, { maxUnpackedSize: ctx.config.maxUnpackedSize });
+async function storeAndRecord(ctx: ServiceContext, actor: Actor, meta: PublishMetadata, crate: Buffer, limits: CrateLimits): Promise<PublishResult> {
+  await inspectCrateTarball(crate, { name: meta.name, version: meta.vers }, { maxUnpackedSize: limits.maxUnpackedSize });
   const checksum = createHash('sha256').update(crate).digest('hex');
   const key = crateFileKey(meta.name, meta.vers, checksum);
   await ctx.blobs.put(key, crate);
@@ -117,6 +122,15 @@ async function authorizePublish(db: Db, actor: Actor, meta: PublishMetadata, exi
   requireScope(actor, 'publish-update', meta.name);
   if (!(await isOwner(db, existing.id, actor.userId))) {
     throw forbidden(`you are not an owner of the crate \`${existing.name}\`; ask an owner to run \`cargo owner --add ${actor.login}\``);
+  }
+}
+
+/** The crate's own limits (an override, or the registry's): the upload was read under the highest of them. */
+function refuseOverLimits(meta: PublishMetadata, crate: Buffer, limits: CrateLimits): void {
+  const problem = featureCountProblem(meta, limits.maxFeatures);
+  if (problem) throw badRequest(problem);
+  if (crate.length > limits.maxUploadSize) {
+    throw tooLarge(`the .crate file is ${formatBytes(crate.length)}, over the limit of ${formatBytes(limits.maxUploadSize)} for \`${meta.name}\``);
   }
 }
 

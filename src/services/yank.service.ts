@@ -1,6 +1,6 @@
 import { crateNotFound, forbidden, versionNotFound } from '../core/errors.js';
 import type { Db } from '../db/create-db.js';
-import { findCrateByName, findVersion, isOwner, type CrateRow } from '../db/repositories/crate.repository.js';
+import { findCrateByCanonicalName, findVersion, isOwner, type CrateRow } from '../db/repositories/crate.repository.js';
 import { type Actor, requireScope } from './actor.js';
 import { recordAudit } from './audit.service.js';
 import { recordIndexChange } from './change-feed.service.js';
@@ -8,7 +8,7 @@ import type { ServiceContext } from './context.js';
 
 /** Loads a crate the actor owns, or refuses with the right error. Shared by yank and owner changes. */
 export async function loadOwnedCrate(db: Db, actor: Actor, name: string, scope: 'yank' | 'change-owners'): Promise<CrateRow> {
-  const crate = await findCrateByName(db, name);
+  const crate = await findCrateByCanonicalName(db, name);
   if (!crate) throw crateNotFound(name);
   requireScope(actor, scope, crate.name);
   if (!(await isOwner(db, crate.id, actor.userId))) throw forbidden(`you are not an owner of the crate \`${crate.name}\``);
