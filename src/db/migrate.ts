@@ -5,6 +5,7 @@ import * as m002 from './migrations/002-sessions.js';
 import * as m003 from './migrations/003-changes.js';
 import * as m004 from './migrations/004-search.js';
 import * as m009 from './migrations/009-crate-limits.js';
+import * as m010 from './migrations/010-yank-message.js';
 
 /** Migrations are compiled into the program (no directory scan), in name order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003-changes': m003,
   '004-search': m004,
   '009-crate-limits': m009,
+  '010-yank-message': m010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -55,6 +55,8 @@ export interface VersionsTable {
   published_by: number | null;
   created_at: string;
   updated_at: string;
+  /** The owner's reason for a yank; null when none was given or the version is not yanked. */
+  yank_message: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DependenciesTable {

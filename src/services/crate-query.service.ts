@@ -187,6 +187,7 @@ async function versionDocs(db: Db, crate: CrateRow, versions: VersionRow[]) {
     downloads: Number(v.downloads),
     features: JSON.parse(v.features) as Record<string, string[]>,
     yanked: v.yanked === 1,
+    yank_message: v.yank_message,
     license: v.license,
     description: v.description,
     links: v.links,
@@ -194,6 +195,12 @@ async function versionDocs(db: Db, crate: CrateRow, versions: VersionRow[]) {
     crate_size: v.crate_size,
     published_by: v.published_by !== null ? (users.get(v.published_by) ?? null) : null,
   }));
+}
+
+/** One version's document, as the version routes answer it. */
+export async function describeVersion(ctx: ServiceContext, crate: CrateRow, version: VersionRow) {
+  const [doc] = await versionDocs(ctx.db, crate, [version]);
+  return doc;
 }
 
 /** GET /crates/{name}: the crate and its versions, newest first. */
