@@ -100,6 +100,13 @@ export interface ApiTokensTable {
   revoked_by: number | null;
 }
 
+/** A crate's keywords, lowercased, one row each; follows the crate's highest version. */
+export interface CrateKeywordsTable {
+  crate_id: number;
+  keyword: string;
+  created_at: string;
+}
+
 export interface VersionDownloadsTable {
   version_id: number;
   date: string;
@@ -137,6 +144,7 @@ export interface Database {
   users: UsersTable;
   crates: CratesTable;
   versions: VersionsTable;
+  crate_keywords: CrateKeywordsTable;
   dependencies: DependenciesTable;
   crate_owners: CrateOwnersTable;
   api_tokens: ApiTokensTable;

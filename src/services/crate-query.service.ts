@@ -117,7 +117,7 @@ export async function searchCrates(ctx: ServiceContext, query: SearchQuery) {
   };
 }
 
-async function versionsOf(db: Db, crateIds: number[]): Promise<Map<number, VersionRow[]>> {
+export async function versionsOf(db: Db, crateIds: number[]): Promise<Map<number, VersionRow[]>> {
   const map = new Map<number, VersionRow[]>();
   if (crateIds.length === 0) return map;
   const rows = await db.selectFrom('versions').selectAll().where('crate_id', 'in', crateIds).orderBy('id').execute();
@@ -148,7 +148,7 @@ function versionSummary(versions: VersionRow[]) {
   };
 }
 
-function crateSummary(c: CrateRow, versions: VersionRow[]) {
+export function crateSummary(c: CrateRow, versions: VersionRow[]) {
   return {
     id: c.name,
     name: c.name,

@@ -14,6 +14,7 @@ import {
   listVersions,
   type CrateRow,
 } from '../db/repositories/crate.repository.js';
+import { replaceCrateKeywords } from '../db/repositories/keyword.repository.js';
 import { crateFileKey } from '../storage/keys.js';
 import { type Actor, requireScope } from './actor.js';
 import { recordAudit } from './audit.service.js';
@@ -175,6 +176,7 @@ async function recordVersion(
       .returningAll()
       .executeTakeFirstOrThrow();
     await tx.insertInto('crate_owners').values({ crate_id: crate.id, user_id: actor.userId, created_at: now, created_by: actor.userId }).execute();
+    await replaceCrateKeywords(tx, crate.id, meta.keywords, now);
   } else if (isNewest(meta.vers, await listVersions(tx, crate.id))) {
     // The crate page shows the metadata of the highest version, as crates.io does.
     await tx
@@ -182,6 +184,7 @@ async function recordVersion(
       .set({ ...crateMetadata(meta), updated_at: now })
       .where('id', '=', crate.id)
       .execute();
+    await replaceCrateKeywords(tx, crate.id, meta.keywords, now);
   } else {
     await tx.updateTable('crates').set({ updated_at: now }).where('id', '=', crate.id).execute();
   }
