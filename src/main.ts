@@ -7,6 +7,7 @@ import { serve } from './cli/commands/serve.js';
 import { registerAuditCommand } from './cli/commands/audit.js';
 import { registerBackupCommands } from './cli/commands/backup.js';
 import { registerCheckCommand } from './cli/commands/check.js';
+import { registerCategoryCommands } from './cli/commands/category.js';
 import { registerCrateCommands } from './cli/commands/crate.js';
 import { registerTokenCommands } from './cli/commands/token.js';
 import { registerUserCommands } from './cli/commands/user.js';
@@ -40,6 +41,7 @@ export async function main(argv: string[]): Promise<void> {
   registerCheckCommand(program, getConfig);
   registerBackupCommands(program, getConfig);
   registerCrateCommands(program, getConfig);
+  registerCategoryCommands(program, getConfig);
 
   try {
     await program.parseAsync(argv);

@@ -107,6 +107,19 @@ export interface CrateKeywordsTable {
   created_at: string;
 }
 
+/** The registry's categories; `slug` is `parent::child` for a subcategory. */
+export interface CategoriesTable {
+  slug: string;
+  category: string;
+  description: string;
+  created_at: string;
+}
+
+export interface CrateCategoriesTable {
+  crate_id: number;
+  slug: string;
+}
+
 export interface VersionDownloadsTable {
   version_id: number;
   date: string;
@@ -145,6 +158,8 @@ export interface Database {
   crates: CratesTable;
   versions: VersionsTable;
   crate_keywords: CrateKeywordsTable;
+  categories: CategoriesTable;
+  crate_categories: CrateCategoriesTable;
   dependencies: DependenciesTable;
   crate_owners: CrateOwnersTable;
   api_tokens: ApiTokensTable;

@@ -10,6 +10,8 @@ export type AuditAction =
   | 'crate.yank'
   | 'crate.unyank'
   | 'crate.limits'
+  | 'category.set'
+  | 'category.remove'
   | 'owner.add'
   | 'owner.remove'
   | 'user.create'
@@ -28,6 +30,8 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'crate.yank',
   'crate.unyank',
   'crate.limits',
+  'category.set',
+  'category.remove',
   'owner.add',
   'owner.remove',
   'user.create',

@@ -1,10 +1,12 @@
 import { sql } from 'kysely';
-import { badRequest, notFound } from '../core/errors.js';
+import { notFound } from '../core/errors.js';
 import type { Db } from '../db/create-db.js';
 import { countKeywords, findKeyword, type KeywordRow, listKeywords } from '../db/repositories/keyword.repository.js';
 import { findUserByLogin, type UserRow } from '../db/repositories/user.repository.js';
 import type { CrateRow } from '../db/repositories/crate.repository.js';
 import type { Actor } from './actor.js';
+import { popularCategories } from './category.service.js';
+import { parsePaging } from './paging.js';
 import type { ServiceContext } from './context.js';
 import { crateSummary, versionsOf } from './crate-query.service.js';
 
@@ -16,21 +18,6 @@ import { crateSummary, versionsOf } from './crate-query.service.js';
 const DAY_MS = 86_400_000;
 /** crates.io's "recent downloads" span. */
 const RECENT_DAYS = 90;
-
-export interface Paging {
-  page: number;
-  perPage: number;
-}
-
-export function parsePaging(raw: Record<string, unknown>, defaults = { perPage: 10, maxPerPage: 100 }): Paging {
-  const int = (v: unknown, name: string, def: number, max: number) => {
-    if (v === undefined || v === '') return def;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw badRequest(`\`${name}\` must be an integer from 1 to ${max}`);
-    return n;
-  };
-  return { page: int(raw.page, 'page', 1, 100_000), perPage: int(raw.per_page, 'per_page', defaults.perPage, defaults.maxPerPage) };
-}
 
 const keywordDoc = (k: KeywordRow) => ({ id: k.keyword, keyword: k.keyword, created_at: k.created_at, crates_cnt: k.crates_cnt });
 
@@ -170,8 +157,7 @@ export async function summary(ctx: ServiceContext) {
     most_recently_downloaded: await crateDocs(ctx, recentIds.map((r) => byId.get(r.crate_id)).filter((c): c is CrateRow => c !== undefined), since),
     just_updated: await crateDocs(ctx, justUpdated, since),
     popular_keywords: (await listKeywords(db, { sort: 'crates', limit: 10, offset: 0 })).map(keywordDoc),
-    // Wharf keeps no category list yet; crates' categories are plain strings on each crate.
-    popular_categories: [],
+    popular_categories: await popularCategories(db, 10),
   };
 }
 

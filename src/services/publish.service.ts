@@ -14,7 +14,9 @@ import {
   listVersions,
   type CrateRow,
 } from '../db/repositories/crate.repository.js';
+import { replaceCrateCategories } from '../db/repositories/category.repository.js';
 import { replaceCrateKeywords } from '../db/repositories/keyword.repository.js';
+import { sortCategories } from './category.service.js';
 import { crateFileKey } from '../storage/keys.js';
 import { type Actor, requireScope } from './actor.js';
 import { recordAudit } from './audit.service.js';
@@ -86,8 +88,10 @@ async function storeAndRecord(ctx: ServiceContext, actor: Actor, meta: PublishMe
   await ctx.blobs.put(key, crate);
 
   try {
-    const created = await recordOnce(ctx, actor, meta, checksum, crate.length);
-    return { crate: meta.name, version: meta.vers, created, warnings: { invalid_categories: [], invalid_badges: [], other: [] } };
+    // crates.io keeps only the categories on its list and warns about the others.
+    const categories = await sortCategories(ctx.db, meta.categories);
+    const created = await recordOnce(ctx, actor, { ...meta, categories: categories.valid }, checksum, crate.length);
+    return { crate: meta.name, version: meta.vers, created, warnings: { invalid_categories: categories.invalid, invalid_badges: [], other: [] } };
   } catch (err) {
     await removeUnreferencedFile(ctx, meta, checksum, key);
     throw err;
@@ -177,6 +181,7 @@ async function recordVersion(
       .executeTakeFirstOrThrow();
     await tx.insertInto('crate_owners').values({ crate_id: crate.id, user_id: actor.userId, created_at: now, created_by: actor.userId }).execute();
     await replaceCrateKeywords(tx, crate.id, meta.keywords, now);
+    await replaceCrateCategories(tx, crate.id, meta.categories);
   } else if (isNewest(meta.vers, await listVersions(tx, crate.id))) {
     // The crate page shows the metadata of the highest version, as crates.io does.
     await tx
@@ -185,6 +190,7 @@ async function recordVersion(
       .where('id', '=', crate.id)
       .execute();
     await replaceCrateKeywords(tx, crate.id, meta.keywords, now);
+    await replaceCrateCategories(tx, crate.id, meta.categories);
   } else {
     await tx.updateTable('crates').set({ updated_at: now }).where('id', '=', crate.id).execute();
   }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { keywordDocument, keywordList, meDocument, myUpdates, siteMetadata, summary, userDocument } from '../../services/catalog.service.js';
+import { categoryDocument, categoryList, categorySlugs } from '../../services/category.service.js';
 import type { Runtime } from '../../services/runtime.js';
 import { authorizeRead, requireActor } from '../auth.js';
 
@@ -28,6 +29,21 @@ export async function catalogRoutes(app: FastifyInstance, { runtime }: { runtime
   app.get<{ Params: { keyword: string } }>('/api/v1/keywords/:keyword', async (request) => {
     await authorizeRead(ctx, request);
     return keywordDocument(ctx, request.params.keyword);
+  });
+
+  app.get('/api/v1/categories', async (request) => {
+    await authorizeRead(ctx, request);
+    return categoryList(ctx, request.query as Query);
+  });
+
+  app.get<{ Params: { slug: string } }>('/api/v1/categories/:slug', async (request) => {
+    await authorizeRead(ctx, request);
+    return categoryDocument(ctx, request.params.slug);
+  });
+
+  app.get('/api/v1/category_slugs', async (request) => {
+    await authorizeRead(ctx, request);
+    return categorySlugs(ctx);
   });
 
   app.get<{ Params: { login: string } }>('/api/v1/users/:login', async (request) => {
