@@ -5,6 +5,7 @@ import { badRequest } from './core/errors.js';
 import { AccessLog, accessLineWriter } from './http/access-log.js';
 import { TurnBatchedDestination } from './http/log-destination.js';
 import { SecretMaskingDestination } from './http/log-secrets.js';
+import { catalogRoutes } from './http/api/catalog.routes.js';
 import { crateRoutes } from './http/api/crates.routes.js';
 import { leakRoutes } from './http/api/leaks.routes.js';
 import { publishRoutes } from './http/api/publish.routes.js';
@@ -157,6 +158,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   await app.register(indexRoutes, { runtime });
   await app.register(publishRoutes, { runtime });
   await app.register(crateRoutes, { runtime });
+  await app.register(catalogRoutes, { runtime });
   await app.register(tokenRoutes, { runtime });
   await app.register(leakRoutes, { runtime });
   // The HTML pages are their own encapsulated plugin, with their own error pages and form parser.

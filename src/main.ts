@@ -7,6 +7,8 @@ import { serve } from './cli/commands/serve.js';
 import { registerAuditCommand } from './cli/commands/audit.js';
 import { registerBackupCommands } from './cli/commands/backup.js';
 import { registerCheckCommand } from './cli/commands/check.js';
+import { registerCategoryCommands } from './cli/commands/category.js';
+import { registerCrateCommands } from './cli/commands/crate.js';
 import { registerTokenCommands } from './cli/commands/token.js';
 import { registerUserCommands } from './cli/commands/user.js';
 
@@ -45,6 +47,8 @@ export async function main(argv: string[]): Promise<void> {
   registerAuditCommand(program, getConfig);
   registerCheckCommand(program, getConfig);
   registerBackupCommands(program, getConfig);
+  registerCrateCommands(program, getConfig);
+  registerCategoryCommands(program, getConfig);
 
   try {
     await program.parseAsync(argv);

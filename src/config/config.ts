@@ -3,13 +3,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
+import { DEFAULT_METADATA_LIMITS, type MetadataLimits } from '../core/publish-metadata.js';
 import { parsePreset, parseRateLimit, presetLimit, type RateLimit } from './rate-limits.js';
 
 /**
  * Every setting Wharf reads, validated once at boot. Environment variables (WHARF_*) win over
  * the config file (wharf.toml, or the path in WHARF_CONFIG). Defaults are safe for one machine.
  */
-export interface Config {
+export interface Config extends Readonly<MetadataLimits> {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
@@ -75,6 +76,7 @@ const SETTINGS: Setting[] = [
   { key: 'registryName', env: 'WHARF_REGISTRY_NAME', file: 'registry_name', parse: registryName, fallback: () => 'wharf' },
   { key: 'maxCrateSize', env: 'WHARF_MAX_CRATE_SIZE', file: 'max_crate_size', parse: byteSize, fallback: () => 10 * 1024 * 1024 },
   { key: 'maxUnpackedSize', env: 'WHARF_MAX_UNPACKED_SIZE', file: 'max_unpacked_size', parse: byteSize, fallback: () => 512 * 1024 * 1024 },
+  ...metadataLimitSettings(),
   { key: 'authRequired', env: 'WHARF_AUTH_REQUIRED', file: 'auth_required', parse: boolean, fallback: () => false },
   { key: 'logLevel', env: 'WHARF_LOG_LEVEL', file: 'log_level', parse: oneOf(LOG_LEVELS), fallback: () => 'info' },
   { key: 'downloadFlushMs', env: 'WHARF_DOWNLOAD_FLUSH_MS', file: 'download_flush_ms', parse: integerIn(10, 3_600_000), fallback: () => 5000 },
@@ -93,6 +95,29 @@ const SETTINGS: Setting[] = [
   { key: 'headersTimeoutMs', env: 'WHARF_HEADERS_TIMEOUT_MS', file: 'headers_timeout_ms', parse: integerIn(500, 600_000), fallback: () => 30_000 },
   { key: 'trustProxy', env: 'WHARF_TRUST_PROXY', file: 'trust_proxy', parse: proxyList, fallback: () => [] },
 ];
+
+/** The publish metadata bounds (core/publish-metadata.ts), one setting each: `max_features` is WHARF_MAX_FEATURES. */
+function metadataLimitSettings(): Setting[] {
+  const ranges: Record<keyof MetadataLimits, [number, number]> = {
+    maxFeatures: [1, 1_000_000],
+    maxDependencies: [0, 1_000_000],
+    maxKeywords: [0, 10_000],
+    maxKeywordLength: [1, 10_000],
+    maxCategories: [0, 10_000],
+    maxDescriptionLength: [1, 1024 * 1024],
+    maxFeatureNameLength: [1, 1024 * 1024],
+  };
+  return Object.entries(ranges).map(([key, [min, max]]) => {
+    const file = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    return {
+      key: key as keyof MetadataLimits,
+      env: `WHARF_${file.toUpperCase()}`,
+      file,
+      parse: integerIn(min, max),
+      fallback: () => DEFAULT_METADATA_LIMITS[key as keyof MetadataLimits],
+    };
+  });
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -165,8 +190,8 @@ function integerIn(min: number, max: number) {
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
 
-/** A byte count, as a number or a string such as `10MB` or `512 MiB` (binary units). */
-function byteSize(v: unknown): number {
+/** A byte count, as a number or a string such as `10MB` or `512 MiB` (binary units); also read by the CLI. */
+export function byteSize(v: unknown): number {
   const text = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim().toLowerCase() : '';
   const m = /^(\d+)\s*([a-z]*)$/.exec(text);
   const unit = m ? SIZE_UNITS[m[2] ?? ''] : undefined;

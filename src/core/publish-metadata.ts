@@ -47,27 +47,48 @@ export interface PublishMetadata {
 }
 
 /**
- * Size bounds. Keyword and category counts are crates.io's; the rest are generous caps that no
- * real crate reaches but that keep one upload from bloating every index read of the crate.
+ * The bounds an operator can set (wharf.toml). The defaults admit every crate crates.io holds:
+ * crates published before crates.io introduced its limits (icondata declares some 23,000
+ * features; descriptions and keyword lists predate the 2024 rules) must publish here unchanged.
+ * crates.io's rules for new crates are `max_features = 300`, `max_dependencies = 500`,
+ * `max_keywords = 5`, `max_keyword_length = 20` and `max_description_length = 1000`.
+ */
+export interface MetadataLimits {
+  /** The keys of `features`, the values of one feature and a dependency's features. */
+  maxFeatures: number;
+  maxDependencies: number;
+  maxKeywords: number;
+  maxKeywordLength: number;
+  maxCategories: number;
+  maxDescriptionLength: number;
+  maxFeatureNameLength: number;
+}
+
+/** crates.io keeps a crate's own feature limit in a 16-bit column: no crate there has more. */
+export const DEFAULT_METADATA_LIMITS: Readonly<MetadataLimits> = Object.freeze({
+  maxFeatures: 32_767,
+  maxDependencies: 10_000,
+  maxKeywords: 100,
+  maxKeywordLength: 100,
+  maxCategories: 100,
+  maxDescriptionLength: 1024 * 1024,
+  maxFeatureNameLength: 1024,
+});
+
+/**
+ * Fixed bounds, generous caps that no real crate reaches but that keep one upload from bloating
+ * every index read of the crate. The whole metadata is at most 1 MiB anyway (the publish frame).
  */
 export const LIMITS = {
-  maxDependencies: 500,
-  /** Applies to the keys of `features`, to the values of one feature and to a dependency's features. */
-  maxFeatures: 300,
-  maxFeatureNameLength: 100,
-  maxFeatureValueLength: 200,
-  maxKeywords: 5,
-  maxKeywordLength: 20,
-  maxCategories: 5,
+  maxFeatureValueLength: 2048,
+  maxAuthors: 1000,
+  maxAuthorLength: 1024,
   maxCategoryLength: 100,
-  maxAuthors: 100,
-  maxAuthorLength: 256,
-  maxDescriptionLength: 10_000,
   maxReadmeLength: 1024 * 1024,
-  maxUrlLength: 1024,
-  maxLicenseLength: 256,
+  maxUrlLength: 2048,
+  maxLicenseLength: 1024,
   maxPathLength: 1024,
-  maxTargetLength: 255,
+  maxTargetLength: 1024,
   maxRegistryLength: 512,
   maxLinksLength: 128,
   maxRustVersionLength: 64,
@@ -78,30 +99,31 @@ const KINDS: readonly DependencyKind[] = ['normal', 'build', 'dev'];
 const FEATURE_NAME = /^[\p{XID_Start}0-9_][\p{XID_Continue}\-+.]*$/u;
 // Narrower than what cargo allows in other registries, but what crates.io lets a crate be called.
 const DEPENDENCY_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
-const KEYWORD = /^[A-Za-z][A-Za-z0-9_+-]*$/;
+// crates.io's rule: an ASCII letter or digit, then letters, digits, `_`, `-` or `+`.
+const KEYWORD = /^[A-Za-z0-9][A-Za-z0-9_+-]*$/;
 const TARGET_TRIPLE = /^[A-Za-z0-9_.-]+$/;
 const LINKS = /^[A-Za-z0-9_.+-]+$/;
 const RUST_VERSION = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*)){0,2}$/;
 
 type Check = (s: string) => string | null;
 
-export function validatePublishMetadata(json: unknown): PublishMetadata {
+export function validatePublishMetadata(json: unknown, limits: MetadataLimits = DEFAULT_METADATA_LIMITS): PublishMetadata {
   const root = Reader.of(json, '');
   const text = (key: string, max: number, check?: Check) => root.optionalString(key, max, check);
   const url = (key: string) => text(key, LIMITS.maxUrlLength, httpUrlProblem);
   return {
     name: root.string('name', Infinity, (s) => because('is not a valid crate name', crateNameProblem(s))),
     vers: root.string('vers', Infinity, (s) => because('is not a valid version', versionProblem(s))),
-    deps: dependencies(root),
-    features: features(root),
+    deps: dependencies(root, limits),
+    features: features(root, limits),
     authors: root.strings('authors', LIMITS.maxAuthors, LIMITS.maxAuthorLength),
-    description: text('description', LIMITS.maxDescriptionLength),
+    description: text('description', limits.maxDescriptionLength),
     documentation: url('documentation'),
     homepage: url('homepage'),
     readme: text('readme', LIMITS.maxReadmeLength),
     readmeFile: text('readme_file', LIMITS.maxPathLength),
-    keywords: root.strings('keywords', LIMITS.maxKeywords, LIMITS.maxKeywordLength, keywordProblem),
-    categories: root.strings('categories', LIMITS.maxCategories, LIMITS.maxCategoryLength),
+    keywords: root.strings('keywords', limits.maxKeywords, limits.maxKeywordLength, keywordProblem),
+    categories: root.strings('categories', limits.maxCategories, LIMITS.maxCategoryLength),
     license: text('license', LIMITS.maxLicenseLength),
     licenseFile: text('license_file', LIMITS.maxPathLength),
     repository: url('repository'),
@@ -114,9 +136,9 @@ export function validatePublishMetadata(json: unknown): PublishMetadata {
   };
 }
 
-function dependencies(root: Reader): PublishDependency[] {
+function dependencies(root: Reader, limits: MetadataLimits): PublishDependency[] {
   const seen = new Map<string, number>();
-  return root.list('deps', LIMITS.maxDependencies).map((value, i) => {
+  return root.list('deps', limits.maxDependencies).map((value, i) => {
     const dep = Reader.of(value, `deps[${i}]`);
     const kind = dep.raw('kind') ?? 'normal';
     if (!KINDS.includes(kind as DependencyKind)) {
@@ -127,7 +149,7 @@ function dependencies(root: Reader): PublishDependency[] {
       versionReq: dep.string('version_req', Infinity, (s) =>
         because('is not a valid version requirement', reqProblem(s)),
       ),
-      features: dep.strings('features', LIMITS.maxFeatures, LIMITS.maxFeatureNameLength, featureNameProblem),
+      features: dep.strings('features', limits.maxFeatures, limits.maxFeatureNameLength, (s) => featureNameProblem(s, limits)),
       optional: dep.boolean('optional', false),
       defaultFeatures: dep.boolean('default_features', true),
       target: dep.optionalString('target', LIMITS.maxTargetLength, targetProblem),
@@ -147,18 +169,16 @@ function dependencies(root: Reader): PublishDependency[] {
   });
 }
 
-function features(root: Reader): Record<string, string[]> {
+function features(root: Reader, limits: MetadataLimits): Record<string, string[]> {
   const value = root.raw('features');
   if (value === undefined || value === null) return {};
   const map = Reader.of(value, 'features');
   const names = map.keys();
-  if (names.length > LIMITS.maxFeatures) {
-    fail('features', `has too many features (${names.length}, max ${LIMITS.maxFeatures})`);
-  }
+  if (names.length > limits.maxFeatures) fail('features', tooManyFeatures(names.length, limits.maxFeatures));
   const entries = names.map((name): [string, string[]] => {
-    const problem = featureNameProblem(name);
+    const problem = featureNameProblem(name, limits);
     if (problem) fail('features', `has an invalid feature name: ${problem}`);
-    return [name, map.strings(name, LIMITS.maxFeatures, LIMITS.maxFeatureValueLength, featureValueProblem)];
+    return [name, map.strings(name, limits.maxFeatures, LIMITS.maxFeatureValueLength, (s) => featureValueProblem(s, limits))];
   });
   // fromEntries defines own properties, so a feature called `__proto__` stays plain data.
   return Object.fromEntries(entries);
@@ -247,9 +267,29 @@ function because(what: string, problem: string | null): string | null {
   return problem === null ? null : `${what}: ${problem}`;
 }
 
-function featureNameProblem(s: string): string | null {
-  if (s.length > LIMITS.maxFeatureNameLength) {
-    return `\`${show(s)}\` is too long for a feature name (max ${LIMITS.maxFeatureNameLength} characters)`;
+function tooManyFeatures(count: number, max: number): string {
+  return `has too many features (${count}, max ${max}); an administrator can raise the limit for this crate with \`wharf crate limits\``;
+}
+
+/**
+ * The feature count against one crate's own limit (an administrator's override, or the
+ * registry's setting): the metadata was read under the registry-wide bound, before the crate
+ * was known.
+ */
+export function featureCountProblem(meta: PublishMetadata, maxFeatures: number): string | null {
+  const count = Object.keys(meta.features).length;
+  if (count > maxFeatures) return `invalid upload metadata: \`features\` ${tooManyFeatures(count, maxFeatures)}`;
+  for (const [name, values] of Object.entries(meta.features)) {
+    if (values.length > maxFeatures) {
+      return `invalid upload metadata: \`features.${name}\` enables ${values.length} features or dependencies, more than this crate's limit of ${maxFeatures}`;
+    }
+  }
+  return null;
+}
+
+function featureNameProblem(s: string, limits: MetadataLimits): string | null {
+  if (s.length > limits.maxFeatureNameLength) {
+    return `\`${show(s)}\` is too long for a feature name (max ${limits.maxFeatureNameLength} characters)`;
   }
   return FEATURE_NAME.test(s)
     ? null
@@ -263,18 +303,18 @@ function dependencyNameProblem(s: string): string | null {
 }
 
 /** A feature enables another feature, `dep:NAME`, `NAME/FEATURE` or, weakly, `NAME?/FEATURE`. */
-function featureValueProblem(s: string): string | null {
+function featureValueProblem(s: string, limits: MetadataLimits): string | null {
   if (s.startsWith('dep:')) return dependencyNameProblem(s.slice('dep:'.length));
   const slash = s.indexOf('/');
-  if (slash === -1) return featureNameProblem(s);
+  if (slash === -1) return featureNameProblem(s, limits);
   const dep = s.slice(0, slash);
-  return dependencyNameProblem(dep.endsWith('?') ? dep.slice(0, -1) : dep) ?? featureNameProblem(s.slice(slash + 1));
+  return dependencyNameProblem(dep.endsWith('?') ? dep.slice(0, -1) : dep) ?? featureNameProblem(s.slice(slash + 1), limits);
 }
 
 function keywordProblem(s: string): string | null {
   return KEYWORD.test(s)
     ? null
-    : `\`${show(s)}\` is not a valid keyword: it must start with an ASCII letter and contain only ASCII letters, digits, \`_\`, \`-\` or \`+\``;
+    : `\`${show(s)}\` is not a valid keyword: it must start with an ASCII letter or digit and contain only ASCII letters, digits, \`_\`, \`-\` or \`+\``;
 }
 
 /** `cfg(...)` with balanced parentheses (ignoring any inside string literals), or a target triple. */

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Table types. Kept dialect-neutral: timestamps are ISO-8601 UTC text, booleans are 0/1
@@ -31,6 +31,10 @@ export interface CratesTable {
   downloads: number;
   created_at: string;
   updated_at: string;
+  /** An administrator's override of `max_features` for this crate; null: the registry's. */
+  max_features: ColumnType<number | null, number | null | undefined, number | null>;
+  /** An administrator's override of `max_crate_size` for this crate; null: the registry's. */
+  max_upload_size: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface VersionsTable {
@@ -51,6 +55,8 @@ export interface VersionsTable {
   published_by: number | null;
   created_at: string;
   updated_at: string;
+  /** The owner's reason for a yank; null when none was given or the version is not yanked. */
+  yank_message: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DependenciesTable {
@@ -94,6 +100,26 @@ export interface ApiTokensTable {
   revoked_by: number | null;
 }
 
+/** A crate's keywords, lowercased, one row each; follows the crate's highest version. */
+export interface CrateKeywordsTable {
+  crate_id: number;
+  keyword: string;
+  created_at: string;
+}
+
+/** The registry's categories; `slug` is `parent::child` for a subcategory. */
+export interface CategoriesTable {
+  slug: string;
+  category: string;
+  description: string;
+  created_at: string;
+}
+
+export interface CrateCategoriesTable {
+  crate_id: number;
+  slug: string;
+}
+
 export interface VersionDownloadsTable {
   version_id: number;
   date: string;
@@ -131,6 +157,9 @@ export interface Database {
   users: UsersTable;
   crates: CratesTable;
   versions: VersionsTable;
+  crate_keywords: CrateKeywordsTable;
+  categories: CategoriesTable;
+  crate_categories: CrateCategoriesTable;
   dependencies: DependenciesTable;
   crate_owners: CrateOwnersTable;
   api_tokens: ApiTokensTable;

@@ -9,6 +9,9 @@ export type AuditAction =
   | 'crate.publish'
   | 'crate.yank'
   | 'crate.unyank'
+  | 'crate.limits'
+  | 'category.set'
+  | 'category.remove'
   | 'owner.add'
   | 'owner.remove'
   | 'user.create'
@@ -26,6 +29,9 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'crate.publish',
   'crate.yank',
   'crate.unyank',
+  'crate.limits',
+  'category.set',
+  'category.remove',
   'owner.add',
   'owner.remove',
   'user.create',

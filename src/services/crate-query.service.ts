@@ -4,7 +4,7 @@ import { badRequest, crateNotFound, versionNotFound } from '../core/errors.js';
 import { compareVersions, isPrerelease, parseVersion } from '../core/semver.js';
 import type { Db } from '../db/create-db.js';
 import {
-  findCrateByName,
+  findCrateByCanonicalName,
   listDependencies,
   listVersions,
   type CrateRow,
@@ -117,7 +117,7 @@ export async function searchCrates(ctx: ServiceContext, query: SearchQuery) {
   };
 }
 
-async function versionsOf(db: Db, crateIds: number[]): Promise<Map<number, VersionRow[]>> {
+export async function versionsOf(db: Db, crateIds: number[]): Promise<Map<number, VersionRow[]>> {
   const map = new Map<number, VersionRow[]>();
   if (crateIds.length === 0) return map;
   const rows = await db.selectFrom('versions').selectAll().where('crate_id', 'in', crateIds).orderBy('id').execute();
@@ -148,7 +148,7 @@ function versionSummary(versions: VersionRow[]) {
   };
 }
 
-function crateSummary(c: CrateRow, versions: VersionRow[]) {
+export function crateSummary(c: CrateRow, versions: VersionRow[]) {
   return {
     id: c.name,
     name: c.name,
@@ -187,6 +187,7 @@ async function versionDocs(db: Db, crate: CrateRow, versions: VersionRow[]) {
     downloads: Number(v.downloads),
     features: JSON.parse(v.features) as Record<string, string[]>,
     yanked: v.yanked === 1,
+    yank_message: v.yank_message,
     license: v.license,
     description: v.description,
     links: v.links,
@@ -196,9 +197,15 @@ async function versionDocs(db: Db, crate: CrateRow, versions: VersionRow[]) {
   }));
 }
 
+/** One version's document, as the version routes answer it. */
+export async function describeVersion(ctx: ServiceContext, crate: CrateRow, version: VersionRow) {
+  const [doc] = await versionDocs(ctx.db, crate, [version]);
+  return doc;
+}
+
 /** GET /crates/{name}: the crate and its versions, newest first. */
 export async function getCrate(ctx: ServiceContext, name: string) {
-  const crate = await findCrateByName(ctx.db, name);
+  const crate = await findCrateByCanonicalName(ctx.db, name);
   if (!crate) throw crateNotFound(name);
   const versions = await listVersions(ctx.db, crate.id);
   const docs = (await versionDocs(ctx.db, crate, versions)).reverse();
@@ -211,7 +218,7 @@ export async function getCrate(ctx: ServiceContext, name: string) {
 }
 
 export async function getCrateVersions(ctx: ServiceContext, name: string) {
-  const crate = await findCrateByName(ctx.db, name);
+  const crate = await findCrateByCanonicalName(ctx.db, name);
   if (!crate) throw crateNotFound(name);
   const versions = await listVersions(ctx.db, crate.id);
   const docs = (await versionDocs(ctx.db, crate, versions)).reverse();
@@ -219,7 +226,7 @@ export async function getCrateVersions(ctx: ServiceContext, name: string) {
 }
 
 export async function getVersion(ctx: ServiceContext, name: string, num: string) {
-  const crate = await findCrateByName(ctx.db, name);
+  const crate = await findCrateByCanonicalName(ctx.db, name);
   if (!crate) throw crateNotFound(name);
   const version = (await listVersions(ctx.db, crate.id)).find((v) => v.num === num);
   if (!version) throw versionNotFound(crate.name, num);

@@ -1,5 +1,5 @@
 import { badRequest, conflict, crateNotFound } from '../core/errors.js';
-import { findCrateByName, listOwners } from '../db/repositories/crate.repository.js';
+import { findCrateByCanonicalName, listOwners } from '../db/repositories/crate.repository.js';
 import { findUserByLogin, toPublicUser, type PublicUser, type UserRow } from '../db/repositories/user.repository.js';
 import type { Actor } from './actor.js';
 import { recordAudit } from './audit.service.js';
@@ -9,7 +9,7 @@ import { loadOwnedCrate } from './yank.service.js';
 const MAX_LOGINS = 50;
 
 export async function getOwners(ctx: ServiceContext, name: string): Promise<PublicUser[]> {
-  const crate = await findCrateByName(ctx.db, name);
+  const crate = await findCrateByCanonicalName(ctx.db, name);
   if (!crate) throw crateNotFound(name);
   return (await listOwners(ctx.db, crate.id)).map(toPublicUser);
 }

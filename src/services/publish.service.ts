@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { canonicalCrateName } from '../core/crate-name.js';
-import { badRequest, conflict, forbidden } from '../core/errors.js';
-import { type PublishMetadata, validatePublishMetadata } from '../core/publish-metadata.js';
+import { badRequest, conflict, forbidden, tooLarge } from '../core/errors.js';
+import { formatBytes } from '../core/publish-frame.js';
+import { featureCountProblem, type MetadataLimits, type PublishMetadata, validatePublishMetadata } from '../core/publish-metadata.js';
 import { compareVersions, parseVersion, withoutBuild } from '../core/semver.js';
 import { storageFailure } from '../core/storage-failure.js';
 import { findUnstorable } from '../core/storable-text.js';
@@ -14,11 +15,15 @@ import {
   listVersions,
   type CrateRow,
 } from '../db/repositories/crate.repository.js';
+import { replaceCrateCategories } from '../db/repositories/category.repository.js';
+import { replaceCrateKeywords } from '../db/repositories/keyword.repository.js';
+import { sortCategories } from './category.service.js';
 import { crateFileKey } from '../storage/keys.js';
 import { type Actor, requireScope } from './actor.js';
 import { recordAudit } from './audit.service.js';
 import { recordIndexChange } from './change-feed.service.js';
 import type { ServiceContext } from './context.js';
+import { type CrateLimits, limitsOf } from './crate-limits.service.js';
 import type { PublishLimits } from './publish-limits.js';
 
 export interface PublishResult {
@@ -30,7 +35,7 @@ export interface PublishResult {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export function parseMetadataJson(json: Buffer): PublishMetadata {
+export function parseMetadataJson(json: Buffer, limits?: MetadataLimits): PublishMetadata {
   let text: string;
   try {
     text = utf8.decode(json);
@@ -46,7 +51,7 @@ export function parseMetadataJson(json: Buffer): PublishMetadata {
   // Every string of the metadata, keys included, before any rule reads it.
   const unstorable = findUnstorable(parsed);
   if (unstorable) throw badRequest(`invalid upload metadata: ${unstorable}`);
-  return validatePublishMetadata(parsed);
+  return validatePublishMetadata(parsed, limits);
 }
 
 /**
@@ -59,17 +64,20 @@ export async function publishVersion(
   actor: Actor,
   frame: { json: Buffer; crate: Buffer },
   limits?: PublishLimits,
+  metadataLimits: MetadataLimits = ctx.config,
 ): Promise<PublishResult> {
-  const meta = parseMetadataJson(frame.json);
+  const meta = parseMetadataJson(frame.json, metadataLimits);
   const existing = await findCrateByCanonicalName(ctx.db, meta.name);
   await authorizePublish(ctx.db, actor, meta, existing);
   if (existing) await refuseExistingVersion(ctx.db, existing, meta.vers);
+  const crateLimits = limitsOf(ctx, existing);
+  refuseOverLimits(meta, frame.crate, crateLimits);
   await refuseMissingDependencies(ctx.db, meta);
 
   // Charged before the expensive part, refunded when the upload is refused after all.
   const refund = limits?.charge(actor, existing ? 'new-version' : 'new-crate');
   try {
-    return await storeAndRecord(ctx, actor, meta, frame.crate);
+    return await storeAndRecord(ctx, actor, meta, frame.crate, crateLimits);
   } catch (err) {
     refund?.();
     // A full disk or read-only data directory is the machine's state, not a fault of the upload: 507.
@@ -77,15 +85,17 @@ export async function publishVersion(
   }
 }
 
-async function storeAndRecord(ctx: ServiceContext, actor: Actor, meta: PublishMetadata, crate: Buffer): Promise<PublishResult> {
-  await inspectCrateTarball(crate, { name: meta.name, version: meta.vers }, { maxUnpackedSize: ctx.config.maxUnpackedSize });
+async function storeAndRecord(ctx: ServiceContext, actor: Actor, meta: PublishMetadata, crate: Buffer, limits: CrateLimits): Promise<PublishResult> {
+  await inspectCrateTarball(crate, { name: meta.name, version: meta.vers }, { maxUnpackedSize: limits.maxUnpackedSize });
   const checksum = createHash('sha256').update(crate).digest('hex');
   const key = crateFileKey(meta.name, meta.vers, checksum);
   await ctx.blobs.put(key, crate);
 
   try {
-    const created = await recordOnce(ctx, actor, meta, checksum, crate.length);
-    return { crate: meta.name, version: meta.vers, created, warnings: { invalid_categories: [], invalid_badges: [], other: [] } };
+    // crates.io keeps only the categories on its list and warns about the others.
+    const categories = await sortCategories(ctx.db, meta.categories);
+    const created = await recordOnce(ctx, actor, { ...meta, categories: categories.valid }, checksum, crate.length);
+    return { crate: meta.name, version: meta.vers, created, warnings: { invalid_categories: categories.invalid, invalid_badges: [], other: [] } };
   } catch (err) {
     await removeUnreferencedFile(ctx, meta, checksum, key);
     throw err;
@@ -121,6 +131,15 @@ async function authorizePublish(db: Db, actor: Actor, meta: PublishMetadata, exi
   requireScope(actor, 'publish-update', meta.name);
   if (!(await isOwner(db, existing.id, actor.userId))) {
     throw forbidden(`you are not an owner of the crate \`${existing.name}\`; ask an owner to run \`cargo owner --add ${actor.login}\``);
+  }
+}
+
+/** The crate's own limits (an override, or the registry's): the upload was read under the highest of them. */
+function refuseOverLimits(meta: PublishMetadata, crate: Buffer, limits: CrateLimits): void {
+  const problem = featureCountProblem(meta, limits.maxFeatures);
+  if (problem) throw badRequest(problem);
+  if (crate.length > limits.maxUploadSize) {
+    throw tooLarge(`the .crate file is ${formatBytes(crate.length)}, over the limit of ${formatBytes(limits.maxUploadSize)} for \`${meta.name}\``);
   }
 }
 
@@ -165,6 +184,8 @@ async function recordVersion(
       .returningAll()
       .executeTakeFirstOrThrow();
     await tx.insertInto('crate_owners').values({ crate_id: crate.id, user_id: actor.userId, created_at: now, created_by: actor.userId }).execute();
+    await replaceCrateKeywords(tx, crate.id, meta.keywords, now);
+    await replaceCrateCategories(tx, crate.id, meta.categories);
   } else if (isNewest(meta.vers, await listVersions(tx, crate.id))) {
     // The crate page shows the metadata of the highest version, as crates.io does.
     await tx
@@ -172,6 +193,8 @@ async function recordVersion(
       .set({ ...crateMetadata(meta), updated_at: now })
       .where('id', '=', crate.id)
       .execute();
+    await replaceCrateKeywords(tx, crate.id, meta.keywords, now);
+    await replaceCrateCategories(tx, crate.id, meta.categories);
   } else {
     await tx.updateTable('crates').set({ updated_at: now }).where('id', '=', crate.id).execute();
   }

@@ -36,6 +36,8 @@ export interface TokenView {
   created_at: string;
   last_used_at: string | null;
   expires_at: string | null;
+  /** The same moment under crates.io's name for it, which its clients read. */
+  expired_at: string | null;
   endpoint_scopes: string[];
   crate_scopes: string[];
   state: 'active' | 'expired' | 'revoked';
@@ -50,6 +52,7 @@ export function tokenView(row: TokenRow, now: Date): TokenView {
     created_at: row.created_at,
     last_used_at: row.last_used_at,
     expires_at: row.expires_at,
+    expired_at: row.expires_at,
     endpoint_scopes: JSON.parse(row.scopes) as string[],
     crate_scopes: JSON.parse(row.crate_patterns) as string[],
     state: row.revoked_at ? 'revoked' : row.expires_at && row.expires_at <= now.toISOString() ? 'expired' : 'active',
@@ -107,6 +110,13 @@ export async function createToken(
 export async function listTokens(ctx: ServiceContext, userId: number): Promise<TokenView[]> {
   const now = ctx.clock.now();
   return (await listTokensOfUser(ctx.db, userId)).map((r) => tokenView(r, now));
+}
+
+/** One of the user's tokens, as listed; anyone else's is "not found". */
+export async function getToken(ctx: ServiceContext, userId: number, id: number): Promise<TokenView> {
+  const row = await findTokenById(ctx.db, id);
+  if (!row || row.user_id !== userId) throw notFound(`no token with id ${id}`);
+  return tokenView(row, ctx.clock.now());
 }
 
 function loginHint(ctx: ServiceContext): string {

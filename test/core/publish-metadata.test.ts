@@ -1,7 +1,24 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/core/errors.js';
-import { LIMITS, validatePublishMetadata, type PublishMetadata } from '../../src/core/publish-metadata.js';
+import {
+  DEFAULT_METADATA_LIMITS,
+  featureCountProblem,
+  type MetadataLimits,
+  validatePublishMetadata,
+  type PublishMetadata,
+} from '../../src/core/publish-metadata.js';
+
+/** crates.io's rules for new crates, which an operator can set in wharf.toml. */
+const CRATES_IO_RULES: MetadataLimits = {
+  maxFeatures: 300,
+  maxDependencies: 500,
+  maxKeywords: 5,
+  maxKeywordLength: 20,
+  maxCategories: 5,
+  maxDescriptionLength: 1000,
+  maxFeatureNameLength: 100,
+};
 
 type Json = Record<string, any>;
 
@@ -51,9 +68,9 @@ function cargoUpload(): Json {
   };
 }
 
-function detailOf(json: unknown): string {
+function detailOf(json: unknown, limits: MetadataLimits = CRATES_IO_RULES): string {
   try {
-    validatePublishMetadata(json);
+    validatePublishMetadata(json, limits);
   } catch (error) {
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ code: 'bad_request', status: 400 });
@@ -133,10 +150,11 @@ describe('validatePublishMetadata accepts', () => {
     ['rust_version with only a major', (u) => { u.rust_version = '1'; }],
     ['links to a native library', (u) => { u.links = 'stdc++'; }],
     ['http homepage', (u) => { u.homepage = 'http://example.com/'; }],
-    [`exactly ${LIMITS.maxKeywords} keywords of ${LIMITS.maxKeywordLength} characters`, (u) => { u.keywords = Array(LIMITS.maxKeywords).fill(`k${'-'.repeat(LIMITS.maxKeywordLength - 1)}`); }],
-    [`exactly ${LIMITS.maxDependencies} dependencies`, (u) => { u.deps = Array.from({ length: LIMITS.maxDependencies }, (_, i) => ({ name: `d${i}`, version_req: '1' })); }],
+    ['a keyword that starts with a digit, as crates.io allows', (u) => { u.keywords = ['3d', '2048']; }],
+    [`exactly ${CRATES_IO_RULES.maxKeywords} keywords of ${CRATES_IO_RULES.maxKeywordLength} characters`, (u) => { u.keywords = Array(CRATES_IO_RULES.maxKeywords).fill(`k${'-'.repeat(CRATES_IO_RULES.maxKeywordLength - 1)}`); }],
+    [`exactly ${CRATES_IO_RULES.maxDependencies} dependencies`, (u) => { u.deps = Array.from({ length: CRATES_IO_RULES.maxDependencies }, (_, i) => ({ name: `d${i}`, version_req: '1' })); }],
   ])('%s', (_, mutate) => {
-    expect(() => validatePublishMetadata(withUpload(mutate))).not.toThrow();
+    expect(() => validatePublishMetadata(withUpload(mutate), CRATES_IO_RULES)).not.toThrow();
   });
 
   it('keeps a __proto__ feature as plain data', () => {
@@ -207,6 +225,28 @@ describe('validatePublishMetadata names the field with the wrong type', () => {
 
 const tooMany = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
 
+describe('the default limits admit what crates.io holds', () => {
+  it.each<[string, (u: Json) => void]>([
+    ['399 features, as winapi 0.3.9', (u) => { u.features = Object.fromEntries(tooMany(399, (i) => [`f${i}`, []])); }],
+    ['1,600 features, as web-sys', (u) => { u.features = Object.fromEntries(tooMany(1600, (i) => [`Feature${i}`, ['default']])); }],
+    ['23,000 features, as icondata before crates.io had a limit', (u) => { u.features = Object.fromEntries(tooMany(23_000, (i) => [`i${i}`, []])); }],
+    ['one feature that enables 1,000 others', (u) => { u.features = { ...Object.fromEntries(tooMany(1000, (i) => [`f${i}`, []])), full: tooMany(1000, (i) => `f${i}`) }; }],
+    ['600 dependencies, from before crates.io limited them in 2024', (u) => { u.deps = tooMany(600, (i) => ({ name: `d${i}`, version_req: '1' })); }],
+    ['8 keywords of 30 characters, as some early crates have', (u) => { u.keywords = tooMany(8, (i) => `keyword${i}-${'k'.repeat(21)}`); }],
+    ['a 5,000-character description, from before crates.io limited it to 1,000', (u) => { u.description = 'd'.repeat(5000); }],
+    ['a 200-character feature name', (u) => { u.features = { ['f'.repeat(200)]: [] }; }],
+  ])('%s', (_, mutate) => {
+    expect(() => validatePublishMetadata(withUpload(mutate), DEFAULT_METADATA_LIMITS)).not.toThrow();
+  });
+
+  it('checks the feature count against one crate\'s own limit after reading', () => {
+    const meta = validatePublishMetadata(withUpload((u) => { u.features = { ...Object.fromEntries(tooMany(10, (i) => [`f${i}`, []])), all: tooMany(10, (i) => `f${i}`) }; }));
+    expect(featureCountProblem(meta, 11)).toBeNull();
+    expect(featureCountProblem(meta, 10)).toMatch(/`features` has too many features \(11, max 10\); an administrator can raise the limit for this crate with `wharf crate limits`/);
+    expect(featureCountProblem({ ...meta, features: { all: meta.features.all ?? [] } }, 9)).toMatch(/`features\.all` enables 10 features or dependencies, more than this crate's limit of 9/);
+  });
+});
+
 const ruleViolations: [string, (u: Json) => void, RegExp][] = [
   ['name', (u) => { u.name = 'std'; }, /not a valid crate name: .*reserved/],
   ['name', (u) => { u.name = '1up'; }, /must start with an ASCII letter/],
@@ -229,7 +269,7 @@ const ruleViolations: [string, (u: Json) => void, RegExp][] = [
   ['deps[3].target', (u) => { u.deps[3].target = 'cfg(target_os = "linux)'; }, /not a well-formed/],
   ['deps[3].target', (u) => { u.deps[3].target = 'x86 64'; }, /neither `cfg\(\.\.\.\)` nor a target triple/],
   ['deps[3].target', (u) => { u.deps[3].target = 'cfg(unix\n)'; }, /control characters/],
-  ['deps[3].target', (u) => { u.deps[3].target = `cfg(${'a'.repeat(252)})`; }, /too long \(257 characters, max 255\)/],
+  ['deps[3].target', (u) => { u.deps[3].target = `cfg(${'a'.repeat(1021)})`; }, /too long \(1026 characters, max 1024\)/],
   ['deps[7].registry', (u) => { u.deps[7].registry = 'not a url'; }, /not a registry index URL/],
   ['deps[7].registry', (u) => { u.deps[7].registry = 'sparse+nope'; }, /not a registry index URL/],
   ['deps[6]', (u) => { u.deps[6].kind = 'normal'; }, /duplicates `deps\[0\]`/],
@@ -247,24 +287,24 @@ const ruleViolations: [string, (u: Json) => void, RegExp][] = [
   ['features.json[0]', (u) => { u.features.json[0] = 'dep:'; }, /not a valid dependency name/],
   ['features.json[0]', (u) => { u.features.json[0] = 'dep:serde/std'; }, /not a valid dependency name/],
   ['features.default[0]', (u) => { u.features.default[0] = ''; }, /not a valid feature name/],
-  ['features.default[0]', (u) => { u.features.default[0] = `x/${'y'.repeat(199)}`; }, /too long \(201 characters, max 200\)/],
+  ['features.default[0]', (u) => { u.features.default[0] = `x/${'y'.repeat(2047)}`; }, /too long \(2049 characters, max 2048\)/],
   ['keywords', (u) => { u.keywords = ['a', 'b', 'c', 'd', 'e', 'f']; }, /too many entries \(6, max 5\)/],
-  ['keywords[0]', (u) => { u.keywords[0] = '1abc'; }, /not a valid keyword/],
+  ['keywords[0]', (u) => { u.keywords[0] = '_abc'; }, /not a valid keyword/],
   ['keywords[0]', (u) => { u.keywords[0] = 'two words'; }, /not a valid keyword/],
   ['keywords[0]', (u) => { u.keywords[0] = ''; }, /not a valid keyword/],
   ['keywords[0]', (u) => { u.keywords[0] = 'k'.repeat(21); }, /too long \(21 characters, max 20\)/],
   ['categories', (u) => { u.categories = tooMany(6, (i) => `c${i}`); }, /too many entries \(6, max 5\)/],
   ['categories[0]', (u) => { u.categories[0] = 'c'.repeat(101); }, /too long/],
-  ['authors', (u) => { u.authors = tooMany(101, (i) => `a${i}`); }, /too many entries/],
-  ['authors[0]', (u) => { u.authors[0] = 'a'.repeat(257); }, /too long/],
-  ['description', (u) => { u.description = 'd'.repeat(10_001); }, /too long \(10001 characters, max 10000\)/],
+  ['authors', (u) => { u.authors = tooMany(1001, (i) => `a${i}`); }, /too many entries/],
+  ['authors[0]', (u) => { u.authors[0] = 'a'.repeat(1025); }, /too long/],
+  ['description', (u) => { u.description = 'd'.repeat(1001); }, /too long \(1001 characters, max 1000\)/],
   ['readme', (u) => { u.readme = 'r'.repeat(1024 * 1024 + 1); }, /too long/],
   ['readme_file', (u) => { u.readme_file = 'r'.repeat(1025); }, /too long/],
-  ['license', (u) => { u.license = 'l'.repeat(257); }, /too long/],
+  ['license', (u) => { u.license = 'l'.repeat(1025); }, /too long/],
   ['homepage', (u) => { u.homepage = 'ftp://example.com/'; }, /must be an http\(s\) URL/],
   ['documentation', (u) => { u.documentation = 'javascript:alert(1)'; }, /must be an http\(s\) URL/],
   ['repository', (u) => { u.repository = 'github.com/example/x'; }, /must be an http\(s\) URL/],
-  ['repository', (u) => { u.repository = `https://example.com/${'x'.repeat(1005)}`; }, /too long/],
+  ['repository', (u) => { u.repository = `https://example.com/${'x'.repeat(2029)}`; }, /too long/],
   ['links', (u) => { u.links = 'two words'; }, /native library name/],
   ['links', (u) => { u.links = ''; }, /native library name/],
   ['rust_version', (u) => { u.rust_version = '1.70.0.1'; }, /must look like `1\.70`/],

@@ -259,6 +259,16 @@ describe('reads answered in front of Fastify', () => {
       expect((await both(s, path, {}, method)).fast).toBe(false);
     });
 
+    it('answers `Accept: application/json` with the file\'s URL from the route, as crates.io does, without counting a download', async () => {
+      await both(s, url);
+      const before = await downloads();
+      const res = await both(s, url, { accept: 'application/json' });
+      expect(res.fast).toBe(false);
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body.toString())).toEqual({ url: `${s.url}${url}` });
+      expect(await downloads()).toBe(before);
+    });
+
     it('leaves a version whose file went missing to the route, which reports it', async () => {
       const path = '/api/v1/crates/dl_crate/1.0.1/download';
       await both(s, path);

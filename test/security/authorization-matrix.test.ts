@@ -95,6 +95,13 @@ const WRITES: WriteCase[] = [
     nonOwner: [403, /you are not an owner of the crate `target`/],
   },
   {
+    endpoint: 'PATCH /crates/target/1.0.0 (yank with a message)',
+    scope: 'yank',
+    request: async (n) => ({ method: 'PATCH', url: '/api/v1/crates/target/1.0.0', payload: { version: { yanked: n % 2 === 0, ...(n % 2 === 0 ? { yank_message: `reason ${n}` } : {}) } } }),
+    ok: 200,
+    nonOwner: [403, /you are not an owner of the crate `target`/],
+  },
+  {
     endpoint: 'PUT /crates/target/owners',
     scope: 'change-owners',
     request: async () => ({ method: 'PUT', url: '/api/v1/crates/target/owners', payload: { users: ['carol'] } }),
@@ -168,6 +175,10 @@ describe('authorization of reads on a private registry', () => {
     ['versions', '/api/v1/crates/target/versions'],
     ['owners', '/api/v1/crates/target/owners'],
     ['download', '/api/v1/crates/target/1.0.0/download'],
+    ['crate by the other spelling', '/api/v1/crates/TARGET'],
+    ['summary', '/api/v1/summary'],
+    ['keywords', '/api/v1/keywords'],
+    ['user', '/api/v1/users/alice'],
   ];
 
   beforeAll(async () => {

@@ -7,12 +7,15 @@ export type CrateRow = Selectable<CratesTable>;
 export type VersionRow = Selectable<VersionsTable>;
 export type DependencyRow = Selectable<DependenciesTable>;
 
-/** Finds the crate that `name` collides with (same name after lowercasing and `-` to `_`). */
+/**
+ * Finds the crate that `name` collides with (same name after lowercasing and `-` to `_`). The API
+ * addresses crates this way, as crates.io does: `foo_bar` finds `foo-bar`.
+ */
 export async function findCrateByCanonicalName(db: Db, name: string): Promise<CrateRow | undefined> {
   return db.selectFrom('crates').selectAll().where('canonical_name', '=', canonicalCrateName(name)).executeTakeFirst();
 }
 
-/** Finds a crate by name as cargo and the API address it: case-insensitively, but `-` and `_` distinct. */
+/** Finds a crate by name as index paths and download URLs address it: case-insensitively, but `-` and `_` distinct. */
 export async function findCrateByName(db: Db, name: string): Promise<CrateRow | undefined> {
   const row = await findCrateByCanonicalName(db, name);
   return row && row.name.toLowerCase() === name.toLowerCase() ? row : undefined;
@@ -58,4 +61,18 @@ export async function existingCanonicalNames(db: Db, names: readonly string[]): 
   if (canon.length === 0) return new Set();
   const rows = await db.selectFrom('crates').select('canonical_name').where('canonical_name', 'in', canon).execute();
   return new Set(rows.map((r) => r.canonical_name));
+}
+
+/** The highest per-crate overrides of the publish limits (null where no crate has one). */
+export async function highestLimitOverrides(db: Db): Promise<{ maxFeatures: number | null; maxUploadSize: number | null }> {
+  const row = await db
+    .selectFrom('crates')
+    .select((eb) => [eb.fn.max('max_features').as('max_features'), eb.fn.max('max_upload_size').as('max_upload_size')])
+    .executeTakeFirst();
+  const asNumber = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return { maxFeatures: asNumber(row?.max_features), maxUploadSize: asNumber(row?.max_upload_size) };
+}
+
+export async function updateLimitOverrides(db: Db, crateId: number, limits: { max_features: number | null; max_upload_size: number | null }): Promise<void> {
+  await db.updateTable('crates').set(limits).where('id', '=', crateId).execute();
 }

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { getCrate, getCrateVersions, getVersion, parseSearchQuery, searchCrates } from '../../services/crate-query.service.js';
+import { describeVersion, getCrate, getCrateVersions, getVersion, parseSearchQuery, searchCrates } from '../../services/crate-query.service.js';
 import { changeOwners, getOwners } from '../../services/owner.service.js';
 import type { Runtime } from '../../services/runtime.js';
-import { setYanked } from '../../services/yank.service.js';
+import { setYanked, updateYank, type YankUpdate } from '../../services/yank.service.js';
+import { badRequest } from '../../core/errors.js';
 import { authorizeRead, requireActor } from '../auth.js';
 import { sendApiError } from '../errors.js';
-import { downloadHeaders } from './download-answer.js';
+import { downloadHeaders, downloadUrl, wantsDownloadUrl } from './download-answer.js';
 
 type CrateParams = { Params: { name: string } };
 type VersionParams = { Params: { name: string; version: string } };
@@ -38,6 +39,7 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
     await authorizeRead(ctx, request);
     const { name, version } = request.params;
     const { crateId, versionId, key } = await runtime.downloadLocations.locate(name, version);
+    if (wantsDownloadUrl(request.headers.accept)) return { url: downloadUrl(ctx.config, name, version) };
     const file = await ctx.blobs.get(key);
     if (!file) {
       request.log.error({ key }, 'a recorded version has no file');
@@ -61,6 +63,17 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
     return { ok: true };
   });
 
+  // crates.io's yank with a message: {"version":{"yanked":true,"yank_message":"..."}}.
+  app.patch<VersionParams>('/api/v1/crates/:name/:version', async (request) => {
+    const actor = await requireActor(ctx, request);
+    const update = yankUpdateOf(request.body);
+    const { crate, version } = await runtime.publishLimits.guard(actor, 'yank', () =>
+      updateYank(ctx, actor, request.params.name, request.params.version, update),
+    );
+    runtime.index.invalidate(crate.name);
+    return { version: await describeVersion(ctx, crate, version) };
+  });
+
   app.get<CrateParams>('/api/v1/crates/:name/owners', async (request) => {
     await authorizeRead(ctx, request);
     return { users: await getOwners(ctx, request.params.name) };
@@ -78,4 +91,15 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
       },
     });
   }
+}
+
+function yankUpdateOf(body: unknown): YankUpdate {
+  const version = (body as { version?: unknown } | null)?.version;
+  if (typeof version !== 'object' || version === null || Array.isArray(version)) {
+    throw badRequest('expected a body like {"version":{"yanked":true,"yank_message":"why"}}');
+  }
+  const { yanked, yank_message: message } = version as { yanked?: unknown; yank_message?: unknown };
+  if (yanked !== undefined && yanked !== null && typeof yanked !== 'boolean') throw badRequest('`version.yanked` must be true or false');
+  if (message !== undefined && message !== null && typeof message !== 'string') throw badRequest('`version.yank_message` must be a string or null');
+  return { yanked: yanked ?? undefined, message: message as string | null | undefined };
 }

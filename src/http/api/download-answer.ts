@@ -12,3 +12,16 @@ export function downloadHeaders(config: Config, name: string, version: string, s
     'cache-control': config.authRequired ? 'private, max-age=31536000, immutable' : 'public, max-age=31536000, immutable',
   };
 }
+
+/**
+ * crates.io answers a download asked for with `Accept: application/json` with `{"url": ...}`
+ * instead of the file (tools use it to find where the file is). cargo never asks for JSON.
+ */
+export function wantsDownloadUrl(accept: string | undefined): boolean {
+  return accept !== undefined && /\bapplication\/json\b/i.test(accept);
+}
+
+/** The address of a version's file, which serves the bytes to any request that does not ask for JSON. */
+export function downloadUrl(config: Config, name: string, version: string): string {
+  return `${config.publicUrl}/api/v1/crates/${encodeURIComponent(name)}/${encodeURIComponent(version)}/download`;
+}

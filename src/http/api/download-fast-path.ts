@@ -1,6 +1,6 @@
 import type { Runtime } from '../../services/runtime.js';
 import { type FastPath, type FastPathOptions, fastGet, mayReadAtOnce } from '../fast-path.js';
-import { downloadHeaders } from './download-answer.js';
+import { downloadHeaders, wantsDownloadUrl } from './download-answer.js';
 
 /** The download URL cargo builds from config.json's `dl`, with nothing in it to decode. */
 const DOWNLOAD_URL = /^\/api\/v1\/crates\/([A-Za-z0-9_-]{1,64})\/([0-9A-Za-z.+-]{1,128})\/download$/;
@@ -18,7 +18,7 @@ export function downloadFastPath(runtime: Runtime, options: FastPathOptions): Fa
 
   return fastGet('/api/v1/crates/', options, (url, request) => {
     const match = DOWNLOAD_URL.exec(url);
-    if (!match || !mayReadAtOnce(ctx, request)) return null;
+    if (!match || wantsDownloadUrl(request.headers.accept) || !mayReadAtOnce(ctx, request)) return null;
     const [, name = '', version = ''] = match;
     const location = runtime.downloadLocations.peek(name, version);
     const bytes = location && readNow(location.key);

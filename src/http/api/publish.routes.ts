@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { tooLarge } from '../../core/errors.js';
 import { formatBytes, PublishFrameReader } from '../../core/publish-frame.js';
+import { uploadCeilings } from '../../services/crate-limits.service.js';
 import { publishVersion } from '../../services/publish.service.js';
 import type { Runtime } from '../../services/runtime.js';
 import { requireActor } from '../auth.js';
@@ -10,7 +11,6 @@ const MAX_JSON_SIZE = 1024 * 1024;
 /** PUT /api/v1/crates/new: the body is streamed through the frame reader, never buffered past the limits. */
 export async function publishRoutes(app: FastifyInstance, { runtime }: { runtime: Runtime }): Promise<void> {
   const { ctx } = runtime;
-  const limits = { maxJsonSize: MAX_JSON_SIZE, maxCrateSize: ctx.config.maxCrateSize };
 
   // cargo sends no Content-Type: take every body here as a raw stream.
   app.removeAllContentTypeParsers();
@@ -18,6 +18,10 @@ export async function publishRoutes(app: FastifyInstance, { runtime }: { runtime
 
   app.put('/api/v1/crates/new', async (request, reply) => {
     const actor = await requireActor(ctx, request);
+    // Read under the registry's limits raised to the highest per-crate override; the crate's own
+    // limits are applied once its name is known.
+    const ceilings = await uploadCeilings(ctx);
+    const limits = { maxJsonSize: MAX_JSON_SIZE, maxCrateSize: ceilings.maxCrateSize };
     const declared = Number(request.headers['content-length'] ?? NaN);
     if (declared > PublishFrameReader.maxBodySize(limits)) {
       throw tooLarge(`the upload is ${formatBytes(declared)}, over this registry's limit of ${formatBytes(limits.maxCrateSize)} for a .crate file`);
@@ -27,7 +31,7 @@ export async function publishRoutes(app: FastifyInstance, { runtime }: { runtime
     if (body) {
       for await (const chunk of body) reader.push(chunk);
     }
-    const result = await publishVersion(ctx, actor, reader.finish(), runtime.publishLimits);
+    const result = await publishVersion(ctx, actor, reader.finish(), runtime.publishLimits, ceilings.metadata);
     runtime.index.invalidate(result.crate);
     request.log.info({ crate: result.crate, version: result.version, user: actor.login, token_id: actor.token?.id }, 'published');
     return reply.send({ warnings: result.warnings });

@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { listAudit } from '../../db/repositories/audit.repository.js';
 import type { Runtime } from '../../services/runtime.js';
-import { badRequest } from '../../core/errors.js';
+import { badRequest, forbidden } from '../../core/errors.js';
 import { parseCratePatterns, parseScopes } from '../../core/scopes.js';
-import { createToken, listTokens, revokeAllTokens, revokeToken, type TokenSpec } from '../../services/token.service.js';
+import { createToken, getToken, listTokens, revokeAllTokens, revokeToken, type TokenSpec } from '../../services/token.service.js';
+import type { FastifyRequest } from 'fastify';
+import type { Actor } from '../../services/actor.js';
+import type { ServiceContext } from '../../services/context.js';
 import { requireActor } from '../auth.js';
 import { requireSession } from '../session.js';
 
@@ -36,6 +39,23 @@ function tokenSpec(body: unknown): TokenSpec {
   }
 }
 
+function tokenId(raw: string): number {
+  const id = Number(raw);
+  if (!Number.isSafeInteger(id) || id < 1) throw badRequest('a token id is a positive integer');
+  return id;
+}
+
+/**
+ * Who may read or revoke token `id`: a signed-in browser user, any of their tokens; an API token,
+ * itself alone (crates.io lets a token revoke itself by id), so a token never manages another.
+ */
+async function tokenManager(ctx: ServiceContext, request: FastifyRequest, id: number, write: boolean): Promise<Actor> {
+  if (!request.headers.authorization) return requireSession(ctx, request, { write });
+  const actor = await requireActor(ctx, request);
+  if (actor.token?.id !== id) throw forbidden(`an API token can only read or revoke itself; sign in at ${ctx.config.publicUrl}/me to manage your other tokens`);
+  return actor;
+}
+
 /** Token self-service that works with an API token. */
 export async function tokenRoutes(app: FastifyInstance, { runtime }: { runtime: Runtime }): Promise<void> {
   const { ctx } = runtime;
@@ -51,11 +71,17 @@ export async function tokenRoutes(app: FastifyInstance, { runtime }: { runtime: 
     return { api_tokens: await listTokens(ctx, actor.userId) };
   });
 
+  app.get<{ Params: { id: string } }>('/api/v1/me/tokens/:id', async (request) => {
+    const id = tokenId(request.params.id);
+    const actor = await tokenManager(ctx, request, id, false);
+    return { api_token: await getToken(ctx, actor.userId, id) };
+  });
+
   app.delete<{ Params: { id: string } }>('/api/v1/me/tokens/:id', async (request) => {
-    const actor = await requireSession(ctx, request, { write: true });
-    const id = Number(request.params.id);
-    if (!Number.isSafeInteger(id) || id < 1) throw badRequest('a token id is a positive integer');
-    return { api_token: await revokeToken(ctx, { actor }, id, 'revoked by its owner', actor.userId) };
+    const id = tokenId(request.params.id);
+    const actor = await tokenManager(ctx, request, id, true);
+    const reason = actor.token ? 'revoked by its own holder' : 'revoked by its owner';
+    return { api_token: await revokeToken(ctx, { actor }, id, reason, actor.userId) };
   });
 
   app.delete('/api/v1/me/tokens', async (request) => {

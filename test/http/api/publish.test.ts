@@ -43,7 +43,7 @@ describe('PUT /api/v1/crates/new', () => {
     ['a version over 150 characters', { name: 'v', vers: `1.0.0-${'a'.repeat(150)}` }, 400, /too long/],
     ['a bad requirement', { name: 'r', vers: '1.0.0', deps: [{ name: 'good', version_req: '>= 1 < 2', features: [], optional: false, default_features: true, target: null, kind: 'normal' }] }, 400, /version_req/],
     ['a dependency on an unknown crate', { name: 'r', vers: '1.0.0', deps: [{ name: 'nope', version_req: '^1', features: [], optional: false, default_features: true, target: null, kind: 'normal' }] }, 400, /no crate named `nope`/],
-    ['six keywords', { name: 'k', vers: '1.0.0', keywords: ['a', 'b', 'c', 'd', 'e', 'f'] }, 400, /keywords/],
+    ['101 keywords', { name: 'k', vers: '1.0.0', keywords: Array.from({ length: 101 }, (_, i) => `k${i}`) }, 400, /keywords/],
     ['a Cargo.toml for another crate', { name: 'm', vers: '1.0.0', manifest: '[package]\nname = "other"\nversion = "1.0.0"\n' }, 400, /name in Cargo.toml/],
     ['a Cargo.toml with another version', { name: 'm', vers: '1.0.0', manifest: '[package]\nname = "m"\nversion = "1.0.1"\n' }, 400, /version/],
   ];

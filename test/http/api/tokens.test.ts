@@ -293,6 +293,55 @@ describe('DELETE /api/v1/tokens/current', () => {
   });
 });
 
+describe('/api/v1/me/tokens/{id}, as crates.io serves it', () => {
+  let r: Awaited<ReturnType<typeof registry>>;
+  beforeEach(async () => {
+    r = await registry();
+  });
+  afterEach(() => r.t.close());
+
+  const byId = (method: 'GET' | 'DELETE', id: number, headers: Record<string, string>) =>
+    r.t.app.inject({ method, url: `/api/v1/me/tokens/${id}`, headers });
+
+  it("reads one of the signed-in user's tokens, with crates.io's `expired_at`", async () => {
+    const alice = await r.signIn('alice');
+    const minted = await r.mint(alice.session, { name: 'ci', expires_in_days: 30 });
+    const res = await byId('GET', minted.id, r.browser(alice.session, null));
+    expect(res.statusCode, res.body).toBe(200);
+    const view = (res.json() as { api_token: TokenJson }).api_token;
+    expect(view).toMatchObject({ id: minted.id, name: 'ci', state: 'active' });
+    expect(view.expired_at).toBe(minted.expires_at);
+    expect(view.expired_at).toMatch(/^\d{4}-/);
+    expect(res.body).not.toContain(minted.token);
+    const bob = await r.signIn('bob');
+    expect((await byId('GET', minted.id, r.browser(bob.session, null))).statusCode).toBe(404);
+  });
+
+  it('lets an API token read and revoke itself by id, and no other token', async () => {
+    const { userId, token, tokenId } = await r.t.userWithToken('alice', { scopes: ['read'] });
+    const other = await r.t.tokenFor(userId, { name: 'other' });
+    const read = await byId('GET', tokenId, { authorization: token });
+    expect(read.statusCode, read.body).toBe(200);
+    expect((read.json() as { api_token: TokenJson }).api_token.id).toBe(tokenId);
+    for (const method of ['GET', 'DELETE'] as const) {
+      const refused = await byId(method, other.tokenId, { authorization: token });
+      expect(refused.statusCode).toBe(403);
+      expect(detail(refused)).toMatch(/an API token can only read or revoke itself/);
+    }
+    expect((await r.useToken(other.token)).statusCode).toBe(200);
+    const revoked = await byId('DELETE', tokenId, { authorization: `Bearer ${token}` });
+    expect(revoked.statusCode, revoked.body).toBe(200);
+    expect((revoked.json() as { api_token: TokenJson }).api_token).toMatchObject({ id: tokenId, state: 'revoked', revoked_reason: 'revoked by its own holder' });
+    expect((await r.useToken(token)).statusCode).toBe(401);
+    expect((await r.useToken(other.token)).statusCode).toBe(200);
+  });
+
+  it('refuses a malformed id with 400 and no credentials with 401', async () => {
+    expect((await r.t.app.inject({ method: 'GET', url: '/api/v1/me/tokens/abc' })).statusCode).toBe(400);
+    expect((await byId('GET', 1, {})).statusCode).toBe(401);
+  });
+});
+
 describe('token rules', () => {
   it('caps live tokens per user, and revoking one frees a slot', async () => {
     const r = await registry({ maxTokensPerUser: 3 });

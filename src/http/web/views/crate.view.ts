@@ -73,11 +73,18 @@ ${shown.map(([label, url]) => html`<dt>${label}</dt><dd>${externalLink(url, url 
 </aside>`;
 }
 
+function yankedNotice(message: string | null): Html {
+  return html`<div class="notice yanked-notice" role="note"><p><strong>This version was yanked.</strong> cargo no longer picks it for new dependencies; projects whose Cargo.lock already names it keep building.</p>${
+    message ? html`<p>Reason given by its owner: ${message}</p>` : ''
+  }</div>`;
+}
+
 export function crateView(shell: Omit<Shell, 'title'>, page: CratePage, readme: string | null, registryName: string): Html {
   const { crate, version } = page;
   return layout(
     { ...shell, title: `${crate.name} ${version.num}` },
     html`<h1>${crate.name} <span class="badge">${version.num}</span>${version.yanked ? html` <span class="badge yanked">yanked</span>` : ''}</h1>
+${version.yanked ? yankedNotice(version.yank_message) : ''}
 ${crate.description ? html`<p class="description">${crate.description}</p>` : ''}
 ${page.keywords.length > 0 ? html`<p>Keywords: ${page.keywords.map((k, i) => html`${i > 0 ? ', ' : ''}<a href="/search?q=${encodeURIComponent(k)}">${k}</a>`)}</p>` : ''}
 ${page.categories.length > 0 ? html`<p>Categories: ${page.categories.join(', ')}</p>` : ''}

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { keywordDocument, keywordList, meDocument, myUpdates, siteMetadata, summary, userDocument } from '../../services/catalog.service.js';
+import { categoryDocument, categoryList, categorySlugs } from '../../services/category.service.js';
+import type { Runtime } from '../../services/runtime.js';
+import { authorizeRead, requireActor } from '../auth.js';
+
+/** The version of this build, from package.json (two folders up from src/ and from dist/ alike). */
+const WHARF_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+type Query = Record<string, unknown>;
+
+/** Registry-wide API documents in crates.io's shapes: summary, keywords, users, the caller. */
+export async function catalogRoutes(app: FastifyInstance, { runtime }: { runtime: Runtime }): Promise<void> {
+  const { ctx } = runtime;
+
+  app.get('/api/v1/site_metadata', async () => siteMetadata(ctx, WHARF_VERSION));
+
+  app.get('/api/v1/summary', async (request) => {
+    await authorizeRead(ctx, request);
+    return summary(ctx);
+  });
+
+  app.get('/api/v1/keywords', async (request) => {
+    await authorizeRead(ctx, request);
+    return keywordList(ctx, request.query as Query);
+  });
+
+  app.get<{ Params: { keyword: string } }>('/api/v1/keywords/:keyword', async (request) => {
+    await authorizeRead(ctx, request);
+    return keywordDocument(ctx, request.params.keyword);
+  });
+
+  app.get('/api/v1/categories', async (request) => {
+    await authorizeRead(ctx, request);
+    return categoryList(ctx, request.query as Query);
+  });
+
+  app.get<{ Params: { slug: string } }>('/api/v1/categories/:slug', async (request) => {
+    await authorizeRead(ctx, request);
+    return categoryDocument(ctx, request.params.slug);
+  });
+
+  app.get('/api/v1/category_slugs', async (request) => {
+    await authorizeRead(ctx, request);
+    return categorySlugs(ctx);
+  });
+
+  app.get<{ Params: { login: string } }>('/api/v1/users/:login', async (request) => {
+    await authorizeRead(ctx, request);
+    return userDocument(ctx, request.params.login);
+  });
+
+  app.get('/api/v1/me', async (request) => meDocument(ctx, await requireActor(ctx, request)));
+
+  app.get('/api/v1/me/updates', async (request) => myUpdates(ctx, await requireActor(ctx, request), request.query as Query));
+}
