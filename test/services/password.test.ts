@@ -8,7 +8,8 @@ import {
   setPasswordHashCost,
   verifyPassword,
 } from '../../src/services/password.service.js';
-import { LoginThrottle, SlidingWindowLimiter } from '../../src/services/rate-limiter.js';
+import { DEFAULT_LOGIN_LIMITS, LoginThrottle } from '../../src/services/login-throttle.js';
+import { SlidingWindowLimiter } from '../../src/services/rate-limiter.js';
 import { TestClock } from '../helpers/test-app.js';
 
 const FAST = { ln: 10, r: 8, p: 1 };
@@ -95,13 +96,13 @@ describe('rate limits', () => {
     expect(limiter.retryAfter('c')).toBeGreaterThan(0);
   });
 
-  it('counts an attempt before the password is checked, so a burst cannot pass the limit', () => {
+  it('counts an attempt from one address before the password is checked, so a burst cannot pass the limit', () => {
     const clock = new TestClock(new Date('2030-01-01T00:00:00Z'));
-    const throttle = new LoginThrottle(clock, { perAccount: 2, perAddress: 100, windowMs: 60_000 });
-    throttle.begin('Alice', '1.1.1.1');
-    throttle.begin('alice', '2.2.2.2');
-    expect(() => throttle.begin('ALICE ', '3.3.3.3')).toThrow(/too many failed sign-ins for this account/);
-    throttle.succeeded('alice', '2.2.2.2');
-    expect(() => throttle.begin('alice', '3.3.3.3')).not.toThrow();
+    const throttle = new LoginThrottle(clock, { ...DEFAULT_LOGIN_LIMITS, failuresPerAddress: 2, inFlightPerAddress: 10 });
+    const first = throttle.begin('Alice', '1.1.1.1');
+    throttle.begin('bob', '1.1.1.1');
+    expect(() => throttle.begin('carol', '1.1.1.1')).toThrow(/too many failed sign-ins from your address/);
+    first.succeeded();
+    expect(() => throttle.begin('carol', '1.1.1.1')).not.toThrow();
   });
 });
