@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { attr, elements, parseHtml, textOf } from '../../helpers/html-dom.js';
-import { setPasswordHashCost } from '../../../src/services/password.service.js';
+import { MAX_WAITING_HASHES, setPasswordHashCost } from '../../../src/services/password.service.js';
+import { HeldHasher, settle } from '../../helpers/held-hasher.js';
 import { createWebApp, csrfOf, FAST_SCRYPT, PASSWORD, type WebTestApp } from '../../helpers/web.js';
 
 const h1 = (html: string) => textOf(elements(parseHtml(html)).find((e) => e.name === 'h1')!);
@@ -405,5 +406,76 @@ describe('a private registry', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('sign-in under load', () => {
+  let t: WebTestApp;
+  let hasher: HeldHasher;
+  beforeEach(async () => {
+    t = await createWebApp();
+    await t.account('alice');
+    await t.account('bob');
+    hasher = new HeldHasher().install();
+  });
+  afterEach(async () => {
+    hasher.uninstall();
+    await t.close();
+  });
+
+  /** Posts the sign-in form `count` times at once from one browser, as a script would. */
+  const burst = async (b: ReturnType<WebTestApp['browser']>, count: number, password = PASSWORD) => {
+    const page = await b.get('/login');
+    const form = { _csrf: csrfOf(page.body), login: 'alice', password, next: '/me' };
+    return Array.from({ length: count }, () => b.post('/login', form));
+  };
+
+  it('one address signing in 20 times at once gets two checks; the rest are refused at once and nobody else waits behind them', async () => {
+    const answered: number[] = [];
+    const requests = (await burst(t.browser('10.3.0.1'), 20)).map((p) => p.then((res) => (answered.push(res.statusCode), res)));
+    await hasher.whenStarted(2);
+    await settle();
+    expect(answered).toEqual(Array(18).fill(429));
+    expect(hasher.started).toHaveLength(2);
+    // Bob, elsewhere, is next in line: behind two hashes, not twenty.
+    const bob = t.browser('10.3.0.2').login('bob');
+    await settle();
+    expect(hasher.started).toHaveLength(2);
+    hasher.releaseOne();
+    await hasher.whenStarted(3);
+    expect(hasher.started[2]).toBe(PASSWORD);
+    hasher.releaseAll();
+    const all = await Promise.all(requests);
+    expect(all.filter((r) => r.statusCode === 303)).toHaveLength(2);
+    const refused = all.find((r) => r.statusCode === 429)!;
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(alertText(refused.body)).toBe('a sign-in from your address is already being checked; try again in a moment');
+    expect((await bob).statusCode).toBe(303);
+  });
+
+  it('answers 503 with Retry-After when the queue of hashes is full, without counting it as a failure', async () => {
+    // Two running and sixteen waiting, each from its own address (one address gets two at most).
+    const waiting = Array.from({ length: 2 + MAX_WAITING_HASHES }, (_, i) => t.browser(`10.4.0.${i}`).login('bob', 'wrong password!'));
+    await hasher.whenStarted(2);
+    await settle();
+    const b = t.browser('10.4.1.1');
+    for (let i = 0; i < 5; i++) {
+      const busy = await b.login('alice');
+      expect(busy.statusCode).toBe(503);
+      expect(busy.headers['retry-after']).toBe('2');
+      expect(alertText(busy.body)).toMatch(/^the server is checking too many passwords at the moment; try again in a few seconds$/);
+      expect(b.session).toBeUndefined();
+    }
+    hasher.releaseAll();
+    for (let i = 2; i < waiting.length; i += 2) {
+      await hasher.whenStarted(i + 2);
+      hasher.releaseAll();
+    }
+    for (const res of await Promise.all(waiting)) expect(res.statusCode).toBe(401);
+    // The refusals cost that address nothing: it signs in at once.
+    const ok = b.login('alice');
+    await hasher.whenStarted(2 + MAX_WAITING_HASHES + 1);
+    hasher.releaseAll();
+    expect((await ok).statusCode).toBe(303);
   });
 });
