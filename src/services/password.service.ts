@@ -76,6 +76,11 @@ export function setKeyDerivation(next: KeyDerivation | null): void {
 let running = 0;
 const waiting: Array<() => void> = [];
 
+/** How many hashes run and how many wait for a slot. */
+export function hashQueue(): { running: number; waiting: number } {
+  return { running, waiting: waiting.length };
+}
+
 const busy = (): AppError =>
   new AppError('unavailable', 'the server is checking too many passwords at the moment; try again in a few seconds', { 'retry-after': '2' });
 

@@ -1,5 +1,5 @@
 import { scrypt } from 'node:crypto';
-import { type KeyDerivation, setKeyDerivation } from '../../src/services/password.service.js';
+import { hashQueue, type KeyDerivation, setKeyDerivation } from '../../src/services/password.service.js';
 
 /**
  * Puts a hasher in place of scrypt that holds every hash until the test lets it go, so what
@@ -47,3 +47,15 @@ export class HeldHasher {
 export async function settle(turns = 50): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
 }
+
+/** Waits one turn of the event loop at a time, at most `turns` of them, until `done()` holds. */
+export async function until(done: () => boolean, what: string, turns = 100_000): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    if (done()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`still not so after ${turns} turns: ${what}`);
+}
+
+/** Waits until `waiting` hashes wait for a slot. */
+export const untilWaiting = (waiting: number): Promise<void> => until(() => hashQueue().waiting >= waiting, `${waiting} hashes waiting`);

@@ -4,11 +4,11 @@ import { parseCratePatterns, parseScopes } from '../../core/scopes.js';
 import { changeOwnPassword } from '../../services/account.service.js';
 import { SESSION_COOKIE, SESSION_DAYS } from '../../services/session.service.js';
 import { createToken, listTokens, revokeAllTokens, revokeToken, type TokenSpec } from '../../services/token.service.js';
-import { checkSessionForm, field, fields, type FormBody, formOf, safeNext, type Viewer, viewerOf } from './request.js';
 import { cookieName } from '../session.js';
+import { checkSessionForm, field, fields, type FormBody, formOf, safeNext, type Viewer, viewerOf } from './request.js';
+import { addCookie, redirect, sendPage } from './respond.js';
 import { requireSudo } from './sudo.js';
 import { confirmPasswordView } from './views/auth.view.js';
-import { addCookie, redirect, sendPage } from './respond.js';
 import { EXPIRY_PRESETS, type ExpiryPreset, type TokenFormState, type TokensPage, tokenCreatedView, tokensView } from './views/tokens.view.js';
 import type { WebDeps } from './web.plugin.js';
 

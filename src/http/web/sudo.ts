@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, unauthorized } from '../../core/errors.js';
 import { markReauthenticated } from '../../services/session.service.js';
-import { type FormBody, field, setViewer, type Viewer } from './request.js';
+import { type FormBody, field, type Viewer } from './request.js';
 import { sendPage } from './respond.js';
 import { confirmPasswordView } from './views/auth.view.js';
 import type { WebDeps } from './web.plugin.js';
@@ -36,8 +36,8 @@ export async function requireSudo(deps: WebDeps, request: FastifyRequest, viewer
   }
   if (!ok) throw new ReauthNeeded(unauthorized('the password is not right'));
   await markReauthenticated(ctx, viewer.cookie);
+  // The request's cached viewer is this object: the rest of the request sees the open window.
   viewer.sudo = true;
-  setViewer(request, viewer);
 }
 
 /**

@@ -347,6 +347,21 @@ describe('token rules', () => {
     }
   });
 
+  it('keeps the re-authentication window as long as reauth_minutes says', async () => {
+    const r = await registry({ reauthMinutes: 60 });
+    try {
+      const alice = await r.signIn('alice');
+      r.t.clock.advance(59 * 60_000);
+      expect((await r.createVia(r.browser(alice.session))).statusCode).toBe(200);
+      r.t.clock.advance(2 * 60_000);
+      const refused = await r.createVia(r.browser(alice.session));
+      expect(refused.statusCode).toBe(403);
+      expect(detail(refused)).toMatch(/more than 60 minutes ago/);
+    } finally {
+      await r.t.close();
+    }
+  });
+
   it('refuses an expired token with the date it expired', async () => {
     const r = await registry();
     try {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { attr, elements, parseHtml, textOf } from '../../helpers/html-dom.js';
 import { MAX_WAITING_HASHES, setPasswordHashCost } from '../../../src/services/password.service.js';
-import { HeldHasher, settle } from '../../helpers/held-hasher.js';
+import { HeldHasher, settle, until, untilWaiting } from '../../helpers/held-hasher.js';
 import { createWebApp, csrfOf, FAST_SCRYPT, PASSWORD, type WebTestApp } from '../../helpers/web.js';
 
 const h1 = (html: string) => textOf(elements(parseHtml(html)).find((e) => e.name === 'h1')!);
@@ -434,6 +434,7 @@ describe('sign-in under load', () => {
     const answered: number[] = [];
     const requests = (await burst(t.browser('10.3.0.1'), 20)).map((p) => p.then((res) => (answered.push(res.statusCode), res)));
     await hasher.whenStarted(2);
+    await until(() => answered.length === 18, '18 answers');
     await settle();
     expect(answered).toEqual(Array(18).fill(429));
     expect(hasher.started).toHaveLength(2);
@@ -457,7 +458,7 @@ describe('sign-in under load', () => {
     // Two running and sixteen waiting, each from its own address (one address gets two at most).
     const waiting = Array.from({ length: 2 + MAX_WAITING_HASHES }, (_, i) => t.browser(`10.4.0.${i}`).login('bob', 'wrong password!'));
     await hasher.whenStarted(2);
-    await settle();
+    await untilWaiting(MAX_WAITING_HASHES);
     const b = t.browser('10.4.1.1');
     for (let i = 0; i < 5; i++) {
       const busy = await b.login('alice');
