@@ -146,7 +146,11 @@ let dummy: Promise<string> | null = null;
  * password set), so the answer time does not tell which logins exist.
  */
 export async function verifyAgainstNothing(password: string): Promise<false> {
-  dummy ??= hashPassword('not the password of anyone');
+  // A hash refused while the queue was full must not stay the answer for good.
+  dummy ??= hashPassword('not the password of anyone').catch((err: unknown) => {
+    dummy = null;
+    throw err;
+  });
   await verifyPassword(password, await dummy);
   return false;
 }

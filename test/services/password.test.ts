@@ -7,6 +7,7 @@ import {
   passwordHashCost,
   passwordProblem,
   setPasswordHashCost,
+  verifyAgainstNothing,
   verifyPassword,
 } from '../../src/services/password.service.js';
 import { DEFAULT_LOGIN_LIMITS, LoginThrottle } from '../../src/services/login-throttle.js';
@@ -149,6 +150,28 @@ describe('the queue of hashes', () => {
     await hasher.whenStarted(checks.length + 1);
     hasher.releaseAll();
     expect(await right).toBe(true);
+  });
+
+  it('recovers when the stand-in hash for unknown logins was refused by a full queue', async () => {
+    setPasswordHashCost(FAST);
+    const hash = await hashPassword('the stored password');
+    hasher = new HeldHasher().install();
+    const checks = Array.from({ length: 2 + MAX_WAITING_HASHES }, (_, i) => verifyPassword(`guess ${i}`, hash));
+    await hasher.whenStarted(2);
+    await expect(verifyAgainstNothing('anything')).rejects.toThrow(/too many passwords/);
+    for (let i = 2; i <= checks.length; i += 2) {
+      hasher.releaseAll();
+      await hasher.whenStarted(Math.min(i + 2, checks.length));
+    }
+    hasher.releaseAll();
+    await Promise.all(checks);
+    const unknown = verifyAgainstNothing('anything');
+    // The stand-in hash is made now, then checked against.
+    await hasher.whenStarted(checks.length + 1);
+    hasher.releaseAll();
+    await hasher.whenStarted(checks.length + 2);
+    hasher.releaseAll();
+    expect(await unknown).toBe(false);
   });
 });
 
