@@ -118,12 +118,18 @@ describe('the queue of hashes', () => {
     setPasswordHashCost(OWASP_SCRYPT);
   });
 
-  it('runs two hashes at once, lets 16 wait in order, and refuses more with 503 and Retry-After', async () => {
+  /** Two checks running and sixteen waiting, all held. */
+  const fillQueue = async () => {
     setPasswordHashCost(FAST);
     const hash = await hashPassword('the stored password');
     hasher = new HeldHasher().install();
     const checks = Array.from({ length: 2 + MAX_WAITING_HASHES }, (_, i) => verifyPassword(`guess ${i}`, hash));
     await hasher.whenStarted(2);
+    return { hash, checks };
+  };
+
+  it('runs two hashes at once, lets 16 wait in order, and refuses more with 503 and Retry-After', async () => {
+    const { hash, checks } = await fillQueue();
     await settle();
     expect(hasher.started).toEqual(['guess 0', 'guess 1']);
     const refused = await verifyPassword('one too many', hash).then(
@@ -153,11 +159,7 @@ describe('the queue of hashes', () => {
   });
 
   it('recovers when the stand-in hash for unknown logins was refused by a full queue', async () => {
-    setPasswordHashCost(FAST);
-    const hash = await hashPassword('the stored password');
-    hasher = new HeldHasher().install();
-    const checks = Array.from({ length: 2 + MAX_WAITING_HASHES }, (_, i) => verifyPassword(`guess ${i}`, hash));
-    await hasher.whenStarted(2);
+    const { checks } = await fillQueue();
     await expect(verifyAgainstNothing('anything')).rejects.toThrow(/too many passwords/);
     for (let i = 2; i <= checks.length; i += 2) {
       hasher.releaseAll();
