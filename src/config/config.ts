@@ -48,6 +48,8 @@ export interface Config extends Readonly<MetadataLimits> {
    * `linklocal`, `uniquelocal`); empty: none, the client is the connection's peer.
    */
   readonly trustProxy: readonly string[];
+  /** How long a sign-in or a re-entered password allows creating tokens and admin actions. */
+  readonly reauthMinutes: number;
 }
 
 type Source = Record<string, unknown>;
@@ -94,6 +96,7 @@ const SETTINGS: Setting[] = [
   { key: 'requestTimeoutMs', env: 'WHARF_REQUEST_TIMEOUT_MS', file: 'request_timeout_ms', parse: integerIn(1000, 3_600_000), fallback: () => 120_000 },
   { key: 'headersTimeoutMs', env: 'WHARF_HEADERS_TIMEOUT_MS', file: 'headers_timeout_ms', parse: integerIn(500, 600_000), fallback: () => 30_000 },
   { key: 'trustProxy', env: 'WHARF_TRUST_PROXY', file: 'trust_proxy', parse: proxyList, fallback: () => [] },
+  { key: 'reauthMinutes', env: 'WHARF_REAUTH_MINUTES', file: 'reauth_minutes', parse: integerIn(1, 1440), fallback: () => 15 },
 ];
 
 /** The publish metadata bounds (core/publish-metadata.ts), one setting each: `max_features` is WHARF_MAX_FEATURES. */

@@ -145,6 +145,15 @@ export interface SessionsTable {
   created_at: string;
   expires_at: string;
   ended_at: string | null;
+  /** When the session last proved the password (its sign-in, or a re-authentication). */
+  reauth_at: string | null;
+}
+
+/** Secrets of the server itself, created once (random) and shared by every instance. */
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
+  created_at: string;
 }
 
 export interface IndexChangesTable {
@@ -167,4 +176,5 @@ export interface Database {
   audit_log: AuditLogTable;
   sessions: SessionsTable;
   index_changes: IndexChangesTable;
+  server_secrets: ServerSecretsTable;
 }

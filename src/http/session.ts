@@ -2,7 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import { forbidden } from '../core/errors.js';
 import type { Actor } from '../services/actor.js';
 import type { ServiceContext } from '../services/context.js';
-import { checkCsrf, requireSessionActor, SESSION_COOKIE, sessionActor } from '../services/session.service.js';
+import { checkCsrf, liveSession, reauthRequired, recentlyAuthenticated, requireSessionActor, SESSION_COOKIE } from '../services/session.service.js';
+import type { Config } from '../config/config.js';
 
 export function readCookie(request: FastifyRequest, name: string): string | undefined {
   const header = request.headers.cookie;
@@ -23,15 +24,27 @@ export function readCookie(request: FastifyRequest, name: string): string | unde
 }
 
 /**
- * The signed-in browser user. API tokens are refused here: a token, leaked or not, must never
- * be able to mint or manage other tokens. Writes also need the session's CSRF token.
+ * The name of one of Wharf's cookies. On an https registry it carries the `__Host-` prefix, which
+ * browsers accept only from a secure origin, with Path=/ and no Domain: a sibling subdomain or a
+ * plain-http page cannot plant or overwrite it.
  */
-export async function requireSession(ctx: ServiceContext, request: FastifyRequest, { write }: { write: boolean }): Promise<Actor> {
-  const value = readCookie(request, SESSION_COOKIE);
+export function cookieName(config: Pick<Config, 'publicUrl'>, base: string): string {
+  return config.publicUrl.startsWith('https:') ? `__Host-${base}` : base;
+}
+
+/**
+ * The signed-in browser user. API tokens are refused here: a token, leaked or not, must never
+ * be able to mint or manage other tokens. Writes also need the session's CSRF token, and the
+ * sensitive ones (`sudo`) a recent sign-in or re-entered password.
+ */
+export async function requireSession(ctx: ServiceContext, request: FastifyRequest, { write, sudo = false }: { write: boolean; sudo?: boolean }): Promise<Actor> {
+  const value = readCookie(request, cookieName(ctx.config, SESSION_COOKIE));
   if (!value && request.headers.authorization) {
     throw forbidden(`API tokens cannot manage tokens; sign in at ${ctx.config.publicUrl}/me`);
   }
-  const actor = requireSessionActor(value ? await sessionActor(ctx, value) : null);
+  const session = value ? await liveSession(ctx, value) : null;
+  const actor = requireSessionActor(session?.actor ?? null);
   if (write) checkCsrf(value!, request.headers['x-csrf-token'] as string | undefined);
+  if (sudo && !recentlyAuthenticated(ctx, session!)) throw reauthRequired(ctx);
   return actor;
 }

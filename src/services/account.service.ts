@@ -6,7 +6,7 @@ import { isoNow, type ServiceContext } from './context.js';
 import type { VerifiedUser } from './identity.service.js';
 import { hashPassword, passwordProblem, verifyPassword } from './password.service.js';
 import { createSession, endAllSessions, endSession } from './session.service.js';
-import type { Operator } from './token.service.js';
+import { type Operator, revokeAllTokens } from './token.service.js';
 import { createUser, type NewUser } from './user.service.js';
 
 /**
@@ -62,26 +62,34 @@ export async function setPassword(ctx: ServiceContext, userId: number, password:
   await storePassword(ctx, user, password, by);
 }
 
-/** The refusal of a wrong current password, which callers count as a failed password check. */
-export const WRONG_CURRENT_PASSWORD = 'the current password is not right';
+const WRONG_CURRENT_PASSWORD = 'the current password is not right';
+
+export interface PasswordChange {
+  current: string;
+  next: string;
+  confirm: string;
+  /** Also revoke every API token of the account: whoever knew the old password may have made some. */
+  revokeTokens: boolean;
+}
 
 /**
  * A signed-in user changes their own password. Every session ends, the current one included;
- * the returned cookie is a fresh session for the browser that made the change.
+ * the returned cookie is a fresh session for the browser that made the change. `confirmCurrent`
+ * checks the current password (the caller puts it under the sign-in limits).
  */
 export async function changeOwnPassword(
   ctx: ServiceContext,
   actor: Actor,
-  change: { current: string; next: string; confirm: string },
-): Promise<string> {
+  change: PasswordChange,
+  confirmCurrent: (password: string) => Promise<boolean>,
+): Promise<{ cookie: string; revokedTokens: number }> {
   const user = await findUserById(ctx.db, actor.userId);
   if (!user) throw unauthorized('sign in again');
-  if (!user.password_hash || !(await verifyPassword(change.current, user.password_hash))) {
-    throw badRequest(WRONG_CURRENT_PASSWORD);
-  }
+  if (!user.password_hash || !(await confirmCurrent(change.current))) throw badRequest(WRONG_CURRENT_PASSWORD);
   if (change.next !== change.confirm) throw badRequest('the new password and its confirmation differ');
   await storePassword(ctx, user, change.next, { actor });
-  return createSession(ctx, user.id);
+  const revokedTokens = change.revokeTokens ? await revokeAllTokens(ctx, { actor }, { userId: user.id }, 'revoked at a password change') : 0;
+  return { cookie: await createSession(ctx, user.id), revokedTokens };
 }
 
 export interface NewAccount extends NewUser {

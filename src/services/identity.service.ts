@@ -1,8 +1,9 @@
 import { unauthorized } from '../core/errors.js';
-import { findUserByLogin } from '../db/repositories/user.repository.js';
+import { findUserById, findUserByLogin } from '../db/repositories/user.repository.js';
+import type { Actor } from './actor.js';
 import type { ServiceContext } from './context.js';
 import { hashPassword, needsRehash, PASSWORD_MAX_LENGTH, verifyAgainstNothing, verifyPassword } from './password.service.js';
-import type { LoginThrottle } from './rate-limiter.js';
+import type { LoginThrottle } from './login-throttle.js';
 
 /** A user an identity provider vouches for. Whether they may sign in (locked?) is decided later, for every provider alike. */
 export interface VerifiedUser {
@@ -41,17 +42,32 @@ export class PasswordProvider implements IdentityProvider<PasswordCredentials> {
   constructor(private readonly throttle: LoginThrottle) {}
 
   async authenticate(ctx: ServiceContext, { login, password }: PasswordCredentials, client: ClientInfo): Promise<VerifiedUser> {
-    this.throttle.begin(login, client.address);
-    const user = login.length <= 100 ? await findUserByLogin(ctx.db, login) : undefined;
-    const hash = user?.password_hash ?? null;
-    // Unknown logins and accounts without a password cost the same time as a wrong password.
-    const ok = hash !== null && password.length <= PASSWORD_MAX_LENGTH * 4 ? await verifyPassword(password, hash) : await verifyAgainstNothing(password);
+    // Set inside the check (declared this way so the compiler does not assume they stay unset).
+    let user = undefined as Awaited<ReturnType<typeof findUserByLogin>>;
+    let hash = null as string | null;
+    const ok = await this.throttle.check(login, client.address, async () => {
+      user = login.length <= 100 ? await findUserByLogin(ctx.db, login) : undefined;
+      hash = user?.password_hash ?? null;
+      // Unknown logins and accounts without a password cost the same time as a wrong password.
+      return hash !== null && password.length <= PASSWORD_MAX_LENGTH * 4 ? verifyPassword(password, hash) : verifyAgainstNothing(password);
+    });
     if (!ok || !user || hash === null) throw unauthorized(WRONG);
-    this.throttle.succeeded(login, client.address);
     if (needsRehash(hash)) {
       // The cost was raised since this hash was made: redo it now that the password is at hand.
       await ctx.db.updateTable('users').set({ password_hash: await hashPassword(password) }).where('id', '=', user.id).execute();
     }
     return user;
+  }
+
+  /**
+   * Whether a signed-in user's password is the one given (a password change, a re-authentication
+   * before a sensitive action), under the same limits as sign-in, since whoever holds a stolen
+   * session would guess here.
+   */
+  async confirm(ctx: ServiceContext, actor: Actor, password: string, client: ClientInfo): Promise<boolean> {
+    return this.throttle.check(actor.login, client.address, async () => {
+      const hash = (await findUserById(ctx.db, actor.userId))?.password_hash ?? null;
+      return hash !== null && password.length <= PASSWORD_MAX_LENGTH * 4 ? verifyPassword(password, hash) : verifyAgainstNothing(password);
+    });
   }
 }

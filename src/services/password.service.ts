@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, type ScryptOptions, timingSafeEqual } from 'node:crypto';
+import { AppError } from '../core/errors.js';
 
 /**
  * Password hashing with scrypt (node:crypto). A stored hash names its own parameters, in the
@@ -52,21 +53,52 @@ export function passwordProblem(password: string, login?: string): string | null
   return null;
 }
 
+/**
+ * Hashes waiting for one of the MAX_CONCURRENT slots. Beyond this many a check is refused with
+ * 503 and Retry-After instead of joining the line: a burst of sign-ins gets a quick answer, and
+ * whoever comes next waits for at most this many hashes.
+ */
+export const MAX_WAITING_HASHES = 16;
+
+/** What a hash computes; tests put a hasher they can hold in its place. */
+export type KeyDerivation = (password: string, salt: Buffer, keyLength: number, options: ScryptOptions) => Promise<Buffer>;
+
+const scryptKey: KeyDerivation = (password, salt, keyLength, options) =>
+  new Promise<Buffer>((resolve, reject) => scrypt(password, salt, keyLength, options, (err, key) => (err ? reject(err) : resolve(key))));
+
+let deriveKey: KeyDerivation = scryptKey;
+
+/** Replaces scrypt (tests only: a hasher that can be held shows what happens while hashes queue); null restores it. */
+export function setKeyDerivation(next: KeyDerivation | null): void {
+  deriveKey = next ?? scryptKey;
+}
+
 let running = 0;
 const waiting: Array<() => void> = [];
 
+/** How many hashes run and how many wait for a slot. */
+export function hashQueue(): { running: number; waiting: number } {
+  return { running, waiting: waiting.length };
+}
+
+const busy = (): AppError =>
+  new AppError('unavailable', 'the server is checking too many passwords at the moment; try again in a few seconds', { 'retry-after': '2' });
+
 async function derive(password: string, salt: Buffer, c: ScryptCost): Promise<Buffer> {
-  if (running >= MAX_CONCURRENT) await new Promise<void>((resolve) => waiting.push(resolve));
-  running++;
+  if (running >= MAX_CONCURRENT) {
+    if (waiting.length >= MAX_WAITING_HASHES) throw busy();
+    // The slot is handed over by the hash that ends (running stays counted), so no newcomer takes it first.
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  } else {
+    running++;
+  }
   try {
     const N = 2 ** c.ln;
-    const options: ScryptOptions = { N, r: c.r, p: c.p, maxmem: 256 * N * c.r + 1024 * 1024 };
-    return await new Promise<Buffer>((resolve, reject) =>
-      scrypt(password.normalize('NFC'), salt, KEY_LENGTH, options, (err, key) => (err ? reject(err) : resolve(key))),
-    );
+    return await deriveKey(password.normalize('NFC'), salt, KEY_LENGTH, { N, r: c.r, p: c.p, maxmem: 256 * N * c.r + 1024 * 1024 });
   } finally {
-    running--;
-    waiting.shift()?.();
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
   }
 }
 
@@ -114,7 +146,11 @@ let dummy: Promise<string> | null = null;
  * password set), so the answer time does not tell which logins exist.
  */
 export async function verifyAgainstNothing(password: string): Promise<false> {
-  dummy ??= hashPassword('not the password of anyone');
+  // A hash refused while the queue was full must not stay the answer for good.
+  dummy ??= hashPassword('not the password of anyone').catch((err: unknown) => {
+    dummy = null;
+    throw err;
+  });
   await verifyPassword(password, await dummy);
   return false;
 }

@@ -55,48 +55,7 @@ export class SlidingWindowLimiter {
 export const rateLimited = (detail: string, retryAfterSeconds: number): AppError =>
   new AppError('rate_limited', detail, { 'retry-after': String(retryAfterSeconds) });
 
-export interface LoginLimits {
-  perAccount: number;
-  perAddress: number;
-  windowMs: number;
-}
-
-export const DEFAULT_LOGIN_LIMITS: LoginLimits = { perAccount: 5, perAddress: 20, windowMs: 15 * 60_000 };
-
-/**
- * Failed sign-ins, counted per account and per client address. An attempt is counted before
- * the password is checked, so parallel guesses cannot slip past the limit; a success takes it back.
- */
-export class LoginThrottle {
-  private readonly accounts: SlidingWindowLimiter;
-  private readonly addresses: SlidingWindowLimiter;
-
-  constructor(clock: Clock, limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
-    this.accounts = new SlidingWindowLimiter(limits.perAccount, limits.windowMs, clock);
-    this.addresses = new SlidingWindowLimiter(limits.perAddress, limits.windowMs, clock);
-  }
-
-  /** Throws 429 when either limit is reached; otherwise counts the attempt. */
-  begin(login: string, address: string): void {
-    const account = login.trim().toLowerCase();
-    const byAccount = this.accounts.retryAfter(account);
-    if (byAccount > 0) {
-      throw rateLimited(`too many failed sign-ins for this account; try again in ${minutes(byAccount)}`, byAccount);
-    }
-    const byAddress = this.addresses.retryAfter(address);
-    if (byAddress > 0) {
-      throw rateLimited(`too many failed sign-ins from your address; try again in ${minutes(byAddress)}`, byAddress);
-    }
-    this.accounts.hit(account);
-    this.addresses.hit(address);
-  }
-
-  succeeded(login: string, address: string): void {
-    this.accounts.reset(login.trim().toLowerCase());
-    this.addresses.forgive(address);
-  }
-}
-
-function minutes(seconds: number): string {
-  return seconds < 60 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`;
+/** "N seconds" or "N minutes", for the details of 429 answers. */
+export function waitText(seconds: number): string {
+  return seconds < 60 ? `${seconds} second${seconds === 1 ? '' : 's'}` : `${Math.ceil(seconds / 60)} minutes`;
 }

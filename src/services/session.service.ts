@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { forbidden, unauthorized } from '../core/errors.js';
+import { type AppError, forbidden, unauthorized } from '../core/errors.js';
 import type { Actor } from './actor.js';
 import type { ServiceContext } from './context.js';
 
@@ -20,6 +20,8 @@ export async function createSession(ctx: ServiceContext, userId: number): Promis
       session_hash: sha256(value),
       created_at: now.toISOString(),
       expires_at: new Date(now.getTime() + SESSION_DAYS * 86_400_000).toISOString(),
+      // A sign-in has just proved the password.
+      reauth_at: now.toISOString(),
     })
     .execute();
   return value;
@@ -39,18 +41,46 @@ export async function endAllSessions(ctx: ServiceContext, userId: number): Promi
     .execute();
 }
 
-/** The actor of a live session, or null when the cookie names no live session. */
-export async function sessionActor(ctx: ServiceContext, value: string): Promise<Actor | null> {
+/** A live session: who it is, and when it last proved the password. */
+export interface LiveSession {
+  actor: Actor;
+  reauthAt: string | null;
+}
+
+/** The live session a cookie names, or null. A locked account's session is refused (403). */
+export async function liveSession(ctx: ServiceContext, value: string): Promise<LiveSession | null> {
   const now = ctx.clock.now().toISOString();
   const row = await ctx.db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['users.id', 'users.login', 'users.name', 'users.is_admin', 'users.locked_at', 'sessions.expires_at', 'sessions.ended_at'])
+    .select(['users.id', 'users.login', 'users.name', 'users.is_admin', 'users.locked_at', 'sessions.expires_at', 'sessions.ended_at', 'sessions.reauth_at'])
     .where('sessions.session_hash', '=', sha256(value))
     .executeTakeFirst();
   if (!row || row.ended_at || row.expires_at <= now) return null;
   if (row.locked_at) throw forbidden(`the account \`${row.login}\` is locked`);
-  return { userId: row.id, login: row.login, name: row.name, isAdmin: row.is_admin === 1, token: null };
+  return { actor: { userId: row.id, login: row.login, name: row.name, isAdmin: row.is_admin === 1, token: null }, reauthAt: row.reauth_at };
+}
+
+/**
+ * Whether the session proved its password recently enough for what a stolen cookie must not do
+ * (create tokens, revoke all of them, admin actions): the "sudo" window, `reauth_minutes` long.
+ */
+export function recentlyAuthenticated(ctx: ServiceContext, session: LiveSession): boolean {
+  if (!session.reauthAt) return false;
+  return ctx.clock.now().getTime() - Date.parse(session.reauthAt) < ctx.config.reauthMinutes * 60_000;
+}
+
+/** Opens the window again after the password was re-entered. */
+export async function markReauthenticated(ctx: ServiceContext, value: string): Promise<void> {
+  await ctx.db.updateTable('sessions').set({ reauth_at: ctx.clock.now().toISOString() }).where('session_hash', '=', sha256(value)).execute();
+}
+
+/** The refusal of a sensitive action outside the window, for the API (the pages ask for the password instead). */
+export function reauthRequired(ctx: ServiceContext): AppError {
+  return forbidden(
+    `this action needs your password again (you signed in or confirmed it more than ${ctx.config.reauthMinutes} minutes ago): ` +
+      `re-enter your password at ${ctx.config.publicUrl}/confirm-password, then try again`,
+  );
 }
 
 /**

@@ -11,7 +11,7 @@ import { FAST_SCRYPT } from '../helpers/web.js';
 /**
  * The web UI in Debian's chromium, driven through playwright-core, with the real cargo on the
  * other side: sign in, mint a token on /me, publish with it, read the crate page, revoke the
- * token, pull the incident switch, sign out. Screenshots go to test-output/screenshots/.
+ * token, confirm the password and pull the incident switch, sign out. Screenshots go to test-output/screenshots/.
  */
 const CHROMIUM = process.env.WHARF_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'test-output', 'screenshots');
@@ -176,13 +176,19 @@ describe.skipIf(!available)('the web UI in a real browser', () => {
     await signOut();
   }, 180_000);
 
-  it('lets an admin revoke every token, after a confirmation', async () => {
+  it('lets an admin revoke every token, after the password and a confirmation', async () => {
     await signIn('root');
+    // Long after signing in, an admin action asks for the password again, then goes on.
+    server.clock.advance(16 * 60_000);
     await page.getByRole('link', { name: 'Admin' }).click();
     await shot('admin-users');
     await page.getByRole('link', { name: 'Revoke every token' }).click();
     await page.getByLabel('Reason').fill('drill: server image copied');
     await page.getByRole('button', { name: 'Continue' }).click();
+    expect(await page.locator('h1').textContent()).toBe('Confirm your password');
+    await shot('confirm-password');
+    await page.getByLabel('Your password').fill(PASSWORDS.root);
+    await page.getByRole('button', { name: 'Confirm and continue' }).click();
     expect(await page.locator('h1').textContent()).toBe('Confirm: revoke every token');
     await shot('admin-revoke-all-confirm');
     // Without ticking the box the browser does not send the form.
@@ -212,9 +218,11 @@ describe.skipIf(!available)('the web UI in a real browser', () => {
   }, 60_000);
 
   it('had no script error and no Content-Security-Policy violation on any page', () => {
-    // Expected failed loads: the README's relative <img src="x"> (404) and the reloaded token form (409).
-    const failedLoads = consoleProblems.filter((p) => /Failed to load resource: the server responded with a status of (404|409)/.test(p));
+    // Expected failed loads: the README's relative <img src="x"> (404), the reloaded token form (409)
+    // and the admin form that asked for the password again (403, the confirmation page).
+    const failedLoads = consoleProblems.filter((p) => /Failed to load resource: the server responded with a status of (404|409|403)/.test(p));
     expect(failedLoads.some((p) => p.includes('/me/tokens') && p.includes('409'))).toBe(true);
+    expect(failedLoads.filter((p) => p.includes('403')).every((p) => p.includes('/admin/tokens/revoke-all'))).toBe(true);
     expect(consoleProblems.filter((p) => !failedLoads.includes(p))).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { openContext } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config/config.js';
 import { findUserByLogin } from '../../src/db/repositories/user.repository.js';
 import { verifyPassword } from '../../src/services/password.service.js';
-import { createSession, sessionActor } from '../../src/services/session.service.js';
+import { createSession, liveSession } from '../../src/services/session.service.js';
 import { authenticateToken, createToken } from '../../src/services/token.service.js';
 import { complaints, databaseEnv, wharf } from '../helpers/wharf-process.js';
 
@@ -66,7 +66,7 @@ describe('wharf user: passwords from the command line', () => {
     const hash = (await hashOf('alice'))!;
     expect(await verifyPassword('a new password for alice', hash)).toBe(true);
     expect(await verifyPassword('alice has a long password', hash)).toBe(false);
-    expect(await inDb((ctx) => sessionActor(ctx, session))).toBeNull();
+    expect(await inDb((ctx) => liveSession(ctx, session))).toBeNull();
 
     const ghost = await wharf(['user', 'password', 'ghost'], env, 'whatever password\n');
     expect(ghost.code).not.toBe(0);
@@ -82,7 +82,7 @@ describe('wharf user: passwords from the command line', () => {
     expect(complaints(locked.stderr)).toBe('');
     expect(locked.stdout).toContain('locked alice');
     await expect(inDb((ctx) => authenticateToken(ctx, token))).rejects.toThrow('the account `alice` is locked');
-    expect(await inDb((ctx) => sessionActor(ctx, session))).toBeNull();
+    expect(await inDb((ctx) => liveSession(ctx, session))).toBeNull();
     const audit = await inDb((ctx) => ctx.db.selectFrom('audit_log').selectAll().where('action', '=', 'user.lock').execute());
     expect(audit).toHaveLength(1);
     expect(JSON.parse(audit[0]!.detail ?? '{}')).toMatchObject({ login: 'alice', via: expect.stringContaining('cli') });

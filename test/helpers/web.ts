@@ -112,7 +112,8 @@ export class Browser {
     return this.post('/login', { _csrf: csrfOf(page.body), login, password, next: '/me' });
   }
 
+  /** The session cookie's value, under its plain name or, on an https registry, its `__Host-` one. */
   get session(): string | undefined {
-    return this.cookies.get('wharf_session');
+    return this.cookies.get('wharf_session') ?? this.cookies.get('__Host-wharf_session');
   }
 }

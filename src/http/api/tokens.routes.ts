@@ -61,7 +61,7 @@ export async function tokenRoutes(app: FastifyInstance, { runtime }: { runtime: 
   const { ctx } = runtime;
 
   app.put('/api/v1/me/tokens', async (request) => {
-    const actor = await requireSession(ctx, request, { write: true });
+    const actor = await requireSession(ctx, request, { write: true, sudo: true });
     const { token, view } = await createToken(ctx, actor.userId, tokenSpec(request.body), actor);
     return { api_token: { ...view, token } };
   });
@@ -85,7 +85,7 @@ export async function tokenRoutes(app: FastifyInstance, { runtime }: { runtime: 
   });
 
   app.delete('/api/v1/me/tokens', async (request) => {
-    const actor = await requireSession(ctx, request, { write: true });
+    const actor = await requireSession(ctx, request, { write: true, sudo: true });
     const count = await revokeAllTokens(ctx, { actor }, { userId: actor.userId }, 'revoked by its owner (all tokens)');
     return { ok: true, revoked: count };
   });

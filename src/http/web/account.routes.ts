@@ -1,11 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, badRequest, unauthorized } from '../../core/errors.js';
 import { parseCratePatterns, parseScopes } from '../../core/scopes.js';
-import { changeOwnPassword, WRONG_CURRENT_PASSWORD } from '../../services/account.service.js';
+import { changeOwnPassword } from '../../services/account.service.js';
 import { SESSION_COOKIE, SESSION_DAYS } from '../../services/session.service.js';
 import { createToken, listTokens, revokeAllTokens, revokeToken, type TokenSpec } from '../../services/token.service.js';
-import { checkSessionForm, field, fields, type FormBody, formOf, type Viewer, viewerOf } from './request.js';
+import { cookieName } from '../session.js';
+import { checkSessionForm, field, fields, type FormBody, formOf, safeNext, type Viewer, viewerOf } from './request.js';
 import { addCookie, redirect, sendPage } from './respond.js';
+import { requireSudo } from './sudo.js';
+import { confirmPasswordView } from './views/auth.view.js';
 import { EXPIRY_PRESETS, type ExpiryPreset, type TokenFormState, type TokensPage, tokenCreatedView, tokensView } from './views/tokens.view.js';
 import type { WebDeps } from './web.plugin.js';
 
@@ -52,10 +55,14 @@ export async function accountRoutes(app: FastifyInstance, deps: WebDeps): Promis
     return { viewer, form };
   };
 
-  const showTokens = async (reply: FastifyReply, viewer: Viewer, status: number, extra: Partial<TokensPage> = {}) => {
-    const page: TokensPage = { csrf: viewer.csrf, nonce: deps.nonces.issue(), tokens: await listTokens(ctx, viewer.actor.userId), ...extra };
-    return sendPage(reply, status, tokensView(shellOf(viewer), page), { noStore: true });
-  };
+  const tokensPage = async (viewer: Viewer, extra: Partial<TokensPage> = {}): Promise<TokensPage> => ({
+    csrf: viewer.csrf,
+    nonce: deps.nonces.issue(),
+    tokens: await listTokens(ctx, viewer.actor.userId),
+    ...extra,
+  });
+  const showTokens = async (reply: FastifyReply, viewer: Viewer, status: number, extra: Partial<TokensPage> = {}) =>
+    sendPage(reply, status, tokensView(shellOf(viewer), await tokensPage(viewer, extra)), { noStore: true });
 
   for (const path of ['/me', '/settings/tokens']) {
     app.get(path, async (request, reply) => {
@@ -69,6 +76,8 @@ export async function accountRoutes(app: FastifyInstance, deps: WebDeps): Promis
   // later page, and not in any cache (no-store).
   app.post('/me/tokens', async (request, reply) => {
     const { viewer, form } = await poster(request);
+    // Before the nonce is used up, so the confirmation page can send the same form again.
+    await requireSudo(deps, request, viewer, form);
     const { state, spec } = readTokenForm(form);
     const nonce = field(form, 'nonce');
     if (nonce === '') throw badRequest('the form is incomplete: reload the page and try again');
@@ -95,26 +104,43 @@ export async function accountRoutes(app: FastifyInstance, deps: WebDeps): Promis
   });
 
   app.post('/me/tokens/revoke-all', async (request, reply) => {
-    const { viewer } = await poster(request);
+    const { viewer, form } = await poster(request);
+    await requireSudo(deps, request, viewer, form);
     await revokeAllTokens(ctx, { actor: viewer.actor }, { userId: viewer.actor.userId }, 'revoked by its owner (all tokens)');
     return redirect(reply, '/me?notice=revoked-all');
   });
 
   app.post('/me/password', async (request, reply) => {
     const { viewer, form } = await poster(request);
-    // The current password is guessed here as at sign-in (by whoever holds a stolen session), so
-    // wrong ones count against the same limits; once the password is proven, the count is cleared.
-    const login = viewer.actor.login;
-    deps.throttle.begin(login, request.ip);
     try {
-      const cookie = await changeOwnPassword(ctx, viewer.actor, { current: field(form, 'current'), next: field(form, 'next'), confirm: field(form, 'confirm') });
-      deps.throttle.succeeded(login, request.ip);
-      addCookie(ctx, reply, SESSION_COOKIE, cookie, { maxAgeSeconds: SESSION_DAYS * 86_400 });
-      return redirect(reply, '/me?notice=password-changed');
+      const change = { current: field(form, 'current'), next: field(form, 'next'), confirm: field(form, 'confirm'), revokeTokens: field(form, 'revoke_tokens') === 'yes' };
+      // The current password is guessed here as at sign-in (by whoever holds a stolen session): the same limits apply.
+      const { cookie } = await changeOwnPassword(ctx, viewer.actor, change, (password) =>
+        deps.passwords.confirm(ctx, viewer.actor, password, { address: request.ip }),
+      );
+      addCookie(ctx, reply, cookieName(config, SESSION_COOKIE), cookie, { maxAgeSeconds: SESSION_DAYS * 86_400 });
+      return redirect(reply, `/me?notice=${change.revokeTokens ? 'password-changed-tokens-revoked' : 'password-changed'}`);
     } catch (err) {
-      if (!(err instanceof AppError) || err.detail !== WRONG_CURRENT_PASSWORD) deps.throttle.succeeded(login, request.ip);
-      if (!(err instanceof AppError) || err.status !== 400) throw err;
-      return showTokens(reply, viewer, 400, { passwordError: err.detail });
+      if (!(err instanceof AppError) || ![400, 429, 503].includes(err.status)) throw err;
+      return sendPage(reply, err.status, tokensView(shellOf(viewer), await tokensPage(viewer, { passwordError: err.detail })), {
+        noStore: true,
+        headers: { ...err.headers },
+      });
     }
+  });
+
+  // Re-authentication on its own, for the API's refusals, which send users here.
+  app.get('/confirm-password', async (request, reply) => {
+    const next = safeNext((request.query as { next?: string }).next);
+    const viewer = await viewerOf(ctx, request);
+    if (!viewer) return redirect(reply, `/login?next=${encodeURIComponent(next)}`);
+    const page = confirmPasswordView(shellOf(viewer), { csrf: viewer.csrf, action: '/confirm-password', carried: [['next', next]], minutes: config.reauthMinutes });
+    return sendPage(reply, 200, page, { noStore: true });
+  });
+
+  app.post('/confirm-password', async (request, reply) => {
+    const { viewer, form } = await poster(request);
+    await requireSudo(deps, request, viewer, form);
+    return redirect(reply, safeNext(field(form, 'next')));
   });
 }

@@ -8,6 +8,7 @@ import { AUDIT_ACTIONS, type AuditAction } from '../../services/audit.service.js
 import { revokeAllTokens } from '../../services/token.service.js';
 import { checkSessionForm, field, type FormBody, formOf, type Viewer, viewerOf } from './request.js';
 import { redirect, sendPage } from './respond.js';
+import { requireSudo } from './sudo.js';
 import { type AuditFilters, auditView, confirmRevokeAllView, type NewUserForm, revokeAllView, usersView } from './views/admin.view.js';
 import type { WebDeps } from './web.plugin.js';
 
@@ -36,6 +37,8 @@ export async function adminRoutes(app: FastifyInstance, deps: WebDeps): Promise<
     if (!viewer) return null;
     const form = formOf(request);
     checkSessionForm(viewer, form);
+    // Every admin action needs a recent password, whoever holds the session cookie.
+    await requireSudo(deps, request, viewer, form);
     return { viewer, form };
   };
   const liveTokens = () => countLiveTokens(ctx.db, null, ctx.clock.now().toISOString());

@@ -4,35 +4,38 @@ import { signOut, signUp, startSession } from '../../services/account.service.js
 import { rateLimited } from '../../services/rate-limiter.js';
 import type { ServiceContext } from '../../services/context.js';
 import { SESSION_COOKIE, SESSION_DAYS } from '../../services/session.service.js';
-import { readCookie } from '../session.js';
-import { checkPreSessionForm, checkSessionForm, field, formOf, preSessionCsrf, safeNext, setViewer, viewerOf } from './request.js';
+import { cookieName, readCookie } from '../session.js';
+import { checkPreSessionForm, checkSessionForm, field, type FormBody, formOf, preSessionCsrf, safeNext, setViewer, viewerOf } from './request.js';
 import { addCookie, clearCookie, redirect, sendPage } from './respond.js';
 import { loginView, signupView } from './views/auth.view.js';
 import type { WebDeps } from './web.plugin.js';
 
 /** Starts the session: a brand-new cookie, whatever cookie the browser came with (session fixation). */
 async function signIn(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply, user: { id: number; login: string; locked_at: string | null }, via: string) {
-  const cookie = await startSession(ctx, user, via, readCookie(request, SESSION_COOKIE));
-  addCookie(ctx, reply, SESSION_COOKIE, cookie, { maxAgeSeconds: SESSION_DAYS * 86_400 });
+  const name = cookieName(ctx.config, SESSION_COOKIE);
+  const cookie = await startSession(ctx, user, via, readCookie(request, name));
+  addCookie(ctx, reply, name, cookie, { maxAgeSeconds: SESSION_DAYS * 86_400 });
   setViewer(request, null);
 }
 
-/** Errors a form shows next to itself (wrong password, too many attempts, locked); others become error pages. */
-const formError = (err: unknown): err is AppError => err instanceof AppError && [400, 401, 403, 409, 429].includes(err.status);
+/** Errors a form shows next to itself (wrong password, too many attempts, locked, busy); others become error pages. */
+const formError = (err: unknown): err is AppError => err instanceof AppError && [400, 401, 403, 409, 429, 503].includes(err.status);
 
 export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
   const { ctx } = deps.runtime;
   const shell = { viewer: null, allowSignup: ctx.config.allowSignup };
+  const formCsrf = async (request: FastifyRequest, reply: FastifyReply) => preSessionCsrf(ctx, await deps.csrfKey(), request, reply);
+  const checkForm = async (request: FastifyRequest, form: FormBody) => checkPreSessionForm(ctx, await deps.csrfKey(), request, form);
 
   app.get('/login', async (request, reply) => {
     const next = safeNext((request.query as { next?: string }).next);
     if (await viewerOf(ctx, request)) return redirect(reply, next);
-    return sendPage(reply, 200, loginView(shell, { csrf: preSessionCsrf(ctx, request, reply), next }), { noStore: true });
+    return sendPage(reply, 200, loginView(shell, { csrf: await formCsrf(request, reply), next }), { noStore: true });
   });
 
   app.post('/login', async (request, reply) => {
     const form = formOf(request);
-    checkPreSessionForm(request, form);
+    await checkForm(request, form);
     const login = field(form, 'login').trim();
     const next = safeNext(field(form, 'next'));
     try {
@@ -43,7 +46,7 @@ export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
     } catch (err) {
       if (!formError(err)) throw err;
       request.log.warn({ login, status: err.status }, 'sign-in refused');
-      const page = loginView(shell, { csrf: preSessionCsrf(ctx, request, reply), login, next, error: err.detail });
+      const page = loginView(shell, { csrf: await formCsrf(request, reply), login, next, error: err.detail });
       return sendPage(reply, err.status, page, { noStore: true, headers: { ...err.headers } });
     }
   });
@@ -54,20 +57,20 @@ export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
       checkSessionForm(viewer, formOf(request));
       await signOut(ctx, viewer.cookie);
     }
-    clearCookie(ctx, reply, SESSION_COOKIE);
+    clearCookie(ctx, reply, cookieName(ctx.config, SESSION_COOKIE));
     return redirect(reply, '/');
   });
 
   app.get('/signup', async (request, reply) => {
     if (!ctx.config.allowSignup) throw notFound('sign-up is not open on this registry; ask an administrator for an account');
     if (await viewerOf(ctx, request)) return redirect(reply, '/me');
-    return sendPage(reply, 200, signupView(shell, { csrf: preSessionCsrf(ctx, request, reply) }), { noStore: true });
+    return sendPage(reply, 200, signupView(shell, { csrf: await formCsrf(request, reply) }), { noStore: true });
   });
 
   app.post('/signup', async (request, reply) => {
     if (!ctx.config.allowSignup) throw notFound('sign-up is not open on this registry; ask an administrator for an account');
     const form = formOf(request);
-    checkPreSessionForm(request, form);
+    await checkForm(request, form);
     const login = field(form, 'login').trim();
     const email = field(form, 'email').trim();
     try {
@@ -81,7 +84,7 @@ export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
       return redirect(reply, '/me');
     } catch (err) {
       if (!formError(err)) throw err;
-      const page = signupView(shell, { csrf: preSessionCsrf(ctx, request, reply), login, email, error: err.detail });
+      const page = signupView(shell, { csrf: await formCsrf(request, reply), login, email, error: err.detail });
       return sendPage(reply, err.status, page, { noStore: true, headers: { ...err.headers } });
     }
   });

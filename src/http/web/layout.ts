@@ -1,3 +1,4 @@
+import { PASSWORD_MAX_LENGTH } from '../../services/password.service.js';
 import { SCRIPT, STYLESHEET } from './assets.js';
 import { type Child, type Html, html, seg } from './html.js';
 import type { Viewer } from './request.js';
@@ -17,6 +18,16 @@ export interface Shell {
 
 /** Hidden CSRF field for forms of a signed-in user. */
 export const csrfField = (csrf: string): Html => html`<input type="hidden" name="_csrf" value="${csrf}">`;
+
+/**
+ * The password field of a form that needs a recent sign-in (sudo.ts), shown only when the
+ * session's window has closed.
+ */
+export function sudoField(shell: Pick<Shell, 'viewer'>): Html | '' {
+  if (!shell.viewer || shell.viewer.sudo) return '';
+  return html`<div class="field"><label for="sudo-password">Your password</label><input type="password" id="sudo-password" name="sudo_password" autocomplete="current-password" required maxlength="${PASSWORD_MAX_LENGTH}">
+<p class="hint">Asked again because you signed in a while ago.</p></div>`;
+}
 
 function accountNav(shell: Shell): Html {
   const v = shell.viewer;

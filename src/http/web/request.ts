@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, badRequest } from '../../core/errors.js';
+import { AppError, badRequest, forbidden } from '../../core/errors.js';
 import { unstorableProblem } from '../../core/storable-text.js';
 import type { Actor } from '../../services/actor.js';
 import type { ServiceContext } from '../../services/context.js';
-import { checkCsrf, csrfTokenFor, SESSION_COOKIE, sessionActor } from '../../services/session.service.js';
-import { readCookie } from '../session.js';
+import { checkCsrf, csrfTokenFor, liveSession, recentlyAuthenticated, SESSION_COOKIE } from '../../services/session.service.js';
+import { cookieName, readCookie } from '../session.js';
 import { addCookie } from './respond.js';
 
 /** The signed-in browser user of a web request. */
@@ -15,6 +15,8 @@ export interface Viewer {
   cookie: string;
   /** The session's CSRF token, put in every form. */
   csrf: string;
+  /** Whether the password was proven recently enough for tokens and admin actions (sudo.ts). */
+  sudo: boolean;
 }
 
 /** Before sign-in there is no session: the login and sign-up forms are tied to this cookie instead. */
@@ -26,12 +28,12 @@ const viewers = new WeakMap<FastifyRequest, Viewer | null>();
 /** The signed-in user, or null. Looked up once per request. A locked account counts as signed out. */
 export async function viewerOf(ctx: ServiceContext, request: FastifyRequest): Promise<Viewer | null> {
   if (viewers.has(request)) return viewers.get(request)!;
-  const cookie = readCookie(request, SESSION_COOKIE);
+  const cookie = readCookie(request, cookieName(ctx.config, SESSION_COOKIE));
   let viewer: Viewer | null = null;
   if (cookie && COOKIE_VALUE.test(cookie)) {
     try {
-      const actor = await sessionActor(ctx, cookie);
-      if (actor) viewer = { actor, cookie, csrf: csrfTokenFor(cookie) };
+      const session = await liveSession(ctx, cookie);
+      if (session) viewer = { actor: session.actor, cookie, csrf: csrfTokenFor(cookie), sudo: recentlyAuthenticated(ctx, session) };
     } catch (err) {
       if (!(err instanceof AppError && err.code === 'forbidden')) throw err;
     }
@@ -45,15 +47,22 @@ export function setViewer(request: FastifyRequest, viewer: Viewer | null): void 
   viewers.set(request, viewer);
 }
 
-/** The CSRF token for the sign-in and sign-up forms, setting their cookie when the browser has none. */
-export function preSessionCsrf(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply): string {
-  let value = readCookie(request, PRE_SESSION_COOKIE);
+/**
+ * The CSRF token for the sign-in and sign-up forms, setting their cookie when the browser has
+ * none. It is an HMAC of the cookie under the server's key: someone who can plant a cookie in a
+ * victim's browser (a sibling subdomain, a plain-http page) still cannot compute the token for it.
+ */
+export function preSessionCsrf(ctx: ServiceContext, key: Buffer, request: FastifyRequest, reply: FastifyReply): string {
+  const name = cookieName(ctx.config, PRE_SESSION_COOKIE);
+  let value = readCookie(request, name);
   if (!value || !COOKIE_VALUE.test(value)) {
     value = randomBytes(24).toString('base64url');
-    addCookie(ctx, reply, PRE_SESSION_COOKIE, value, { maxAgeSeconds: 24 * 3600 });
+    addCookie(ctx, reply, name, value, { maxAgeSeconds: 24 * 3600 });
   }
-  return csrfTokenFor(`pre-session:${value}`);
+  return preSessionToken(key, value);
 }
+
+const preSessionToken = (key: Buffer, cookie: string) => createHmac('sha256', key).update(`pre-session:${cookie}`, 'utf8').digest('base64url');
 
 export type FormBody = Record<string, string | string[]>;
 
@@ -94,9 +103,13 @@ export function checkSessionForm(viewer: Viewer, form: FormBody): void {
 }
 
 /** Refuses a sign-in or sign-up form that does not carry the token of this browser's pre-session cookie. */
-export function checkPreSessionForm(request: FastifyRequest, form: FormBody): void {
-  const value = readCookie(request, PRE_SESSION_COOKIE);
-  checkCsrf(`pre-session:${value && COOKIE_VALUE.test(value) ? value : randomBytes(24).toString('base64url')}`, field(form, '_csrf'));
+export function checkPreSessionForm(ctx: ServiceContext, key: Buffer, request: FastifyRequest, form: FormBody): void {
+  const value = readCookie(request, cookieName(ctx.config, PRE_SESSION_COOKIE));
+  const expected = Buffer.from(preSessionToken(key, value && COOKIE_VALUE.test(value) ? value : randomBytes(24).toString('base64url')));
+  const given = Buffer.from(field(form, '_csrf'));
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw forbidden('missing or wrong CSRF token: reload the page and try again');
+  }
 }
 
 /** A local path to go back to after sign-in; anything else (other hosts, `//x`, `/\x`) becomes /me. */

@@ -1,7 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors.js';
 import { PasswordProvider } from '../../services/identity.service.js';
-import { LoginThrottle, SlidingWindowLimiter } from '../../services/rate-limiter.js';
+import { LoginThrottle } from '../../services/login-throttle.js';
+import { SlidingWindowLimiter } from '../../services/rate-limiter.js';
+import { serverKey } from '../../services/server-secret.service.js';
 import type { Runtime } from '../../services/runtime.js';
 import { accountRoutes } from './account.routes.js';
 import { adminRoutes } from './admin.routes.js';
@@ -12,18 +14,21 @@ import { FormNonces } from './form-nonce.js';
 import { ReadmeCache } from './markdown.js';
 import { parseForm, viewerOf } from './request.js';
 import { SECURITY_HEADERS, sendPage } from './respond.js';
+import { ReauthNeeded, sendConfirmPage } from './sudo.js';
 import { errorView } from './views/error.view.js';
 
 /** What the page routes share: the services' context and the web's in-memory helpers. */
 export interface WebDeps {
   runtime: Runtime;
-  /** Failed password checks per account and address: sign-ins and the current password on /me. */
+  /** Password checks (sign-in, password change, re-authentication) per account and address. */
   throttle: LoginThrottle;
   /** Sign-up attempts per client address. */
   signups: SlidingWindowLimiter;
   passwords: PasswordProvider;
   readmes: ReadmeCache;
   nonces: FormNonces;
+  /** The key of the sign-in and sign-up forms' CSRF tokens (kept in the database, shared by instances). */
+  csrfKey: () => Promise<Buffer>;
 }
 
 /** Sign-up attempts allowed per client address in an hour (when sign-up is open at all). */
@@ -45,6 +50,7 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
     passwords: new PasswordProvider(throttle),
     readmes: new ReadmeCache(),
     nonces: new FormNonces(runtime.ctx.clock),
+    csrfKey: serverKey(runtime.ctx, 'pre-session-csrf'),
   };
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT }, (_request, body, done) => {
@@ -78,6 +84,7 @@ async function webErrorHandler(deps: WebDeps, err: FastifyError | Error, request
     request.log.debug({ status: err.status, code: err.code }, 'page refused');
     // The nav shows who is signed in, unless that lookup is what failed.
     const viewer = await viewerOf(ctx, request).catch(() => null);
+    if (err instanceof ReauthNeeded && viewer) return sendConfirmPage(deps, err, viewer, request, reply);
     return sendPage(reply, err.status, errorView({ ...shell, viewer }, err.status, err.detail), { headers: { ...err.headers }, noStore: true });
   }
   const status = (err as FastifyError).statusCode;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isWellFormedToken } from '../../../src/core/token.js';
-import { createSession, csrfTokenFor, endSession, SESSION_COOKIE } from '../../../src/services/session.service.js';
+import { createSession, csrfTokenFor, endSession, markReauthenticated, SESSION_COOKIE } from '../../../src/services/session.service.js';
 import { revokeToken, type TokenView } from '../../../src/services/token.service.js';
 import { createUser } from '../../../src/services/user.service.js';
 import { publishBody } from '../../helpers/crate-builder.js';
@@ -264,6 +264,34 @@ describe('/api/v1/me/tokens with a browser session', () => {
     expect((await r.useToken(bobs.token)).statusCode).toBe(200);
     expect((await r.list(bob.session)).map((x) => x.state)).toEqual(['active']);
   });
+
+  it('creates tokens and revokes them all only within the window after sign-in or a re-entered password', async () => {
+    const kept = await r.mint(alice.session, { name: 'kept' });
+    r.t.clock.advance(15 * 60_000 + 1000);
+    const put = await r.createVia(r.browser(alice.session), { name: 'lasting' });
+    expect(put.statusCode).toBe(403);
+    expect(detail(put)).toBe(
+      'this action needs your password again (you signed in or confirmed it more than 15 minutes ago): re-enter your password at http://wharf.test/confirm-password, then try again',
+    );
+    const delAll = await r.t.app.inject({ method: 'DELETE', url: '/api/v1/me/tokens', headers: r.browser(alice.session) });
+    expect(delAll.statusCode).toBe(403);
+    expect(detail(delAll)).toMatch(/re-enter your password/);
+    expect((await r.tokenRows()).map((row) => [row.name, row.revoked_at])).toEqual([['kept', null]]);
+    // Listing and revoking one token stay open: neither mints access.
+    expect(await r.list(alice.session)).toHaveLength(1);
+    await markReauthenticated(r.ctx, alice.session);
+    expect((await r.mint(alice.session, { name: 'lasting' })).name).toBe('lasting');
+    const res = await r.t.app.inject({ method: 'DELETE', url: '/api/v1/me/tokens', headers: r.browser(alice.session) });
+    expect(res.json()).toEqual({ ok: true, revoked: 2 });
+    expect((await r.useToken(kept.token)).statusCode).toBe(401);
+  });
+
+  it('counts the window per session: another session of the same user has its own', async () => {
+    r.t.clock.advance(20 * 60_000);
+    const fresh = await createSession(r.ctx, alice.userId);
+    expect((await r.createVia(r.browser(alice.session))).statusCode).toBe(403);
+    expect((await r.createVia(r.browser(fresh))).statusCode).toBe(200);
+  });
 });
 
 describe('DELETE /api/v1/tokens/current', () => {
@@ -363,6 +391,21 @@ describe('token rules', () => {
       expect(revoke.statusCode).toBe(200);
       expect((await r.mint(alice.session, { name: 't4' })).name).toBe('t4');
       expect((await r.createVia(r.browser(alice.session), { name: 't5' })).statusCode).toBe(409);
+    } finally {
+      await r.t.close();
+    }
+  });
+
+  it('keeps the re-authentication window as long as reauth_minutes says', async () => {
+    const r = await registry({ reauthMinutes: 60 });
+    try {
+      const alice = await r.signIn('alice');
+      r.t.clock.advance(59 * 60_000);
+      expect((await r.createVia(r.browser(alice.session))).statusCode).toBe(200);
+      r.t.clock.advance(2 * 60_000);
+      const refused = await r.createVia(r.browser(alice.session));
+      expect(refused.statusCode).toBe(403);
+      expect(detail(refused)).toMatch(/more than 60 minutes ago/);
     } finally {
       await r.t.close();
     }

@@ -33,17 +33,24 @@ describe('accessibility of the pages', () => {
     pages.set('revoke-all confirmation', (await admin.post('/admin/tokens/revoke-all', { _csrf: csrfOf(tokensPage.body), reason: 'drill' })).body);
     pages.set('sign-in refused', (await anon.post('/login', { _csrf: csrfOf(pages.get('/login (anonymous)')!), login: 'root', password: 'wrong password' })).body);
     pages.set('403', (await anon.post('/me/tokens', {})).body);
+    // Once the re-authentication window has closed: the forms with a password field, and the confirmation page.
+    t.clock.advance(16 * 60_000);
+    for (const url of ['/me', '/admin/users']) pages.set(`${url} (password asked again)`, (await admin.get(url)).body);
+    pages.set('password confirmation', (await admin.submit('/admin/users', '/admin/users/root/unadmin')).body);
   });
   afterAll(() => t.close());
 
   it('covers the main pages', () => {
-    expect(pages.size).toBe(19);
+    expect(pages.size).toBe(22);
+    expect(pages.get('password confirmation')).toContain('<h1>Confirm your password</h1>');
+    expect(pages.get('/me (password asked again)')).toContain('name="sudo_password"');
   });
 
   it.each([
     '/ (anonymous)', '/search?q=a11y&page=2 (anonymous)', '/crates/a11y-1 (anonymous)', '/crates/a11y-1/1.0.0 (anonymous)', '/users/root (anonymous)',
     '/login (anonymous)', '/signup (anonymous)', '/no-such-page (anonymous)', '/', '/me', '/admin/users', '/admin/tokens', '/admin/audit', '/crates/a11y-2',
     'token created', 'token form refused', 'revoke-all confirmation', 'sign-in refused', '403',
+    '/me (password asked again)', '/admin/users (password asked again)', 'password confirmation',
   ])('%s', (name) => {
     const html = pages.get(name);
     expect(html, name).toBeDefined();

@@ -111,3 +111,62 @@ describe('the admin pages', () => {
     expect(textOf(parseHtml(unknown.body))).toContain('no user with the login “ghost”');
   });
 });
+
+describe('admin actions need a recent password', () => {
+  let t: WebTestApp;
+  let admin: Browser;
+  beforeEach(async () => {
+    t = await createWebApp();
+    await t.account('root', { admin: true });
+    await t.account('bob');
+    admin = t.browser();
+    await admin.login('root');
+    t.clock.advance(16 * 60_000);
+  });
+  afterEach(() => t.close());
+
+  const user = (login: string) => t.runtime.ctx.db.selectFrom('users').selectAll().where('login', '=', login).executeTakeFirstOrThrow();
+  const hiddenFields = (html: string) =>
+    Object.fromEntries(elements(parseHtml(html)).filter((e) => e.name === 'input' && attr(e, 'type') === 'hidden').map((e) => [attr(e, 'name'), attr(e, 'value')]));
+
+  it('refuses every admin action outside the window, changing nothing, and does it after the password', async () => {
+    const before = { bob: await user('bob'), users: (await t.runtime.ctx.db.selectFrom('users').selectAll().execute()).length };
+    const { tokenId, token } = await t.tokenFor(before.bob.id);
+    const actions: Array<[string, string, Record<string, string>]> = [
+      ['/admin/users', '/admin/users/bob/lock', {}],
+      ['/admin/users', '/admin/users/bob/admin', {}],
+      ['/admin/users', '/admin/users', { login: 'carol', password: 'carols own passphrase' }],
+      ['/admin/tokens', '/admin/tokens/revoke-all', { reason: 'incident', confirm: 'yes' }],
+    ];
+    for (const [from, action, form] of actions) {
+      const res = await admin.submit(from, action, form);
+      expect(res.statusCode, action).toBe(403);
+      expect(h1(res.body)).toBe('Confirm your password');
+    }
+    expect(await user('bob')).toEqual(before.bob);
+    expect((await t.runtime.ctx.db.selectFrom('users').selectAll().execute()).length).toBe(before.users);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me/audit', headers: { authorization: token } })).statusCode).toBe(200);
+
+    // The confirmation page sends the refused action again with the password: it is done.
+    const asked = await admin.submit('/admin/users', '/admin/users/bob/lock');
+    const locked = await admin.post('/admin/users/bob/lock', { ...hiddenFields(asked.body), sudo_password: PASSWORD });
+    expect(locked.statusCode).toBe(303);
+    expect((await user('bob')).locked_at).not.toBeNull();
+    // And the window is open for the next actions.
+    expect((await admin.submit('/admin/users', '/admin/users/bob/unlock')).statusCode).toBe(303);
+    expect((await admin.submit('/admin/tokens', '/admin/tokens/revoke-all', { reason: 'incident', confirm: 'yes' })).statusCode).toBe(303);
+    const row = await t.runtime.ctx.db.selectFrom('api_tokens').select('revoked_at').where('id', '=', tokenId).executeTakeFirstOrThrow();
+    expect(row.revoked_at).not.toBeNull();
+  });
+
+  it('takes the password in the create-user form itself', async () => {
+    const page = await admin.get('/admin/users');
+    expect(elements(parseHtml(page.body)).some((e) => e.name === 'input' && attr(e, 'name') === 'sudo_password')).toBe(true);
+    const wrong = await admin.post('/admin/users', { _csrf: csrfOf(page.body), login: 'carol', password: 'carols own passphrase', sudo_password: 'not it at all' });
+    expect(wrong.statusCode).toBe(401);
+    await expect(user('carol')).rejects.toThrow();
+    const res = await admin.post('/admin/users', { _csrf: csrfOf(page.body), login: 'carol', password: 'carols own passphrase', sudo_password: PASSWORD });
+    expect(res.headers.location).toBe('/admin/users?notice=created');
+    expect((await user('carol')).is_admin).toBe(0);
+  });
+});

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { attr, elements, parseHtml, textOf } from '../../helpers/html-dom.js';
-import { setPasswordHashCost } from '../../../src/services/password.service.js';
+import { MAX_WAITING_HASHES, setPasswordHashCost } from '../../../src/services/password.service.js';
+import { HeldHasher, settle, until, untilWaiting } from '../../helpers/held-hasher.js';
 import { createWebApp, csrfOf, FAST_SCRYPT, PASSWORD, type WebTestApp } from '../../helpers/web.js';
 
 const h1 = (html: string) => textOf(elements(parseHtml(html)).find((e) => e.name === 'h1')!);
@@ -131,22 +132,24 @@ describe('signing in and out', () => {
     expect((await t.browser().login('alice')).statusCode).toBe(303);
   });
 
-  it('counts wrong current passwords against the sign-in limit, and a right one clears the count', async () => {
+  it('counts wrong current passwords against the sign-in limits of that account and address, and a right one clears the count', async () => {
     const b = t.browser('10.9.0.1');
     await b.login('alice');
     const wrong = { current: 'not my password', next: 'long enough passphrase', confirm: 'long enough passphrase' };
-    for (let i = 0; i < 4; i++) expect((await b.submit('/me', '/me/password', wrong)).statusCode).toBe(400);
+    for (let i = 0; i < 3; i++) expect((await b.submit('/me', '/me/password', wrong)).statusCode).toBe(400);
+    const held = await b.submit('/me', '/me/password', { current: PASSWORD, next: 'long enough passphrase', confirm: 'long enough passphrase' });
+    expect(held.statusCode).toBe(429);
+    expect(held.headers['retry-after']).toBe('2');
+    expect(alertText(held.body)).toBe('too many failed sign-ins to this account from your address; try again in 2 seconds');
+    // Sign-in from the same address shares the count; the owner elsewhere is not held off.
+    expect((await t.browser('10.9.0.1').login('alice')).statusCode).toBe(429);
+    expect((await t.browser('10.9.0.2').login('alice')).statusCode).toBe(303);
+    t.clock.advance(2_000);
     // The right password (with a mismatched confirmation) proves the owner: the count starts over.
     const mismatch = await b.submit('/me', '/me/password', { current: PASSWORD, next: 'long enough passphrase', confirm: 'something else!!' });
     expect(mismatch.statusCode).toBe(400);
-    for (let i = 0; i < 5; i++) expect((await b.submit('/me', '/me/password', wrong)).statusCode).toBe(400);
-    const blocked = await b.submit('/me', '/me/password', { current: PASSWORD, next: 'long enough passphrase', confirm: 'long enough passphrase' });
-    expect(blocked.statusCode).toBe(429);
-    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
-    // Sign-in shares the count: the account is held off there too, until the window passes.
-    expect((await t.browser('10.9.0.2').login('alice')).statusCode).toBe(429);
-    t.clock.advance(15 * 60_000 + 1000);
-    expect((await t.browser('10.9.0.2').login('alice')).statusCode).toBe(303);
+    for (let i = 0; i < 3; i++) expect((await b.submit('/me', '/me/password', wrong)).statusCode).toBe(400);
+    expect((await b.submit('/me', '/me/password', wrong)).statusCode).toBe(429);
   });
 
   it('redoes a hash made at a lower cost when its owner signs in', async () => {
@@ -176,16 +179,26 @@ describe('signing in and out', () => {
 });
 
 describe('on an https registry', () => {
-  it('marks the session and form cookies Secure', async () => {
+  it('names the session and form cookies with the __Host- prefix, Secure, Path=/ and no Domain, and reads only those', async () => {
     const t = await createWebApp({ publicUrl: 'https://registry.example' });
     try {
       await t.account('alice');
       const b = t.browser();
       expect((await b.login('alice')).statusCode).toBe(303);
-      expect(b.setCookies.find((c) => c.startsWith('wharf_session='))).toMatch(/; Path=\/; Max-Age=1209600; HttpOnly; SameSite=Lax; Secure$/);
-      expect(b.setCookies.find((c) => c.startsWith('wharf_csrf='))).toMatch(/; HttpOnly; SameSite=Lax; Secure$/);
+      expect(b.setCookies.find((c) => c.startsWith('__Host-wharf_session='))).toMatch(/^__Host-wharf_session=[^;]+; Path=\/; Max-Age=1209600; HttpOnly; SameSite=Lax; Secure$/);
+      expect(b.setCookies.find((c) => c.startsWith('__Host-wharf_csrf='))).toMatch(/^__Host-wharf_csrf=[^;]+; Path=\/; Max-Age=86400; HttpOnly; SameSite=Lax; Secure$/);
+      expect(b.setCookies.filter((c) => c.startsWith('wharf_'))).toEqual([]);
+      expect(b.setCookies.join('\n')).not.toMatch(/domain=/i);
+      // A cookie without the prefix (which a sibling subdomain or a plain-http page could set) names no session.
+      const session = b.session!;
+      const plain = await t.app.inject({ method: 'GET', url: '/me', headers: { cookie: `wharf_session=${session}` } });
+      expect(plain.statusCode).toBe(303);
+      const prefixed = await t.app.inject({ method: 'GET', url: '/me', headers: { cookie: `__Host-wharf_session=${session}` } });
+      expect(prefixed.statusCode).toBe(200);
+      const api = await t.app.inject({ method: 'GET', url: '/api/v1/me/tokens', headers: { cookie: `__Host-wharf_session=${session}` } });
+      expect(api.statusCode).toBe(200);
       const out = await b.submit('/me', '/logout');
-      expect(out.headers['set-cookie']).toEqual(['wharf_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure']);
+      expect(out.headers['set-cookie']).toEqual(['__Host-wharf_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure']);
     } finally {
       await t.close();
     }
@@ -201,24 +214,55 @@ describe('login rate limits', () => {
   });
   afterEach(() => t.close());
 
-  it('allows 5 failures per account in 15 minutes, then answers 429 with Retry-After, even to the right password', async () => {
-    for (let i = 0; i < 5; i++) expect((await t.browser(`10.0.0.${i}`).login('alice', 'wrong password!')).statusCode).toBe(401);
-    const blocked = await t.browser('10.0.1.1').login('alice');
-    expect(blocked.statusCode).toBe(429);
-    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(800);
-    expect(Number(blocked.headers['retry-after'])).toBeLessThanOrEqual(900);
-    expect(alertText(blocked.body)).toMatch(/^too many failed sign-ins for this account; try again in 15 minutes$/);
-    // Other accounts are not affected, and the limit ends with the window.
-    expect((await t.browser('10.0.1.1').login('bob')).statusCode).toBe(303);
-    t.clock.advance(15 * 60_000 + 1000);
-    expect((await t.browser('10.0.1.1').login('alice')).statusCode).toBe(303);
+  it('a stranger’s wrong passwords from other addresses never keep the owner out of their own address', async () => {
+    // The old rule locked the account everywhere after 5 failures from anywhere.
+    for (let i = 0; i < 8; i++) await t.browser('203.0.113.9').login('alice', 'wrong password!');
+    for (let i = 0; i < 5; i++) expect((await t.browser(`203.0.113.${20 + i}`).login('alice', 'wrong password!')).statusCode).toBe(401);
+    expect((await t.browser('192.168.1.5').login('alice')).statusCode).toBe(303);
+    // The stranger's own address is held off, even with the right password.
+    const held = await t.browser('203.0.113.9').login('alice');
+    expect(held.statusCode).toBe(429);
+    expect(Number(held.headers['retry-after'])).toBeGreaterThan(0);
   });
 
-  it('a success clears the account count', async () => {
+  it('makes one address wait longer after each further failure on one account: 2 s, 4 s, 8 s ...', async () => {
+    const from = () => t.browser('198.51.100.4');
+    for (let i = 0; i < 3; i++) expect((await from().login('alice', 'wrong password!')).statusCode).toBe(401);
+    const waits: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const held = await from().login('alice', 'wrong password!');
+      expect(held.statusCode).toBe(429);
+      const wait = Number(held.headers['retry-after']);
+      waits.push(wait);
+      expect(alertText(held.body)).toMatch(/^too many failed sign-ins to this account from your address; try again in \d+ (seconds|minutes)$/);
+      t.clock.advance(wait * 1000 - 1000);
+      expect((await from().login('alice', 'wrong password!')).statusCode).toBe(429);
+      t.clock.advance(1000);
+      expect((await from().login('alice', 'wrong password!')).statusCode).toBe(401);
+    }
+    expect(waits).toEqual([2, 4, 8, 16, 32, 64, 128]);
+    // Other accounts from that address, and the account from other addresses, are not held off.
+    expect((await from().login('bob')).statusCode).toBe(303);
+    expect((await t.browser('198.51.100.5').login('alice')).statusCode).toBe(303);
+  });
+
+  it('a success clears the count of that account and address', async () => {
     for (let round = 0; round < 3; round++) {
-      for (let i = 0; i < 4; i++) expect((await t.browser().login('alice', 'wrong password!')).statusCode).toBe(401);
+      for (let i = 0; i < 3; i++) expect((await t.browser().login('alice', 'wrong password!')).statusCode).toBe(401);
+      expect((await t.browser().login('alice')).statusCode).toBe(429);
+      t.clock.advance(2_000);
       expect((await t.browser().login('alice')).statusCode).toBe(303);
     }
+  });
+
+  it('counts successful sign-ins too: 10 per account in 15 minutes', async () => {
+    for (let i = 0; i < 10; i++) expect((await t.browser(`10.1.0.${i}`).login('alice')).statusCode).toBe(303);
+    const held = await t.browser('10.1.1.1').login('alice');
+    expect(held.statusCode).toBe(429);
+    expect(alertText(held.body)).toMatch(/^too many sign-ins to this account; try again in 15 minutes$/);
+    expect((await t.browser('10.1.1.1').login('bob')).statusCode).toBe(303);
+    t.clock.advance(15 * 60_000 + 1000);
+    expect((await t.browser('10.1.1.1').login('alice')).statusCode).toBe(303);
   });
 
   it('allows 20 failures per address, across accounts, then answers 429', async () => {
@@ -362,5 +406,77 @@ describe('a private registry', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('sign-in under load', () => {
+  let t: WebTestApp;
+  let hasher: HeldHasher;
+  beforeEach(async () => {
+    t = await createWebApp();
+    await t.account('alice');
+    await t.account('bob');
+    hasher = new HeldHasher().install();
+  });
+  afterEach(async () => {
+    hasher.uninstall();
+    await t.close();
+  });
+
+  /** Posts the sign-in form `count` times at once from one browser, as a script would. */
+  const burst = async (b: ReturnType<WebTestApp['browser']>, count: number, password = PASSWORD) => {
+    const page = await b.get('/login');
+    const form = { _csrf: csrfOf(page.body), login: 'alice', password, next: '/me' };
+    return Array.from({ length: count }, () => b.post('/login', form));
+  };
+
+  it('one address signing in 20 times at once gets two checks; the rest are refused at once and nobody else waits behind them', async () => {
+    const answered: number[] = [];
+    const requests = (await burst(t.browser('10.3.0.1'), 20)).map((p) => p.then((res) => (answered.push(res.statusCode), res)));
+    await hasher.whenStarted(2);
+    await until(() => answered.length === 18, '18 answers');
+    await settle();
+    expect(answered).toEqual(Array(18).fill(429));
+    expect(hasher.started).toHaveLength(2);
+    // Bob, elsewhere, is next in line: behind two hashes, not twenty.
+    const bob = t.browser('10.3.0.2').login('bob');
+    await settle();
+    expect(hasher.started).toHaveLength(2);
+    hasher.releaseOne();
+    await hasher.whenStarted(3);
+    expect(hasher.started[2]).toBe(PASSWORD);
+    hasher.releaseAll();
+    const all = await Promise.all(requests);
+    expect(all.filter((r) => r.statusCode === 303)).toHaveLength(2);
+    const refused = all.find((r) => r.statusCode === 429)!;
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(alertText(refused.body)).toBe('a sign-in from your address is already being checked; try again in a moment');
+    expect((await bob).statusCode).toBe(303);
+  });
+
+  it('answers 503 with Retry-After when the queue of hashes is full, without counting it as a failure', async () => {
+    // Two running and sixteen waiting, each from its own address (one address gets two at most).
+    const waiting = Array.from({ length: 2 + MAX_WAITING_HASHES }, (_, i) => t.browser(`10.4.0.${i}`).login('bob', 'wrong password!'));
+    await hasher.whenStarted(2);
+    await untilWaiting(MAX_WAITING_HASHES);
+    const b = t.browser('10.4.1.1');
+    for (let i = 0; i < 5; i++) {
+      const busy = await b.login('alice');
+      expect(busy.statusCode).toBe(503);
+      expect(busy.headers['retry-after']).toBe('2');
+      expect(alertText(busy.body)).toMatch(/^the server is checking too many passwords at the moment; try again in a few seconds$/);
+      expect(b.session).toBeUndefined();
+    }
+    hasher.releaseAll();
+    for (let i = 2; i < waiting.length; i += 2) {
+      await hasher.whenStarted(i + 2);
+      hasher.releaseAll();
+    }
+    for (const res of await Promise.all(waiting)) expect(res.statusCode).toBe(401);
+    // The refusals cost that address nothing: it signs in at once.
+    const ok = b.login('alice');
+    await hasher.whenStarted(2 + MAX_WAITING_HASHES + 1);
+    hasher.releaseAll();
+    expect((await ok).statusCode).toBe(303);
   });
 });

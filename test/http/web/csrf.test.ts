@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser as CookieJar } from '../../helpers/web.js';
+import { buildApp } from '../../../src/app.js';
+import { createRuntime } from '../../../src/services/runtime.js';
 import { csrfTokenFor } from '../../../src/services/session.service.js';
 import { attr, elements, parseHtml, textOf } from '../../helpers/html-dom.js';
 import { type Browser, createWebApp, csrfOf, fieldOf, PASSWORD, type WebTestApp } from '../../helpers/web.js';
@@ -82,6 +85,40 @@ describe('CSRF protection of the forms', () => {
       expect(fresh.session).toBeUndefined();
     }
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('derives the sign-in form’s token from its cookie and a server key: knowing or choosing the cookie is not enough', async () => {
+    const planted = 'chosen-by-the-attacker-0123456789';
+    const victim = t.browser();
+    victim.cookies.set('wharf_csrf', planted);
+    const page = await victim.get('/login');
+    expect(victim.cookies.get('wharf_csrf')).toBe(planted);
+    const token = csrfOf(page.body);
+    // What the cookie alone yields (the old derivation) is refused; the page's own token is not.
+    const guessed = await victim.post('/login', { _csrf: csrfTokenFor(`pre-session:${planted}`), login: 'mallory', password: PASSWORD });
+    expect(guessed.statusCode).toBe(403);
+    expect(victim.session).toBeUndefined();
+    // Another registry (another key) gives another token for the same cookie...
+    const other = await createWebApp();
+    try {
+      const elsewhere = other.browser();
+      elsewhere.cookies.set('wharf_csrf', planted);
+      expect(csrfOf((await elsewhere.get('/login')).body)).not.toBe(token);
+    } finally {
+      await other.close();
+    }
+    // ...while a second instance on the same database reads the same key from it.
+    const second = await buildApp(createRuntime(t.runtime.ctx));
+    try {
+      const jar = new CookieJar(second, '127.0.0.1');
+      jar.cookies.set('wharf_csrf', planted);
+      expect(csrfOf((await jar.get('/login')).body)).toBe(token);
+      expect((await jar.post('/login', { _csrf: token, login: 'mallory', password: PASSWORD })).statusCode).toBe(303);
+    } finally {
+      await second.close();
+    }
+    const secrets = await t.runtime.ctx.db.selectFrom('server_secrets').select('name').execute();
+    expect(secrets).toEqual([{ name: 'pre-session-csrf' }]);
   });
 
   it('refuses a cookie-authenticated API write without the X-CSRF-Token header', async () => {

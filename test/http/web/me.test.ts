@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isWellFormedToken } from '../../../src/core/token.js';
 import { attr, elements, parseHtml, textOf } from '../../helpers/html-dom.js';
-import { type Browser, createWebApp, csrfOf, fieldOf, type WebTestApp } from '../../helpers/web.js';
+import { type Browser, createWebApp, csrfOf, fieldOf, PASSWORD, type WebTestApp } from '../../helpers/web.js';
 
 const DAY = 86_400_000;
 const TOKEN = /wharf_[0-9A-Za-z]{38}/g;
@@ -139,5 +139,118 @@ describe('/me: API tokens in the browser', () => {
     const page = await b.get('/me');
     expect(page.body).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(elements(parseHtml(page.body)).some((e) => e.name === 'img')).toBe(false);
+  });
+});
+
+describe('/me: a stolen session cannot mint lasting access', () => {
+  let t: WebTestApp;
+  let b: Browser;
+  let userId: number;
+  const MINUTE = 60_000;
+
+  beforeEach(async () => {
+    t = await createWebApp();
+    userId = (await t.account('alice')).id;
+    b = t.browser();
+    await b.login('alice');
+  });
+  afterEach(() => t.close());
+
+  const tokenRows = () => t.runtime.ctx.db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).execute();
+  const useToken = (token: string) => t.app.inject({ method: 'GET', url: '/api/v1/me/audit', headers: { authorization: token } });
+  const inputs = (html: string) => elements(parseHtml(html)).filter((e) => e.name === 'input');
+  const hidden = (html: string) => Object.fromEntries(inputs(html).filter((e) => attr(e, 'type') === 'hidden').map((e) => [attr(e, 'name'), attr(e, 'value')]));
+  const tokenForm = async (extra: Record<string, string> = {}) => {
+    const page = await b.get('/me');
+    return { _csrf: csrfOf(page.body), nonce: fieldOf(page.body, 'nonce'), name: 'ci', scopes: 'publish-update', crates: '*', expiry: 'none', ...extra };
+  };
+
+  it('creates a token right after sign-in, and asks for the password again once the window has closed', async () => {
+    expect(inputs((await b.get('/me')).body).some((e) => attr(e, 'name') === 'sudo_password')).toBe(false);
+    expect((await b.post('/me/tokens', await tokenForm())).statusCode).toBe(200);
+    t.clock.advance(15 * MINUTE + 1000);
+    // The form now has a password field; without it, the answer is the confirmation page and nothing is minted.
+    const page = await b.get('/me');
+    const field = inputs(page.body).find((e) => attr(e, 'name') === 'sudo_password')!;
+    expect(attr(field, 'type')).toBe('password');
+    const form = await tokenForm({ name: 'never expires' });
+    const asked = await b.post('/me/tokens', form);
+    expect(asked.statusCode).toBe(403);
+    expect(asked.body).not.toMatch(TOKEN);
+    const doc = parseHtml(asked.body);
+    expect(textOf(elements(doc).find((e) => e.name === 'h1')!)).toBe('Confirm your password');
+    expect(attr(elements(doc).find((e) => e.name === 'form' && attr(e, 'method') === 'post' && attr(e, 'action') === '/me/tokens')!, 'action')).toBe('/me/tokens');
+    // The page carries the form as it was, to send it again with the password.
+    const carried = hidden(asked.body);
+    expect(carried).toMatchObject({ nonce: form.nonce, name: 'never expires', scopes: 'publish-update', crates: '*', expiry: 'none' });
+    expect(await tokenRows()).toHaveLength(1);
+
+    const wrong = await b.post('/me/tokens', { ...carried, sudo_password: 'not my password' });
+    expect(wrong.statusCode).toBe(401);
+    expect(textOf(parseHtml(wrong.body))).toContain('the password is not right');
+    expect(hidden(wrong.body)).toMatchObject({ nonce: form.nonce, name: 'never expires' });
+    expect(await tokenRows()).toHaveLength(1);
+
+    const done = await b.post('/me/tokens', { ...hidden(wrong.body), sudo_password: PASSWORD });
+    expect(done.statusCode).toBe(200);
+    const token = [...done.body.matchAll(TOKEN)].map((m) => m[0])[0]!;
+    expect((await useToken(token)).statusCode).toBe(200);
+    expect((await tokenRows()).map((r) => r.name)).toEqual(['ci', 'never expires']);
+    // The window is open again for the next 15 minutes: no password asked.
+    t.clock.advance(14 * MINUTE);
+    expect((await b.post('/me/tokens', await tokenForm({ name: 'third' }))).statusCode).toBe(200);
+    t.clock.advance(2 * MINUTE);
+    expect((await b.post('/me/tokens', await tokenForm({ name: 'fourth' }))).statusCode).toBe(403);
+  });
+
+  it('puts the password check under the sign-in limits', async () => {
+    t.clock.advance(20 * MINUTE);
+    const form = await tokenForm();
+    for (let i = 0; i < 3; i++) expect((await b.post('/me/tokens', { ...form, sudo_password: 'not my password' })).statusCode).toBe(401);
+    const held = await b.post('/me/tokens', { ...form, sudo_password: PASSWORD });
+    expect(held.statusCode).toBe(429);
+    expect(held.headers['retry-after']).toBe('2');
+    expect(await tokenRows()).toHaveLength(0);
+  });
+
+  it('revokes all tokens only within the window, or with the password', async () => {
+    const tokens = [await t.tokenFor(userId), await t.tokenFor(userId)];
+    t.clock.advance(16 * MINUTE);
+    const asked = await b.submit('/me', '/me/tokens/revoke-all');
+    expect(asked.statusCode).toBe(403);
+    expect(attr(elements(parseHtml(asked.body)).find((e) => e.name === 'form' && attr(e, 'action') === '/me/tokens/revoke-all')!, 'method')).toBe('post');
+    for (const tk of tokens) expect((await useToken(tk.token)).statusCode).toBe(200);
+    const done = await b.post('/me/tokens/revoke-all', { ...hidden(asked.body), _csrf: csrfOf(asked.body), sudo_password: PASSWORD });
+    expect(done.statusCode).toBe(303);
+    for (const tk of tokens) expect((await useToken(tk.token)).statusCode).toBe(401);
+  });
+
+  it('re-authenticates on its own page, and returns to where the user was going', async () => {
+    t.clock.advance(16 * MINUTE);
+    const page = await b.get('/confirm-password?next=/me');
+    expect(page.statusCode).toBe(200);
+    const res = await b.post('/confirm-password', { ...hidden(page.body), sudo_password: PASSWORD });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/me');
+    expect((await b.post('/me/tokens', await tokenForm())).statusCode).toBe(200);
+  });
+
+  it('offers to revoke every token with a password change, checked by default', async () => {
+    const box = inputs((await b.get('/me')).body).find((e) => attr(e, 'name') === 'revoke_tokens')!;
+    expect(attr(box, 'type')).toBe('checkbox');
+    expect(attr(box, 'checked')).not.toBeUndefined();
+    const kept = await t.tokenFor(userId);
+    const change = (next: string, extra: Record<string, string>) => b.submit('/me', '/me/password', { current: PASSWORD, next, confirm: next, ...extra });
+    // Unchecked: the tokens stay.
+    const first = await change('first new passphrase', {});
+    expect(first.headers.location).toBe('/me?notice=password-changed');
+    expect((await useToken(kept.token)).statusCode).toBe(200);
+    // Checked: every token of the account is revoked in the same step.
+    const res = await b.submit('/me', '/me/password', { current: 'first new passphrase', next: 'second new passphrase', confirm: 'second new passphrase', revoke_tokens: 'yes' });
+    expect(res.headers.location).toBe('/me?notice=password-changed-tokens-revoked');
+    const refused = await useToken(kept.token);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.body).toContain('revoked at a password change');
+    expect(textOf(parseHtml((await b.get(res.headers.location as string)).body))).toContain('all your API tokens were revoked');
   });
 });

@@ -3,7 +3,7 @@ import type { AccountView } from '../../../services/account.service.js';
 import { AUDIT_ACTIONS } from '../../../services/audit.service.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../../services/password.service.js';
 import { count, date, html, type Html, seg } from '../html.js';
-import { csrfField, errorBox, layout, notice, type Shell } from '../layout.js';
+import { csrfField, errorBox, layout, notice, type Shell, sudoField } from '../layout.js';
 
 type AdminShell = Omit<Shell, 'title'>;
 
@@ -69,6 +69,7 @@ ${csrfField(p.csrf)}
 <div class="field"><label for="new-password">Password</label><input type="password" id="new-password" name="password" autocomplete="new-password" required minlength="${PASSWORD_MIN_LENGTH}" maxlength="${PASSWORD_MAX_LENGTH}">
 <p class="hint">At least ${PASSWORD_MIN_LENGTH} characters; give it to the user through a safe channel.</p></div>
 <div class="field"><label><input type="checkbox" name="admin" value="yes"${f.admin ? html` checked` : ''}> Administrator</label></div>
+${sudoField(shell)}
 <button type="submit">Create the user</button>
 </form>`,
   );

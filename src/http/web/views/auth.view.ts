@@ -1,6 +1,6 @@
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../../services/password.service.js';
 import { html, type Html } from '../html.js';
-import { errorBox, layout, type Shell } from '../layout.js';
+import { csrfField, errorBox, layout, type Shell } from '../layout.js';
 
 export interface LoginForm {
   csrf: string;
@@ -46,6 +46,31 @@ ${errorBox(form.error)}
 <p class="hint">At least ${PASSWORD_MIN_LENGTH} characters.</p></div>
 <div class="field"><label for="confirm">Repeat the password</label><input type="password" id="confirm" name="confirm" autocomplete="new-password" required maxlength="${PASSWORD_MAX_LENGTH}"></div>
 <button type="submit">Create the account</button>
+</form>`,
+  );
+}
+
+export interface ConfirmPasswordForm {
+  csrf: string;
+  /** Where the form goes: the address of the refused form, or /confirm-password. */
+  action: string;
+  /** The refused form's fields, posted again unchanged. */
+  carried: ReadonlyArray<readonly [string, string]>;
+  minutes: number;
+  error?: string | null;
+}
+
+export function confirmPasswordView(shell: Omit<Shell, 'title'>, form: ConfirmPasswordForm): Html {
+  return layout(
+    { ...shell, title: 'Confirm your password' },
+    html`<h1>Confirm your password</h1>
+${errorBox(form.error)}
+<p>Creating API tokens, revoking all of them and administration need your password when you last gave it more than ${form.minutes} minutes ago. Once confirmed, you are not asked again for ${form.minutes} minutes.</p>
+<form method="post" action="${form.action}" class="panel">
+${csrfField(form.csrf)}
+${form.carried.map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
+<div class="field"><label for="sudo-password">Your password</label><input type="password" id="sudo-password" name="sudo_password" autocomplete="current-password" required maxlength="${PASSWORD_MAX_LENGTH}"></div>
+<button type="submit">Confirm and continue</button>
 </form>`,
   );
 }

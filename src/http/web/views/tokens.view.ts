@@ -2,7 +2,7 @@ import { ENDPOINT_SCOPES } from '../../../core/scopes.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../../services/password.service.js';
 import type { TokenView } from '../../../services/token.service.js';
 import { date, html, type Html } from '../html.js';
-import { csrfField, errorBox, layout, notice, type Shell } from '../layout.js';
+import { csrfField, errorBox, layout, notice, type Shell, sudoField } from '../layout.js';
 
 export const EXPIRY_PRESETS = ['7', '30', '90', '365', 'custom', 'none'] as const;
 export type ExpiryPreset = (typeof EXPIRY_PRESETS)[number];
@@ -38,6 +38,7 @@ const NOTICES = {
   revoked: 'The token was revoked. Anything using it is refused from now on.',
   'revoked-all': 'All your tokens were revoked.',
   'password-changed': 'Your password was changed. Every other session was signed out.',
+  'password-changed-tokens-revoked': 'Your password was changed. Every other session was signed out and all your API tokens were revoked.',
   'signed-in': 'You are signed in.',
 } as const;
 
@@ -69,7 +70,7 @@ ${page.tokens.some((t) => t.state === 'active')
   : ''}`;
 }
 
-function createForm(page: TokensPage): Html {
+function createForm(shell: Omit<Shell, 'title'>, page: TokensPage): Html {
   const f = page.form ?? DEFAULT_TOKEN_FORM;
   return html`<form method="post" action="/me/tokens" class="panel">
 ${csrfField(page.csrf)}
@@ -90,6 +91,7 @@ ${ENDPOINT_SCOPES.map(
   )}</select></div>
 <div class="field"><label for="token-days">Custom expiry in days</label><input type="number" id="token-days" name="custom_days" min="1" max="3650" value="${f.customDays}"></div>
 </div>
+${sudoField(shell)}
 <p><button type="submit">Create the token</button></p>
 </form>`;
 }
@@ -102,6 +104,8 @@ ${errorBox(page.passwordError)}
 <div class="field"><label for="new-password">New password</label><input type="password" id="new-password" name="next" autocomplete="new-password" required minlength="${PASSWORD_MIN_LENGTH}" maxlength="${PASSWORD_MAX_LENGTH}">
 <p class="hint">At least ${PASSWORD_MIN_LENGTH} characters. Changing it signs out every other session.</p></div>
 <div class="field"><label for="confirm-password">Repeat the new password</label><input type="password" id="confirm-password" name="confirm" autocomplete="new-password" required maxlength="${PASSWORD_MAX_LENGTH}"></div>
+<div class="field"><label><input type="checkbox" name="revoke_tokens" value="yes" checked> Also revoke all my API tokens</label>
+<p class="hint">Anyone who knew the old password may have made tokens with it.</p></div>
 <button type="submit">Change the password</button>
 </form>`;
 }
@@ -115,7 +119,7 @@ ${notice(NOTICES, page.notice)}
 <h2>Your tokens</h2>
 ${tokenTable(page)}
 <h2>New token</h2>
-${createForm(page)}
+${createForm(shell, page)}
 <h2>Change password</h2>
 ${passwordForm(page)}`,
   );

@@ -1,0 +1,158 @@
+import type { Clock } from './context.js';
+import { rateLimited, SlidingWindowLimiter, waitText } from './rate-limiter.js';
+
+export interface LoginLimits {
+  /** Failures of one account from one address that cost nothing; each further one doubles the wait. */
+  freeFailures: number;
+  firstDelayMs: number;
+  maxDelayMs: number;
+  /** A pair of account and address with no failure for this long starts again from zero. */
+  forgetAfterMs: number;
+  /** Failures from one address, whatever the account (password spraying). */
+  failuresPerAddress: number;
+  /** Password checks from one address, successes included (each one costs a scrypt hash). */
+  checksPerAddress: number;
+  /** Successful checks of one account: only someone who knows the password can use these up. */
+  successesPerAccount: number;
+  windowMs: number;
+  /** Checks of one address that may run at once; more are refused at once, not queued. */
+  inFlightPerAddress: number;
+}
+
+export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
+  freeFailures: 3,
+  firstDelayMs: 2_000,
+  maxDelayMs: 15 * 60_000,
+  forgetAfterMs: 24 * 3600_000,
+  failuresPerAddress: 20,
+  checksPerAddress: 60,
+  successesPerAccount: 10,
+  windowMs: 15 * 60_000,
+  inFlightPerAddress: 2,
+};
+
+/** One password check under way; exactly one of its three ends is called. */
+export interface LoginAttempt {
+  succeeded(): void;
+  failed(): void;
+  /** The check never ran to an answer (the server was busy): nothing is held against anyone. */
+  abandoned(): void;
+}
+
+interface PairState {
+  failures: number;
+  lastFailure: number;
+}
+
+/**
+ * The limits on password checks (sign-in, the current password of a change, re-authentication).
+ * Failures are held against the account and the client address together, with delays that grow
+ * (2 s, 4 s, 8 s ... up to 15 minutes) rather than a lock: a stranger guessing from elsewhere
+ * never keeps the owner out of their own address. The per-address limits stop one client from
+ * spraying guesses over many accounts or taking more than its share of the hashing.
+ */
+export class LoginThrottle {
+  private readonly pairs = new Map<string, PairState>();
+  private readonly addressFailures: SlidingWindowLimiter;
+  private readonly addressChecks: SlidingWindowLimiter;
+  private readonly accountSuccesses: SlidingWindowLimiter;
+  private readonly inFlight = new Map<string, number>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly limits: LoginLimits = DEFAULT_LOGIN_LIMITS,
+    private readonly maxPairs = 50_000,
+  ) {
+    this.addressFailures = new SlidingWindowLimiter(limits.failuresPerAddress, limits.windowMs, clock);
+    this.addressChecks = new SlidingWindowLimiter(limits.checksPerAddress, limits.windowMs, clock);
+    this.accountSuccesses = new SlidingWindowLimiter(limits.successesPerAccount, limits.windowMs, clock);
+  }
+
+  /**
+   * Throws 429 with Retry-After when a limit holds this check back; otherwise counts it (before
+   * the password is checked, so parallel guesses cannot slip past) and returns it to be settled.
+   */
+  begin(login: string, address: string): LoginAttempt {
+    const account = login.trim().toLowerCase();
+    const pair = `${account}\n${address}`;
+    if ((this.inFlight.get(address) ?? 0) >= this.limits.inFlightPerAddress) {
+      throw rateLimited('a sign-in from your address is already being checked; try again in a moment', 1);
+    }
+    const byPair = this.pairWait(pair);
+    if (byPair > 0) {
+      throw rateLimited(`too many failed sign-ins to this account from your address; try again in ${waitText(byPair)}`, byPair);
+    }
+    const byAddress = this.addressFailures.retryAfter(address);
+    if (byAddress > 0) throw rateLimited(`too many failed sign-ins from your address; try again in ${waitText(byAddress)}`, byAddress);
+    const byChecks = this.addressChecks.retryAfter(address);
+    if (byChecks > 0) throw rateLimited(`too many sign-ins from your address; try again in ${waitText(byChecks)}`, byChecks);
+    const byAccount = this.accountSuccesses.retryAfter(account);
+    if (byAccount > 0) throw rateLimited(`too many sign-ins to this account; try again in ${waitText(byAccount)}`, byAccount);
+
+    this.addressFailures.hit(address);
+    this.addressChecks.hit(address);
+    this.inFlight.set(address, (this.inFlight.get(address) ?? 0) + 1);
+    let settled = false;
+    const settle = (then: () => void) => {
+      if (settled) return;
+      settled = true;
+      const left = (this.inFlight.get(address) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(address, left);
+      else this.inFlight.delete(address);
+      then();
+    };
+    return {
+      succeeded: () =>
+        settle(() => {
+          this.pairs.delete(pair);
+          this.addressFailures.forgive(address);
+          this.accountSuccesses.hit(account);
+        }),
+      failed: () => settle(() => this.recordFailure(pair)),
+      abandoned: () =>
+        settle(() => {
+          this.addressFailures.forgive(address);
+          this.addressChecks.forgive(address);
+        }),
+    };
+  }
+
+  /** Runs one password check under the limits; `check` resolves whether the password was right. */
+  async check(login: string, address: string, check: () => Promise<boolean>): Promise<boolean> {
+    const attempt = this.begin(login, address);
+    let ok: boolean;
+    try {
+      ok = await check();
+    } catch (err) {
+      attempt.abandoned();
+      throw err;
+    }
+    if (ok) attempt.succeeded();
+    else attempt.failed();
+    return ok;
+  }
+
+  /** Seconds until the pair may try again, or 0. */
+  private pairWait(pair: string): number {
+    const state = this.pairs.get(pair);
+    if (!state) return 0;
+    const now = this.clock.now().getTime();
+    if (now - state.lastFailure > this.limits.forgetAfterMs) {
+      this.pairs.delete(pair);
+      return 0;
+    }
+    const over = state.failures - this.limits.freeFailures;
+    if (over < 0) return 0;
+    const delay = Math.min(this.limits.maxDelayMs, this.limits.firstDelayMs * 2 ** Math.min(over, 30));
+    const left = state.lastFailure + delay - now;
+    return left > 0 ? Math.ceil(left / 1000) : 0;
+  }
+
+  private recordFailure(pair: string): void {
+    const failures = (this.pairs.get(pair)?.failures ?? 0) + 1;
+    // Re-inserted so the map runs from least to most recently failed; the stalest go first.
+    this.pairs.delete(pair);
+    this.pairs.set(pair, { failures, lastFailure: this.clock.now().getTime() });
+    while (this.pairs.size > this.maxPairs) this.pairs.delete(this.pairs.keys().next().value!);
+  }
+}
