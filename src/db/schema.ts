@@ -127,6 +127,14 @@ export interface IndexChangesTable {
   created_at: string;
 }
 
+export interface ReadmesTable {
+  version_id: number;
+  /** `markdown` (sanitized HTML) or `plain` (escaped text with a note). */
+  format: string;
+  html: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   crates: CratesTable;
@@ -138,4 +146,5 @@ export interface Database {
   audit_log: AuditLogTable;
   sessions: SessionsTable;
   index_changes: IndexChangesTable;
+  readmes: ReadmesTable;
 }

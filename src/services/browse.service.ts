@@ -114,6 +114,8 @@ export interface CratePage {
   features: Record<string, string[]>;
   dependencies: Record<'normal' | 'build' | 'dev', DependencyRow[]>;
   owners: Array<{ id: number; login: string; name: string | null }>;
+  /** The highest version: the one whose README the crate keeps (publish updates it only for a new highest). */
+  readmeVersionId: number;
 }
 
 export async function cratePage(ctx: ServiceContext, name: string, num?: string): Promise<CratePage> {
@@ -146,6 +148,7 @@ export async function cratePage(ctx: ServiceContext, name: string, num?: string)
     features: JSON.parse(version.features) as Record<string, string[]>,
     dependencies,
     owners: await listOwners(db, crate.id),
+    readmeVersionId: versions[0]!.id,
   };
 }
 

@@ -13,12 +13,14 @@ import {
   listVersions,
   type CrateRow,
 } from '../db/repositories/crate.repository.js';
+import { insertReadme } from '../db/repositories/readme.repository.js';
 import { crateFileKey } from '../storage/keys.js';
 import { type Actor, requireScope } from './actor.js';
 import { recordAudit } from './audit.service.js';
 import { recordIndexChange } from './change-feed.service.js';
 import type { ServiceContext } from './context.js';
 import type { PublishLimits } from './publish-limits.js';
+import type { PreparedReadme, Readmes } from './readme/readme.service.js';
 
 export interface PublishResult {
   crate: string;
@@ -55,6 +57,7 @@ export async function publishVersion(
   actor: Actor,
   frame: { json: Buffer; crate: Buffer },
   limits?: PublishLimits,
+  readmes?: Readmes,
 ): Promise<PublishResult> {
   const meta = parseMetadataJson(frame.json);
   const existing = await findCrateByCanonicalName(ctx.db, meta.name);
@@ -65,7 +68,7 @@ export async function publishVersion(
   // Charged before the expensive part, refunded when the upload is refused after all.
   const refund = limits?.charge(actor, existing ? 'new-version' : 'new-crate');
   try {
-    return await storeAndRecord(ctx, actor, meta, frame.crate);
+    return await storeAndRecord(ctx, actor, meta, frame.crate, readmes);
   } catch (err) {
     refund?.();
     // A full disk or read-only data directory is the machine's state, not a fault of the upload: 507.
@@ -73,14 +76,15 @@ export async function publishVersion(
   }
 }
 
-async function storeAndRecord(ctx: ServiceContext, actor: Actor, meta: PublishMetadata, crate: Buffer): Promise<PublishResult> {
+async function storeAndRecord(ctx: ServiceContext, actor: Actor, meta: PublishMetadata, crate: Buffer, readmes?: Readmes): Promise<PublishResult> {
   await inspectCrateTarball(crate, { name: meta.name, version: meta.vers }, { maxUnpackedSize: ctx.config.maxUnpackedSize });
+  const readme = await prepareReadme(ctx, meta, readmes);
   const checksum = createHash('sha256').update(crate).digest('hex');
   const key = crateFileKey(meta.name, meta.vers, checksum);
   await ctx.blobs.put(key, crate);
 
   try {
-    const created = await recordOnce(ctx, actor, meta, checksum, crate.length);
+    const created = await recordOnce(ctx, actor, meta, checksum, crate.length, readme);
     return { crate: meta.name, version: meta.vers, created, warnings: { invalid_categories: [], invalid_badges: [], other: [] } };
   } catch (err) {
     await removeUnreferencedFile(ctx, meta, checksum, key);
@@ -93,10 +97,17 @@ async function storeAndRecord(ctx: ServiceContext, actor: Actor, meta: PublishMe
  * checks and our insert, the upload is judged again as an update of that crate (so two racing
  * first publishes by one owner both land, and a racing duplicate version gets "already exists").
  */
-async function recordOnce(ctx: ServiceContext, actor: Actor, meta: PublishMetadata, checksum: string, size: number): Promise<boolean> {
+async function recordOnce(
+  ctx: ServiceContext,
+  actor: Actor,
+  meta: PublishMetadata,
+  checksum: string,
+  size: number,
+  readme: PreparedReadme | null,
+): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ctx.db.transaction().execute((tx) => recordVersion(tx, ctx, actor, meta, checksum, size));
+      return await ctx.db.transaction().execute((tx) => recordVersion(tx, ctx, actor, meta, { checksum, size, readme }));
     } catch (err) {
       if (attempt > 1 || !isCanonicalNameConflict(err)) throw translateConstraintError(err, meta);
       const existing = await findCrateByCanonicalName(ctx.db, meta.name);
@@ -141,12 +152,13 @@ async function recordVersion(
   ctx: ServiceContext,
   actor: Actor,
   meta: PublishMetadata,
-  checksum: string,
-  size: number,
+  { checksum, size, readme }: { checksum: string; size: number; readme: PreparedReadme | null },
 ): Promise<boolean> {
   const now = ctx.clock.now().toISOString();
   let crate = await findCrateByCanonicalName(tx, meta.name);
   const created = !crate;
+  // This version's README becomes the one the crate page shows.
+  const showsReadme = !crate || isNewest(meta.vers, await listVersions(tx, crate.id));
   if (!crate) {
     crate = await tx
       .insertInto('crates')
@@ -161,7 +173,7 @@ async function recordVersion(
       .returningAll()
       .executeTakeFirstOrThrow();
     await tx.insertInto('crate_owners').values({ crate_id: crate.id, user_id: actor.userId, created_at: now, created_by: actor.userId }).execute();
-  } else if (isNewest(meta.vers, await listVersions(tx, crate.id))) {
+  } else if (showsReadme) {
     // The crate page shows the metadata of the highest version, as crates.io does.
     await tx
       .updateTable('crates')
@@ -193,6 +205,9 @@ async function recordVersion(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  if (showsReadme && readme && meta.readme !== null) {
+    await insertReadme(tx, { version_id: version.id, ...readme, created_at: now });
+  }
 
   if (meta.deps.length > 0) {
     await tx
@@ -236,6 +251,17 @@ function crateMetadata(meta: PublishMetadata) {
     keywords: JSON.stringify(meta.keywords),
     categories: JSON.stringify(meta.categories),
   };
+}
+
+/**
+ * The README rendered in the worker, for a version that will be the crate's highest (the only
+ * README the crate page shows); null when there is none, or the renderer could not take it now.
+ */
+async function prepareReadme(ctx: ServiceContext, meta: PublishMetadata, readmes?: Readmes): Promise<PreparedReadme | null> {
+  if (!readmes || meta.readme === null) return null;
+  const existing = await findCrateByCanonicalName(ctx.db, meta.name);
+  if (existing && !isNewest(meta.vers, await listVersions(ctx.db, existing.id))) return null;
+  return readmes.prepare(meta.readme);
 }
 
 function isNewest(vers: string, versions: { num: string }[]): boolean {

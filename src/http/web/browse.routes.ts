@@ -45,7 +45,8 @@ export async function browseRoutes(app: FastifyInstance, deps: WebDeps): Promise
     const r = await reader(request, reply);
     if (!r) return reply;
     const page = await cratePage(ctx, request.params.name, request.params.version);
-    const readme = page.crate.readme ? deps.readmes.get(page.crate.id, page.crate.updated_at, page.crate.readme) : null;
+    // The crate's README is its highest version's; rendered once in a worker, never here.
+    const readme = page.crate.readme ? (await deps.runtime.readmes.forVersion(page.readmeVersionId, page.crate.readme)).html : null;
     return sendPage(reply, 200, crateView(shell(r.viewer), page, readme, config.registryName), { noStore: r.viewer !== null });
   };
   app.get<{ Params: { name: string } }>('/crates/:name', showCrate);

@@ -9,7 +9,6 @@ import { ASSETS } from './assets.js';
 import { authRoutes } from './auth.routes.js';
 import { browseRoutes } from './browse.routes.js';
 import { FormNonces } from './form-nonce.js';
-import { ReadmeCache } from './markdown.js';
 import { parseForm, viewerOf } from './request.js';
 import { SECURITY_HEADERS, sendPage } from './respond.js';
 import { errorView } from './views/error.view.js';
@@ -22,7 +21,6 @@ export interface WebDeps {
   /** Sign-up attempts per client address. */
   signups: SlidingWindowLimiter;
   passwords: PasswordProvider;
-  readmes: ReadmeCache;
   nonces: FormNonces;
 }
 
@@ -43,7 +41,6 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
     throttle,
     signups: new SlidingWindowLimiter(SIGNUPS_PER_HOUR, 60 * 60_000, runtime.ctx.clock),
     passwords: new PasswordProvider(throttle),
-    readmes: new ReadmeCache(),
     nonces: new FormNonces(runtime.ctx.clock),
   };
 
