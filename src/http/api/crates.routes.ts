@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { getCrate, getCrateVersions, getVersion, parseSearchQuery, searchCrates } from '../../services/crate-query.service.js';
 import { changeOwners, getOwners } from '../../services/owner.service.js';
 import type { Runtime } from '../../services/runtime.js';
+import { parseVersionPageQuery } from '../../services/version-pages.js';
 import { setYanked } from '../../services/yank.service.js';
 import { authorizeRead, requireActor } from '../auth.js';
 import { sendApiError } from '../errors.js';
@@ -26,7 +27,7 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
 
   app.get<CrateParams>('/api/v1/crates/:name/versions', async (request) => {
     await authorizeRead(ctx, request);
-    return getCrateVersions(ctx, request.params.name);
+    return getCrateVersions(ctx, request.params.name, parseVersionPageQuery(request.query as Record<string, unknown>));
   });
 
   app.get<VersionParams>('/api/v1/crates/:name/:version', async (request) => {

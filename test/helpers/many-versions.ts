@@ -1,0 +1,34 @@
+import type { Db } from '../../src/db/create-db.js';
+
+/**
+ * Adds versions `nums` to an existing crate straight into the database (publishing thousands of
+ * versions through the API would take minutes); each row is what a publish would record.
+ */
+export async function addVersionRows(db: Db, crateName: string, nums: readonly string[]): Promise<void> {
+  const crate = await db.selectFrom('crates').select('id').where('name', '=', crateName).executeTakeFirstOrThrow();
+  const at = new Date('2026-01-01T00:00:00Z').toISOString();
+  for (let i = 0; i < nums.length; i += 200) {
+    await db
+      .insertInto('versions')
+      .values(
+        nums.slice(i, i + 200).map((num) => ({
+          crate_id: crate.id,
+          num,
+          num_no_build: num.split('+')[0]!,
+          checksum: '0'.repeat(64),
+          features: '{}',
+          links: null,
+          rust_version: null,
+          license: 'MIT',
+          description: null,
+          crate_size: 100,
+          yanked: 0,
+          downloads: 0,
+          published_by: null,
+          created_at: at,
+          updated_at: at,
+        })),
+      )
+      .execute();
+  }
+}
