@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findReadme } from '../../src/db/repositories/readme.repository.js';
-import { MAX_README_HTML, Readmes } from '../../src/services/readme/readme.service.js';
+import { Readmes } from '../../src/services/readme/readme.service.js';
 import { DEFAULT_RENDERER_OPTIONS, ReadmeRenderer } from '../../src/services/readme/renderer.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -70,7 +70,7 @@ describe('README renders', () => {
     const readmes = new Readmes(t.runtime.ctx, renderer(60_000));
     const prepared = await readmes.prepare(source);
     expect(prepared?.format).toBe('plain');
-    expect(prepared?.html).toContain(`renders to more than ${MAX_README_HTML / 1024 / 1024} MiB of HTML`);
+    expect(prepared?.html).toContain(`renders to more than ${DEFAULT_RENDERER_OPTIONS.maxHtml / 1024 / 1024} MiB of HTML`);
     expect(prepared!.html.length).toBeLessThan(source.length * 2);
   }, 60_000);
 

@@ -9,12 +9,6 @@ export interface PreparedReadme {
   html: string;
 }
 
-/**
- * Rendered HTML beyond this many characters is not kept as HTML (1 MiB of reference links
- * renders to 10 MB); the README is shown as text instead.
- */
-export const MAX_README_HTML = 2 * 1024 * 1024;
-
 /** Rendered READMEs kept in memory, by the bytes they take. */
 export const README_CACHE_BYTES = 16 * 1024 * 1024;
 
@@ -50,9 +44,9 @@ export class Readmes {
     const outcome = await this.renderer.render(source);
     switch (outcome.kind) {
       case 'html':
-        return outcome.html.length <= MAX_README_HTML
-          ? { format: 'markdown', html: outcome.html }
-          : plainReadme(source, `renders to more than ${MAX_README_HTML / 1024 / 1024} MiB of HTML`);
+        return { format: 'markdown', html: outcome.html };
+      case 'too-large':
+        return plainReadme(source, `renders to more than ${this.renderer.options.maxHtml / 1024 / 1024} MiB of HTML`);
       case 'over-budget':
         return plainReadme(source, `took longer than the ${this.renderer.options.budgetMs / 1000} s allowed to render`);
       case 'failed':

@@ -5,6 +5,8 @@ import { Worker } from 'node:worker_threads';
 /** What became of one render. */
 export type RenderOutcome =
   | { kind: 'html'; html: string }
+  /** The HTML came out longer than `maxHtml` characters (it never leaves the worker). */
+  | { kind: 'too-large' }
   /** The render ran past its time budget; the worker was terminated. */
   | { kind: 'over-budget' }
   /** The render threw or ran the worker out of memory. */
@@ -21,9 +23,11 @@ export interface RendererOptions {
   startMs: number;
   /** The worker's heap: a README that needs more fails instead of growing the server. */
   heapMb: number;
+  /** Rendered HTML beyond this many characters is refused (1 MiB of reference links renders to 10 MB). */
+  maxHtml: number;
 }
 
-export const DEFAULT_RENDERER_OPTIONS: RendererOptions = { budgetMs: 2000, maxQueued: 64, startMs: 30_000, heapMb: 256 };
+export const DEFAULT_RENDERER_OPTIONS: RendererOptions = { budgetMs: 2000, maxQueued: 64, startMs: 30_000, heapMb: 256, maxHtml: 2 * 1024 * 1024 };
 
 interface Job {
   source: string;
@@ -91,9 +95,10 @@ export class ReadmeRenderer {
         if (discard) this.discard(worker);
         resolve(outcome);
       };
-      const onMessage = (m: { id?: number; html?: string; error?: string }) => {
+      const onMessage = (m: { id?: number; html?: string; tooLarge?: boolean; error?: string }) => {
         if (m.id !== id) return;
-        finish(m.error !== undefined ? { kind: 'failed', reason: m.error } : { kind: 'html', html: m.html ?? '' }, false);
+        if (m.error !== undefined) finish({ kind: 'failed', reason: m.error }, false);
+        else finish(m.tooLarge ? { kind: 'too-large' } : { kind: 'html', html: m.html ?? '' }, false);
       };
       const onError = (err: Error) => finish({ kind: 'failed', reason: err.message }, true);
       const onExit = () => finish(this.closed ? UNAVAILABLE : { kind: 'failed', reason: 'the render worker stopped' }, true);
@@ -101,7 +106,7 @@ export class ReadmeRenderer {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      worker.postMessage({ id, source });
+      worker.postMessage({ id, source, maxHtml: this.options.maxHtml });
     });
   }
 
