@@ -1,5 +1,4 @@
 import { badRequest, crateNotFound, notFound, versionNotFound } from '../core/errors.js';
-import { compareVersions, isPrerelease, parseVersion } from '../core/semver.js';
 import {
   findCrateByName,
   listDependencies,
@@ -14,7 +13,7 @@ import {
 } from '../db/repositories/crate.repository.js';
 import { findUserByLogin } from '../db/repositories/user.repository.js';
 import type { ServiceContext } from './context.js';
-import { bySemverDescending } from './version-pages.js';
+import { bySemverDescending, defaultOfSorted } from './version-pages.js';
 
 /** What the web pages show: the home page lists, a crate with everything about one version, a user's crates. */
 
@@ -61,34 +60,9 @@ export async function homeData(ctx: ServiceContext, limit = 10): Promise<HomeDat
   };
 }
 
-/** Semver order; a version the parser refuses (never stored by publish, but the page must not fail on it) sorts first. */
-function compareNums(a: string, b: string): number {
-  const parse = (s: string) => {
-    try {
-      return parseVersion(s);
-    } catch {
-      return null;
-    }
-  };
-  const va = parse(a);
-  const vb = parse(b);
-  if (va && vb) return compareVersions(va, vb);
-  return va ? 1 : vb ? -1 : a < b ? -1 : a > b ? 1 : 0;
-}
-
-function prerelease(num: string): boolean {
-  try {
-    return isPrerelease(parseVersion(num));
-  } catch {
-    return true;
-  }
-}
-
 /** The version a crate page shows by default: the highest unyanked stable, else the highest unyanked, else the highest. */
 export function defaultVersion<V extends VersionKey>(versions: readonly V[]): V | undefined {
-  const pick = (keep: (v: V) => boolean) =>
-    versions.filter(keep).reduce<V | undefined>((best, v) => (!best || compareNums(v.num, best.num) > 0 ? v : best), undefined);
-  return pick((v) => v.yanked === 0 && !prerelease(v.num)) ?? pick((v) => v.yanked === 0) ?? pick(() => true);
+  return defaultOfSorted(bySemverDescending(versions));
 }
 
 async function withVersions(ctx: ServiceContext, crates: CrateRow[]): Promise<CrateListItem[]> {
@@ -139,7 +113,7 @@ export async function cratePage(ctx: ServiceContext, name: string, num?: string,
   if (!crate) throw crateNotFound(name);
   const keys = await listVersionKeys(db, crate.id);
   const sorted = bySemverDescending(keys);
-  const fallback = defaultVersion(keys);
+  const fallback = defaultOfSorted(sorted);
   const shown = num === undefined ? fallback : keys.find((v) => v.num === num);
   if (!shown) throw num === undefined ? crateNotFound(name) : versionNotFound(crate.name, num);
   const pages = Math.max(1, Math.ceil(sorted.length / VERSIONS_PER_PAGE));

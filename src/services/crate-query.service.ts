@@ -1,7 +1,6 @@
 import { type SqlBool, SqliteAdapter, sql } from 'kysely';
 import { canonicalCrateName } from '../core/crate-name.js';
 import { badRequest, crateNotFound, versionNotFound } from '../core/errors.js';
-import { compareVersions, isPrerelease, parseVersion } from '../core/semver.js';
 import type { Db } from '../db/create-db.js';
 import {
   findCrateByName,
@@ -15,7 +14,7 @@ import {
   type VersionRow,
 } from '../db/repositories/crate.repository.js';
 import type { ServiceContext } from './context.js';
-import { MAX_UNPAGED_VERSIONS, type VersionPageQuery, sliceVersions } from './version-pages.js';
+import { bySemverDescending, isPrereleaseNum, MAX_UNPAGED_VERSIONS, type VersionPageQuery, sliceVersions } from './version-pages.js';
 
 /** The read side of the API in crates.io's shapes: search, crate and version documents. */
 
@@ -132,21 +131,14 @@ async function versionsOf(db: Db, crateIds: number[]): Promise<Map<number, Versi
   return map;
 }
 
-function highest(versions: VersionKey[], keep: (v: VersionKey) => boolean): string | null {
-  let best: VersionKey | null = null;
-  for (const v of versions) {
-    if (keep(v) && (!best || compareVersions(parseVersion(v.num), parseVersion(best.num)) > 0)) best = v;
-  }
-  return best?.num ?? null;
-}
-
 /** crates.io's version summary fields: the highest unyanked, the highest stable, the newest. */
 function versionSummary(versions: VersionKey[]) {
+  const sorted = bySemverDescending(versions);
   const unyanked = (v: VersionKey) => v.yanked === 0;
-  const maxVersion = highest(versions, unyanked) ?? highest(versions, () => true) ?? '0.0.0';
+  const maxVersion = sorted.find(unyanked)?.num ?? sorted[0]?.num ?? '0.0.0';
   return {
     max_version: maxVersion,
-    max_stable_version: highest(versions, (v) => unyanked(v) && !isPrerelease(parseVersion(v.num))),
+    max_stable_version: sorted.find((v) => unyanked(v) && !isPrereleaseNum(v.num))?.num ?? null,
     newest_version: versions.at(-1)?.num ?? maxVersion,
   };
 }
