@@ -9,8 +9,9 @@ import type { Db } from '../db/create-db.js';
 import {
   existingCanonicalNames,
   findCrateByCanonicalName,
+  findVersion,
   isOwner,
-  listVersions,
+  listVersionKeys,
   type CrateRow,
 } from '../db/repositories/crate.repository.js';
 import { insertReadme } from '../db/repositories/readme.repository.js';
@@ -133,7 +134,7 @@ async function authorizePublish(db: Db, actor: Actor, meta: PublishMetadata, exi
 
 async function refuseExistingVersion(db: Db, crate: CrateRow, vers: string): Promise<void> {
   const bare = withoutBuild(vers);
-  const clash = (await listVersions(db, crate.id)).find((v) => v.num_no_build === bare);
+  const clash = (await listVersionKeys(db, crate.id)).find((v) => withoutBuild(v.num) === bare);
   if (clash) throw conflict(`crate version \`${crate.name}@${clash.num}\` already exists`);
 }
 
@@ -158,7 +159,7 @@ async function recordVersion(
   let crate = await findCrateByCanonicalName(tx, meta.name);
   const created = !crate;
   // This version's README becomes the one the crate page shows.
-  const showsReadme = !crate || isNewest(meta.vers, await listVersions(tx, crate.id));
+  const showsReadme = !crate || isNewest(meta.vers, await listVersionKeys(tx, crate.id));
   if (!crate) {
     crate = await tx
       .insertInto('crates')
@@ -260,7 +261,7 @@ function crateMetadata(meta: PublishMetadata) {
 async function prepareReadme(ctx: ServiceContext, meta: PublishMetadata, readmes?: Readmes): Promise<PreparedReadme | null> {
   if (!readmes || meta.readme === null) return null;
   const existing = await findCrateByCanonicalName(ctx.db, meta.name);
-  if (existing && !isNewest(meta.vers, await listVersions(ctx.db, existing.id))) return null;
+  if (existing && !isNewest(meta.vers, await listVersionKeys(ctx.db, existing.id))) return null;
   return readmes.prepare(meta.readme);
 }
 
@@ -272,8 +273,8 @@ function isNewest(vers: string, versions: { num: string }[]): boolean {
 async function removeUnreferencedFile(ctx: ServiceContext, meta: PublishMetadata, checksum: string, key: string): Promise<void> {
   // A concurrent publish of the very same bytes may own this file now; keep it if a version points at it.
   const crate = await findCrateByCanonicalName(ctx.db, meta.name);
-  const versions = crate ? await listVersions(ctx.db, crate.id) : [];
-  if (!versions.some((v) => v.num === meta.vers && v.checksum === checksum)) await ctx.blobs.delete(key);
+  const version = crate ? await findVersion(ctx.db, crate.id, meta.vers) : undefined;
+  if (version?.checksum !== checksum) await ctx.blobs.delete(key);
 }
 
 /** A unique-constraint failure means a concurrent publish won the race: answer as if we had seen it first. */

@@ -22,6 +22,17 @@ export async function listVersions(db: Db, crateId: number): Promise<VersionRow[
   return db.selectFrom('versions').selectAll().where('crate_id', '=', crateId).orderBy('id').execute();
 }
 
+/** Each version of a crate with the length of its features (most of its index line), in publish order. */
+export async function listVersionSizes(db: Db, crateId: number): Promise<Array<{ id: number; size: number }>> {
+  const rows = await db
+    .selectFrom('versions')
+    .select((eb) => ['id', eb.fn<number>('length', ['features']).as('size')])
+    .where('crate_id', '=', crateId)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, size: Number(r.size) }));
+}
+
 /** What ordering, counting and choosing a crate's versions needs, without the rest of each row. */
 export type VersionKey = Pick<VersionRow, 'id' | 'num' | 'yanked'>;
 
