@@ -262,7 +262,8 @@ async function prepareReadme(ctx: ServiceContext, meta: PublishMetadata, readmes
   if (!readmes || meta.readme === null) return null;
   const existing = await findCrateByCanonicalName(ctx.db, meta.name);
   if (existing && !isNewest(meta.vers, await listVersionKeys(ctx.db, existing.id))) return null;
-  return readmes.prepare(meta.readme);
+  // A publish waits behind one render at most; the first view renders what it skipped.
+  return readmes.prepare(meta.readme, 1);
 }
 
 function isNewest(vers: string, versions: { num: string }[]): boolean {

@@ -80,6 +80,19 @@ describe('README renders', () => {
     expect(await r.render('**bold**')).toEqual({ kind: 'html', html: '<p><strong>bold</strong></p>\n' });
   }, 60_000);
 
+  it('answers "unavailable" at once rather than queue behind more renders than it allows', async () => {
+    const r = new ReadmeRenderer({ ...DEFAULT_RENDERER_OPTIONS, budgetMs: 300, maxQueued: 1 });
+    renderers.push(r);
+    const running = r.render(HOSTILE);
+    const waiting = r.render(HOSTILE);
+    expect(await r.render('text')).toEqual({ kind: 'unavailable' });
+    // A caller that waits behind nothing is refused while one render waits.
+    expect(await r.render('text', 0)).toEqual({ kind: 'unavailable' });
+    expect(await running).toEqual({ kind: 'over-budget' });
+    expect(await waiting).toEqual({ kind: 'over-budget' });
+    expect(await r.render('text', 0)).toEqual({ kind: 'html', html: '<p>text</p>\n' });
+  }, 60_000);
+
   it('answers "unavailable" once closed, so that nothing is stored for a README nobody rendered', async () => {
     const r = renderer(1000);
     await r.close();

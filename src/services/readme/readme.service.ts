@@ -39,9 +39,12 @@ export class Readmes {
     readonly renderer = new ReadmeRenderer(DEFAULT_RENDERER_OPTIONS),
   ) {}
 
-  /** Renders `source` in the worker; null when the renderer cannot take it now (a later view renders it). */
-  async prepare(source: string): Promise<PreparedReadme | null> {
-    const outcome = await this.renderer.render(source);
+  /**
+   * Renders `source` in the worker; null when the renderer cannot take it now (a later view
+   * renders it), which includes more than `maxWaiting` renders waiting already.
+   */
+  async prepare(source: string, maxWaiting?: number): Promise<PreparedReadme | null> {
+    const outcome = await this.renderer.render(source, maxWaiting);
     switch (outcome.kind) {
       case 'html':
         return { format: 'markdown', html: outcome.html };

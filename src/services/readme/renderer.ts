@@ -17,7 +17,11 @@ export type RenderOutcome =
 export interface RendererOptions {
   /** Wall-clock time one README may take to render, from the moment the worker receives it. */
   budgetMs: number;
-  /** Renders waiting beyond this many are answered `unavailable` at once. */
+  /**
+   * Renders waiting beyond this many are answered `unavailable` at once, so that nobody waits
+   * for more than a few budgets: the page then shows the README as text without storing it, and
+   * a later view renders it.
+   */
   maxQueued: number;
   /** Time a new worker may take to load the renderer before it counts as unavailable. */
   startMs: number;
@@ -27,7 +31,7 @@ export interface RendererOptions {
   maxHtml: number;
 }
 
-export const DEFAULT_RENDERER_OPTIONS: RendererOptions = { budgetMs: 2000, maxQueued: 64, startMs: 30_000, heapMb: 256, maxHtml: 2 * 1024 * 1024 };
+export const DEFAULT_RENDERER_OPTIONS: RendererOptions = { budgetMs: 2000, maxQueued: 4, startMs: 30_000, heapMb: 256, maxHtml: 2 * 1024 * 1024 };
 
 interface Job {
   source: string;
@@ -51,8 +55,9 @@ export class ReadmeRenderer {
 
   constructor(readonly options: RendererOptions = DEFAULT_RENDERER_OPTIONS) {}
 
-  render(source: string): Promise<RenderOutcome> {
-    if (this.closed || this.queue.length >= this.options.maxQueued) return Promise.resolve(UNAVAILABLE);
+  /** Renders `source`, unless more than `maxWaiting` renders already wait (or the queue is full). */
+  render(source: string, maxWaiting = Infinity): Promise<RenderOutcome> {
+    if (this.closed || this.queue.length > Math.min(maxWaiting, this.options.maxQueued - 1)) return Promise.resolve(UNAVAILABLE);
     return new Promise((resolve) => {
       this.queue.push({ source, resolve });
       void this.drain();
