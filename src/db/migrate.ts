@@ -4,6 +4,7 @@ import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-sessions.js';
 import * as m003 from './migrations/003-changes.js';
 import * as m004 from './migrations/004-search.js';
+import * as m005 from './migrations/005-readmes.js';
 import * as m006 from './migrations/006-reauth.js';
 import * as m009 from './migrations/009-crate-limits.js';
 import * as m010 from './migrations/010-yank-message.js';
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002-sessions': m002,
   '003-changes': m003,
   '004-search': m004,
+  '005-readmes': m005,
   '006-reauth': m006,
   '009-crate-limits': m009,
   '010-yank-message': m010,

@@ -162,6 +162,14 @@ export interface IndexChangesTable {
   created_at: string;
 }
 
+export interface ReadmesTable {
+  version_id: number;
+  /** `markdown` (sanitized HTML) or `plain` (escaped text with a note). */
+  format: string;
+  html: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   crates: CratesTable;
@@ -177,4 +185,5 @@ export interface Database {
   sessions: SessionsTable;
   index_changes: IndexChangesTable;
   server_secrets: ServerSecretsTable;
+  readmes: ReadmesTable;
 }

@@ -1,16 +1,19 @@
-import { crateNotFound, notFound, versionNotFound } from '../core/errors.js';
-import { compareVersions, isPrerelease, parseVersion } from '../core/semver.js';
+import { badRequest, crateNotFound, notFound, versionNotFound } from '../core/errors.js';
 import {
   findCrateByName,
   listDependencies,
   listOwners,
-  listVersions,
+  listVersionKeys,
+  listVersionKeysOf,
+  listVersionsByIds,
   type CrateRow,
   type DependencyRow,
+  type VersionKey,
   type VersionRow,
 } from '../db/repositories/crate.repository.js';
 import { findUserByLogin } from '../db/repositories/user.repository.js';
 import type { ServiceContext } from './context.js';
+import { bySemverDescending, defaultOfSorted } from './version-pages.js';
 
 /** What the web pages show: the home page lists, a crate with everything about one version, a user's crates. */
 
@@ -57,41 +60,17 @@ export async function homeData(ctx: ServiceContext, limit = 10): Promise<HomeDat
   };
 }
 
-/** Semver order; a version the parser refuses (never stored by publish, but the page must not fail on it) sorts first. */
-function compareNums(a: string, b: string): number {
-  const parse = (s: string) => {
-    try {
-      return parseVersion(s);
-    } catch {
-      return null;
-    }
-  };
-  const va = parse(a);
-  const vb = parse(b);
-  if (va && vb) return compareVersions(va, vb);
-  return va ? 1 : vb ? -1 : a < b ? -1 : a > b ? 1 : 0;
-}
-
-function prerelease(num: string): boolean {
-  try {
-    return isPrerelease(parseVersion(num));
-  } catch {
-    return true;
-  }
-}
-
 /** The version a crate page shows by default: the highest unyanked stable, else the highest unyanked, else the highest. */
-export function defaultVersion(versions: readonly VersionRow[]): VersionRow | undefined {
-  const pick = (keep: (v: VersionRow) => boolean) =>
-    versions.filter(keep).reduce<VersionRow | undefined>((best, v) => (!best || compareNums(v.num, best.num) > 0 ? v : best), undefined);
-  return pick((v) => v.yanked === 0 && !prerelease(v.num)) ?? pick((v) => v.yanked === 0) ?? pick(() => true);
+export function defaultVersion<V extends VersionKey>(versions: readonly V[]): V | undefined {
+  return defaultOfSorted(bySemverDescending(versions));
 }
 
 async function withVersions(ctx: ServiceContext, crates: CrateRow[]): Promise<CrateListItem[]> {
-  const byCrate = new Map<number, VersionRow[]>();
-  if (crates.length > 0) {
-    const rows = await ctx.db.selectFrom('versions').selectAll().where('crate_id', 'in', crates.map((c) => c.id)).execute();
-    for (const v of rows) byCrate.set(v.crate_id, [...(byCrate.get(v.crate_id) ?? []), v]);
+  const byCrate = new Map<number, VersionKey[]>();
+  for (const v of await listVersionKeysOf(ctx.db, crates.map((c) => c.id))) {
+    const list = byCrate.get(v.crate_id);
+    if (list) list.push(v);
+    else byCrate.set(v.crate_id, [v]);
   }
   return crates.map((c) => ({
     name: c.name,
@@ -102,36 +81,53 @@ async function withVersions(ctx: ServiceContext, crates: CrateRow[]): Promise<Cr
   }));
 }
 
+/** Rows of the crate page's versions table. */
+export const VERSIONS_PER_PAGE = 50;
+
+type ShownVersion = VersionRow & { publishedBy: string | null };
+
 export interface CratePage {
   crate: CrateRow;
   keywords: string[];
   categories: string[];
-  /** Newest first. */
-  versions: Array<VersionRow & { publishedBy: string | null }>;
+  /** One page of the versions table, highest first. */
+  versions: ShownVersion[];
+  versionsPage: { page: number; pages: number; total: number };
   /** The version shown (the default one, or the one in the URL). */
-  version: VersionRow & { publishedBy: string | null };
+  version: ShownVersion;
   isDefault: boolean;
   features: Record<string, string[]>;
   dependencies: Record<'normal' | 'build' | 'dev', DependencyRow[]>;
   owners: Array<{ id: number; login: string; name: string | null }>;
+  /** The highest version: the one whose README the crate keeps (publish updates it only for a new highest). */
+  readmeVersionId: number;
 }
 
-export async function cratePage(ctx: ServiceContext, name: string, num?: string): Promise<CratePage> {
+/**
+ * A crate page with page `tablePage` of its versions table. Only that page's versions (and the
+ * one shown) are read in full, so the page costs little more for thousands of versions.
+ */
+export async function cratePage(ctx: ServiceContext, name: string, num?: string, tablePage = 1): Promise<CratePage> {
   const { db } = ctx;
   const crate = await findCrateByName(db, name);
   if (!crate) throw crateNotFound(name);
-  const rows = await listVersions(db, crate.id);
+  const keys = await listVersionKeys(db, crate.id);
+  const sorted = bySemverDescending(keys);
+  const fallback = defaultOfSorted(sorted);
+  const shown = num === undefined ? fallback : keys.find((v) => v.num === num);
+  if (!shown) throw num === undefined ? crateNotFound(name) : versionNotFound(crate.name, num);
+  const pages = Math.max(1, Math.ceil(sorted.length / VERSIONS_PER_PAGE));
+  if (tablePage > pages) throw badRequest(`\`page\` must be from 1 to ${pages}: ${crate.name} has ${sorted.length} versions, ${VERSIONS_PER_PAGE} to a page`);
+  const onPage = sorted.slice((tablePage - 1) * VERSIONS_PER_PAGE, tablePage * VERSIONS_PER_PAGE);
+  const rows = await listVersionsByIds(db, [...new Set([shown.id, ...onPage.map((v) => v.id)])]);
   const publisherIds = [...new Set(rows.map((v) => v.published_by).filter((id): id is number => id !== null))];
   const logins = new Map<number, string>();
   if (publisherIds.length > 0) {
     for (const u of await db.selectFrom('users').select(['id', 'login']).where('id', 'in', publisherIds).execute()) logins.set(u.id, u.login);
   }
-  const versions = rows
-    .map((v) => ({ ...v, publishedBy: v.published_by !== null ? (logins.get(v.published_by) ?? null) : null }))
-    .sort((a, b) => compareNums(b.num, a.num));
-  const fallback = defaultVersion(rows);
-  const version = num === undefined ? versions.find((v) => v.id === fallback?.id) : versions.find((v) => v.num === num);
-  if (!version) throw num === undefined ? crateNotFound(name) : versionNotFound(crate.name, num);
+  const byId = new Map(rows.map((v) => [v.id, { ...v, publishedBy: v.published_by !== null ? (logins.get(v.published_by) ?? null) : null }]));
+  const version = byId.get(shown.id);
+  if (!version) throw versionNotFound(crate.name, shown.num);
   const dependencies: CratePage['dependencies'] = { normal: [], build: [], dev: [] };
   for (const d of await listDependencies(db, [version.id])) {
     (dependencies[d.kind as keyof CratePage['dependencies']] ?? dependencies.normal).push(d);
@@ -140,12 +136,14 @@ export async function cratePage(ctx: ServiceContext, name: string, num?: string)
     crate,
     keywords: JSON.parse(crate.keywords) as string[],
     categories: JSON.parse(crate.categories) as string[],
-    versions,
+    versions: onPage.map((v) => byId.get(v.id)).filter((v): v is ShownVersion => v !== undefined),
+    versionsPage: { page: tablePage, pages, total: sorted.length },
     version,
     isDefault: version.id === fallback?.id,
     features: JSON.parse(version.features) as Record<string, string[]>,
     dependencies,
     owners: await listOwners(db, crate.id),
+    readmeVersionId: sorted[0]!.id,
   };
 }
 

@@ -1,16 +1,20 @@
 import { type SqlBool, SqliteAdapter, sql } from 'kysely';
 import { canonicalCrateName } from '../core/crate-name.js';
 import { badRequest, crateNotFound, versionNotFound } from '../core/errors.js';
-import { compareVersions, isPrerelease, parseVersion } from '../core/semver.js';
 import type { Db } from '../db/create-db.js';
 import {
   findCrateByCanonicalName,
+  findVersion,
   listDependencies,
-  listVersions,
+  listVersionKeys,
+  listVersionKeysOf,
+  listVersionsByIds,
   type CrateRow,
+  type VersionKey,
   type VersionRow,
 } from '../db/repositories/crate.repository.js';
 import type { ServiceContext } from './context.js';
+import { bySemverDescending, isPrereleaseNum, MAX_UNPAGED_VERSIONS, type VersionPageQuery, sliceVersions } from './version-pages.js';
 
 /** The read side of the API in crates.io's shapes: search, crate and version documents. */
 
@@ -117,11 +121,9 @@ export async function searchCrates(ctx: ServiceContext, query: SearchQuery) {
   };
 }
 
-export async function versionsOf(db: Db, crateIds: number[]): Promise<Map<number, VersionRow[]>> {
-  const map = new Map<number, VersionRow[]>();
-  if (crateIds.length === 0) return map;
-  const rows = await db.selectFrom('versions').selectAll().where('crate_id', 'in', crateIds).orderBy('id').execute();
-  for (const v of rows) {
+export async function versionsOf(db: Db, crateIds: number[]): Promise<Map<number, VersionKey[]>> {
+  const map = new Map<number, VersionKey[]>();
+  for (const v of await listVersionKeysOf(db, crateIds)) {
     const list = map.get(v.crate_id) ?? [];
     list.push(v);
     map.set(v.crate_id, list);
@@ -129,26 +131,20 @@ export async function versionsOf(db: Db, crateIds: number[]): Promise<Map<number
   return map;
 }
 
-function highest(versions: VersionRow[], keep: (v: VersionRow) => boolean): string | null {
-  let best: VersionRow | null = null;
-  for (const v of versions) {
-    if (keep(v) && (!best || compareVersions(parseVersion(v.num), parseVersion(best.num)) > 0)) best = v;
-  }
-  return best?.num ?? null;
-}
-
 /** crates.io's version summary fields: the highest unyanked, the highest stable, the newest. */
-function versionSummary(versions: VersionRow[]) {
-  const unyanked = (v: VersionRow) => v.yanked === 0;
-  const maxVersion = highest(versions, unyanked) ?? highest(versions, () => true) ?? '0.0.0';
+function versionSummary(versions: VersionKey[]) {
+  const sorted = bySemverDescending(versions);
+  const unyanked = (v: VersionKey) => v.yanked === 0;
+  const maxVersion = sorted.find(unyanked)?.num ?? sorted[0]?.num ?? '0.0.0';
   return {
     max_version: maxVersion,
-    max_stable_version: highest(versions, (v) => unyanked(v) && !isPrerelease(parseVersion(v.num))),
+    max_stable_version: sorted.find((v) => unyanked(v) && !isPrereleaseNum(v.num))?.num ?? null,
     newest_version: versions.at(-1)?.num ?? maxVersion,
   };
 }
 
-export function crateSummary(c: CrateRow, versions: VersionRow[]) {
+/** `versions`: every version of the crate, in publish order. */
+export function crateSummary(c: CrateRow, versions: VersionKey[]) {
   return {
     id: c.name,
     name: c.name,
@@ -203,32 +199,42 @@ export async function describeVersion(ctx: ServiceContext, crate: CrateRow, vers
   return doc;
 }
 
-/** GET /crates/{name}: the crate and its versions, newest first. */
+/**
+ * GET /crates/{name}: the crate and its versions, newest first: at most MAX_UNPAGED_VERSIONS of
+ * them (the summary counts them all); the versions endpoint pages through the rest.
+ */
 export async function getCrate(ctx: ServiceContext, name: string) {
   const crate = await findCrateByCanonicalName(ctx.db, name);
   if (!crate) throw crateNotFound(name);
-  const versions = await listVersions(ctx.db, crate.id);
-  const docs = (await versionDocs(ctx.db, crate, versions)).reverse();
+  const keys = await listVersionKeys(ctx.db, crate.id);
+  const newest = keys.slice(-MAX_UNPAGED_VERSIONS).reverse();
+  const docs = await versionDocs(ctx.db, crate, await listVersionsByIds(ctx.db, newest.map((v) => v.id)));
   return {
-    crate: { ...crateSummary(crate, versions), versions: docs.map((d) => d.id) },
+    crate: { ...crateSummary(crate, keys), versions: docs.map((d) => d.id) },
     versions: docs,
     keywords: (JSON.parse(crate.keywords) as string[]).map((k) => ({ id: k, keyword: k })),
     categories: (JSON.parse(crate.categories) as string[]).map((c) => ({ id: c, category: c, slug: c })),
   };
 }
 
-export async function getCrateVersions(ctx: ServiceContext, name: string) {
+/**
+ * GET /crates/{name}/versions, as crates.io answers it: newest first (`sort=date`) or highest
+ * first (`sort=semver`); with `per_page` (at most 100), one page, reached by `seek` (the
+ * `next_page` given) or `page`. Without any of them, every version, up to
+ * MAX_UNPAGED_VERSIONS; `meta.next_page` then says where the rest is.
+ */
+export async function getCrateVersions(ctx: ServiceContext, name: string, query: VersionPageQuery) {
   const crate = await findCrateByCanonicalName(ctx.db, name);
   if (!crate) throw crateNotFound(name);
-  const versions = await listVersions(ctx.db, crate.id);
-  const docs = (await versionDocs(ctx.db, crate, versions)).reverse();
-  return { versions: docs, meta: { total: docs.length, next_page: null } };
+  const slice = sliceVersions(await listVersionKeys(ctx.db, crate.id), query);
+  const rows = await listVersionsByIds(ctx.db, slice.versions.map((v) => v.id));
+  return { versions: await versionDocs(ctx.db, crate, rows), meta: { total: slice.total, next_page: slice.nextPage } };
 }
 
 export async function getVersion(ctx: ServiceContext, name: string, num: string) {
   const crate = await findCrateByCanonicalName(ctx.db, name);
   if (!crate) throw crateNotFound(name);
-  const version = (await listVersions(ctx.db, crate.id)).find((v) => v.num === num);
+  const version = await findVersion(ctx.db, crate.id, num);
   if (!version) throw versionNotFound(crate.name, num);
   const [doc] = await versionDocs(ctx.db, crate, [version]);
   const deps = await listDependencies(ctx.db, [version.id]);

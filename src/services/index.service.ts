@@ -1,9 +1,18 @@
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { canonicalCrateName } from '../core/crate-name.js';
 import { type DependencyKind, type IndexVersion, renderIndexFile } from '../core/index-line.js';
 import type { Db } from '../db/create-db.js';
-import { findCrateByName, listDependencies, listVersions, type CrateRow } from '../db/repositories/crate.repository.js';
+import {
+  findCrateByName,
+  listDependencies,
+  listVersionSizes,
+  listVersionsByIds,
+  type CrateRow,
+  type DependencyRow,
+  type VersionRow,
+} from '../db/repositories/crate.repository.js';
 
 /** A rendered index file, ready to send: no work is left for the read path. */
 export interface IndexEntry {
@@ -13,17 +22,58 @@ export interface IndexEntry {
   gzipEtag: string;
 }
 
+/**
+ * Work on the event loop is cut into slices (of versions read and rendered, of bytes hashed)
+ * with a turn of the loop between them: a crate's index file is as large as its publishers make
+ * it (tens of MB for thirty versions with a megabyte of features each), and nothing else may
+ * wait for all of it. Compression runs in libuv's thread pool.
+ */
+const SLICE = 1024 * 1024;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const gzipInPool = promisify(gzip);
+
+/** Versions read per query at most; fewer when their features make a slice. */
+const VERSIONS_PER_READ = 256;
+
 /** Renders a crate's whole index file from the database. */
 export async function renderCrateIndex(db: Db, crate: CrateRow): Promise<string> {
-  const versions = await listVersions(db, crate.id);
-  const deps = await listDependencies(db, versions.map((v) => v.id));
-  const byVersion = new Map<number, typeof deps>();
-  for (const d of deps) {
-    const list = byVersion.get(d.version_id) ?? [];
-    list.push(d);
-    byVersion.set(d.version_id, list);
+  const parts: string[] = [];
+  const batches = slices(await listVersionSizes(db, crate.id));
+  for (const [i, ids] of batches.entries()) {
+    if (i > 0) await nextTurn();
+    const versions = await listVersionsByIds(db, ids);
+    const deps = await listDependencies(db, ids);
+    const byVersion = new Map<number, typeof deps>();
+    for (const d of deps) {
+      const list = byVersion.get(d.version_id) ?? [];
+      list.push(d);
+      byVersion.set(d.version_id, list);
+    }
+    parts.push(renderIndexFile(versions.map((v) => indexVersion(crate, v, byVersion.get(v.id) ?? []))));
   }
-  const lines: IndexVersion[] = versions.map((v) => ({
+  return parts.join('');
+}
+
+/** Version ids in publish order, cut into reads of about SLICE characters of features each. */
+function slices(sizes: ReadonlyArray<{ id: number; size: number }>): number[][] {
+  const out: number[][] = [];
+  let current: number[] = [];
+  let bytes = 0;
+  for (const { id, size } of sizes) {
+    if (current.length > 0 && (bytes + size > SLICE || current.length >= VERSIONS_PER_READ)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(id);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+function indexVersion(crate: CrateRow, v: VersionRow, deps: readonly DependencyRow[]): IndexVersion {
+  return {
     name: crate.name,
     vers: v.num,
     cksum: v.checksum,
@@ -32,7 +82,7 @@ export async function renderCrateIndex(db: Db, crate: CrateRow): Promise<string>
     links: v.links,
     rustVersion: v.rust_version,
     publishedAt: new Date(v.created_at),
-    deps: (byVersion.get(v.id) ?? []).map((d) => ({
+    deps: deps.map((d) => ({
       name: d.name,
       explicitName: d.explicit_name,
       req: d.req,
@@ -43,17 +93,21 @@ export async function renderCrateIndex(db: Db, crate: CrateRow): Promise<string>
       kind: d.kind as DependencyKind,
       registry: d.registry,
     })),
-  }));
-  return renderIndexFile(lines);
+  };
 }
 
-function toEntry(text: string): IndexEntry {
+async function toEntry(text: string): Promise<IndexEntry> {
   const body = Buffer.from(text, 'utf8');
-  const hash = createHash('sha256').update(body).digest('base64url').slice(0, 27);
-  // gzipSync returns a view into its 16 KiB output chunk: copied out, a cached entry holds only
-  // its own bytes (100k small files held 1.8 GB before, bench/README.md).
-  const gzip = Buffer.from(gzipSync(body, { level: 9 }));
-  return { body, gzip, etag: `"${hash}"`, gzipEtag: `"${hash}-gz"` };
+  const sha = createHash('sha256');
+  for (let at = 0; at < body.length; at += SLICE) {
+    if (at > 0) await nextTurn();
+    sha.update(body.subarray(at, at + SLICE));
+  }
+  const hash = sha.digest('base64url').slice(0, 27);
+  // Copied out, a cached entry holds only its own bytes, not the compressor's output chunk (100k
+  // small files held 1.8 GB before, bench/README.md).
+  const gzipped = Buffer.from(await gzipInPool(body, { level: 9 }));
+  return { body, gzip: gzipped, etag: `"${hash}"`, gzipEtag: `"${hash}-gz"` };
 }
 
 /** Bytes of index files kept in memory by default; beyond it the least recently read are dropped. */
@@ -103,7 +157,7 @@ export class IndexCache {
     const job: Promise<IndexEntry | null> = (async () => {
       const crate = await findCrateByName(this.db, lowerName);
       if (!crate) return null;
-      const entry = toEntry(await renderCrateIndex(this.db, crate));
+      const entry = await toEntry(await renderCrateIndex(this.db, crate));
       // Only keep the render if no change landed while it ran; otherwise the next read renders again.
       if ((this.generation.get(canonicalCrateName(lowerName)) ?? 0) === startGen) this.store(lowerName, entry);
       return entry;

@@ -11,13 +11,15 @@ import type { Db } from '../db/create-db.js';
 import {
   existingCanonicalNames,
   findCrateByCanonicalName,
+  findVersion,
   isOwner,
-  listVersions,
+  listVersionKeys,
   type CrateRow,
 } from '../db/repositories/crate.repository.js';
 import { replaceCrateCategories } from '../db/repositories/category.repository.js';
 import { replaceCrateKeywords } from '../db/repositories/keyword.repository.js';
 import { sortCategories } from './category.service.js';
+import { insertReadme } from '../db/repositories/readme.repository.js';
 import { crateFileKey } from '../storage/keys.js';
 import { type Actor, requireScope } from './actor.js';
 import { recordAudit } from './audit.service.js';
@@ -25,6 +27,7 @@ import { recordIndexChange } from './change-feed.service.js';
 import type { ServiceContext } from './context.js';
 import { type CrateLimits, limitsOf } from './crate-limits.service.js';
 import type { PublishLimits } from './publish-limits.js';
+import type { PreparedReadme, Readmes } from './readme/readme.service.js';
 
 export interface PublishResult {
   crate: string;
@@ -64,6 +67,7 @@ export async function publishVersion(
   actor: Actor,
   frame: { json: Buffer; crate: Buffer },
   limits?: PublishLimits,
+  readmes?: Readmes,
   metadataLimits: MetadataLimits = ctx.config,
 ): Promise<PublishResult> {
   const meta = parseMetadataJson(frame.json, metadataLimits);
@@ -77,7 +81,7 @@ export async function publishVersion(
   // Charged before the expensive part, refunded when the upload is refused after all.
   const refund = limits?.charge(actor, existing ? 'new-version' : 'new-crate');
   try {
-    return await storeAndRecord(ctx, actor, meta, frame.crate, crateLimits);
+    return await storeAndRecord(ctx, actor, meta, frame.crate, crateLimits, readmes);
   } catch (err) {
     refund?.();
     // A full disk or read-only data directory is the machine's state, not a fault of the upload: 507.
@@ -85,8 +89,16 @@ export async function publishVersion(
   }
 }
 
-async function storeAndRecord(ctx: ServiceContext, actor: Actor, meta: PublishMetadata, crate: Buffer, limits: CrateLimits): Promise<PublishResult> {
+async function storeAndRecord(
+  ctx: ServiceContext,
+  actor: Actor,
+  meta: PublishMetadata,
+  crate: Buffer,
+  limits: CrateLimits,
+  readmes?: Readmes,
+): Promise<PublishResult> {
   await inspectCrateTarball(crate, { name: meta.name, version: meta.vers }, { maxUnpackedSize: limits.maxUnpackedSize });
+  const readme = await prepareReadme(ctx, meta, readmes);
   const checksum = createHash('sha256').update(crate).digest('hex');
   const key = crateFileKey(meta.name, meta.vers, checksum);
   await ctx.blobs.put(key, crate);
@@ -94,7 +106,7 @@ async function storeAndRecord(ctx: ServiceContext, actor: Actor, meta: PublishMe
   try {
     // crates.io keeps only the categories on its list and warns about the others.
     const categories = await sortCategories(ctx.db, meta.categories);
-    const created = await recordOnce(ctx, actor, { ...meta, categories: categories.valid }, checksum, crate.length);
+    const created = await recordOnce(ctx, actor, { ...meta, categories: categories.valid }, checksum, crate.length, readme);
     return { crate: meta.name, version: meta.vers, created, warnings: { invalid_categories: categories.invalid, invalid_badges: [], other: [] } };
   } catch (err) {
     await removeUnreferencedFile(ctx, meta, checksum, key);
@@ -107,10 +119,17 @@ async function storeAndRecord(ctx: ServiceContext, actor: Actor, meta: PublishMe
  * checks and our insert, the upload is judged again as an update of that crate (so two racing
  * first publishes by one owner both land, and a racing duplicate version gets "already exists").
  */
-async function recordOnce(ctx: ServiceContext, actor: Actor, meta: PublishMetadata, checksum: string, size: number): Promise<boolean> {
+async function recordOnce(
+  ctx: ServiceContext,
+  actor: Actor,
+  meta: PublishMetadata,
+  checksum: string,
+  size: number,
+  readme: PreparedReadme | null,
+): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ctx.db.transaction().execute((tx) => recordVersion(tx, ctx, actor, meta, checksum, size));
+      return await ctx.db.transaction().execute((tx) => recordVersion(tx, ctx, actor, meta, { checksum, size, readme }));
     } catch (err) {
       if (attempt > 1 || !isCanonicalNameConflict(err)) throw translateConstraintError(err, meta);
       const existing = await findCrateByCanonicalName(ctx.db, meta.name);
@@ -145,7 +164,7 @@ function refuseOverLimits(meta: PublishMetadata, crate: Buffer, limits: CrateLim
 
 async function refuseExistingVersion(db: Db, crate: CrateRow, vers: string): Promise<void> {
   const bare = withoutBuild(vers);
-  const clash = (await listVersions(db, crate.id)).find((v) => v.num_no_build === bare);
+  const clash = (await listVersionKeys(db, crate.id)).find((v) => withoutBuild(v.num) === bare);
   if (clash) throw conflict(`crate version \`${crate.name}@${clash.num}\` already exists`);
 }
 
@@ -164,12 +183,13 @@ async function recordVersion(
   ctx: ServiceContext,
   actor: Actor,
   meta: PublishMetadata,
-  checksum: string,
-  size: number,
+  { checksum, size, readme }: { checksum: string; size: number; readme: PreparedReadme | null },
 ): Promise<boolean> {
   const now = ctx.clock.now().toISOString();
   let crate = await findCrateByCanonicalName(tx, meta.name);
   const created = !crate;
+  // This version's README becomes the one the crate page shows.
+  const showsReadme = !crate || isNewest(meta.vers, await listVersionKeys(tx, crate.id));
   if (!crate) {
     crate = await tx
       .insertInto('crates')
@@ -186,7 +206,7 @@ async function recordVersion(
     await tx.insertInto('crate_owners').values({ crate_id: crate.id, user_id: actor.userId, created_at: now, created_by: actor.userId }).execute();
     await replaceCrateKeywords(tx, crate.id, meta.keywords, now);
     await replaceCrateCategories(tx, crate.id, meta.categories);
-  } else if (isNewest(meta.vers, await listVersions(tx, crate.id))) {
+  } else if (showsReadme) {
     // The crate page shows the metadata of the highest version, as crates.io does.
     await tx
       .updateTable('crates')
@@ -220,6 +240,9 @@ async function recordVersion(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  if (showsReadme && readme && meta.readme !== null) {
+    await insertReadme(tx, { version_id: version.id, ...readme, created_at: now });
+  }
 
   if (meta.deps.length > 0) {
     await tx
@@ -265,6 +288,18 @@ function crateMetadata(meta: PublishMetadata) {
   };
 }
 
+/**
+ * The README rendered in the worker, for a version that will be the crate's highest (the only
+ * README the crate page shows); null when there is none, or the renderer could not take it now.
+ */
+async function prepareReadme(ctx: ServiceContext, meta: PublishMetadata, readmes?: Readmes): Promise<PreparedReadme | null> {
+  if (!readmes || meta.readme === null) return null;
+  const existing = await findCrateByCanonicalName(ctx.db, meta.name);
+  if (existing && !isNewest(meta.vers, await listVersionKeys(ctx.db, existing.id))) return null;
+  // A publish waits behind one render at most; the first view renders what it skipped.
+  return readmes.prepare(meta.readme, 1);
+}
+
 function isNewest(vers: string, versions: { num: string }[]): boolean {
   const v = parseVersion(vers);
   return versions.every((other) => compareVersions(v, parseVersion(other.num)) > 0);
@@ -273,8 +308,8 @@ function isNewest(vers: string, versions: { num: string }[]): boolean {
 async function removeUnreferencedFile(ctx: ServiceContext, meta: PublishMetadata, checksum: string, key: string): Promise<void> {
   // A concurrent publish of the very same bytes may own this file now; keep it if a version points at it.
   const crate = await findCrateByCanonicalName(ctx.db, meta.name);
-  const versions = crate ? await listVersions(ctx.db, crate.id) : [];
-  if (!versions.some((v) => v.num === meta.vers && v.checksum === checksum)) await ctx.blobs.delete(key);
+  const version = crate ? await findVersion(ctx.db, crate.id, meta.vers) : undefined;
+  if (version?.checksum !== checksum) await ctx.blobs.delete(key);
 }
 
 /** A unique-constraint failure means a concurrent publish won the race: answer as if we had seen it first. */

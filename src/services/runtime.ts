@@ -3,6 +3,7 @@ import type { ServiceContext } from './context.js';
 import { DownloadCounter, DownloadLocations } from './download.service.js';
 import { IndexCache } from './index.service.js';
 import { PublishLimits } from './publish-limits.js';
+import { Readmes } from './readme/readme.service.js';
 
 /** The long-lived parts of a running registry: the service context plus its in-memory caches. */
 export interface Runtime {
@@ -14,6 +15,8 @@ export interface Runtime {
   readonly changes: ChangeFeed;
   /** Per-user publish and yank rate limits (in memory, per instance). */
   readonly publishLimits: PublishLimits;
+  /** README renders: a worker thread with a time budget, and the stored results by bytes. */
+  readonly readmes: Readmes;
 }
 
 export function createRuntime(ctx: ServiceContext): Runtime {
@@ -25,6 +28,7 @@ export function createRuntime(ctx: ServiceContext): Runtime {
     downloadLocations: new DownloadLocations(ctx),
     changes: new ChangeFeed(ctx.db, ctx.clock, index, ctx.config.databaseUrl),
     publishLimits: new PublishLimits(ctx.config, ctx.clock),
+    readmes: new Readmes(ctx),
   };
 }
 
@@ -38,4 +42,5 @@ export async function startRuntime(runtime: Runtime): Promise<void> {
 export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.changes.stop();
   await runtime.downloads.stop();
+  await runtime.readmes.close();
 }

@@ -25,6 +25,39 @@ export async function listVersions(db: Db, crateId: number): Promise<VersionRow[
   return db.selectFrom('versions').selectAll().where('crate_id', '=', crateId).orderBy('id').execute();
 }
 
+/** Each version of a crate with the length of its features (most of its index line), in publish order. */
+export async function listVersionSizes(db: Db, crateId: number): Promise<Array<{ id: number; size: number }>> {
+  const rows = await db
+    .selectFrom('versions')
+    .select((eb) => ['id', eb.fn<number>('length', ['features']).as('size')])
+    .where('crate_id', '=', crateId)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, size: Number(r.size) }));
+}
+
+/** What ordering, counting and choosing a crate's versions needs, without the rest of each row. */
+export type VersionKey = Pick<VersionRow, 'id' | 'num' | 'yanked'>;
+
+/** Every version of a crate as a key, in publish order: cheap even for crates with thousands of versions. */
+export async function listVersionKeys(db: Db, crateId: number): Promise<VersionKey[]> {
+  return db.selectFrom('versions').select(['id', 'num', 'yanked']).where('crate_id', '=', crateId).orderBy('id').execute();
+}
+
+/** The keys of the versions of several crates, in publish order. */
+export async function listVersionKeysOf(db: Db, crateIds: readonly number[]): Promise<Array<VersionKey & { crate_id: number }>> {
+  if (crateIds.length === 0) return [];
+  return db.selectFrom('versions').select(['id', 'num', 'yanked', 'crate_id']).where('crate_id', 'in', crateIds).orderBy('id').execute();
+}
+
+/** Full rows of the versions with these ids, in the order of `ids`. */
+export async function listVersionsByIds(db: Db, ids: readonly number[]): Promise<VersionRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('versions').selectAll().where('id', 'in', ids).execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => byId.get(id)).filter((r): r is VersionRow => r !== undefined);
+}
+
 export async function findVersion(db: Db, crateId: number, num: string): Promise<VersionRow | undefined> {
   return db.selectFrom('versions').selectAll().where('crate_id', '=', crateId).where('num', '=', num).executeTakeFirst();
 }

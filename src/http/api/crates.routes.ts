@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { describeVersion, getCrate, getCrateVersions, getVersion, parseSearchQuery, searchCrates } from '../../services/crate-query.service.js';
 import { changeOwners, getOwners } from '../../services/owner.service.js';
 import type { Runtime } from '../../services/runtime.js';
+import { parseVersionPageQuery } from '../../services/version-pages.js';
 import { setYanked, updateYank, type YankUpdate } from '../../services/yank.service.js';
 import { badRequest } from '../../core/errors.js';
 import { authorizeRead, requireActor } from '../auth.js';
@@ -27,7 +28,7 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
 
   app.get<CrateParams>('/api/v1/crates/:name/versions', async (request) => {
     await authorizeRead(ctx, request);
-    return getCrateVersions(ctx, request.params.name);
+    return getCrateVersions(ctx, request.params.name, parseVersionPageQuery(request.query as Record<string, unknown>));
   });
 
   app.get<VersionParams>('/api/v1/crates/:name/:version', async (request) => {

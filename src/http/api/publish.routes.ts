@@ -31,7 +31,7 @@ export async function publishRoutes(app: FastifyInstance, { runtime }: { runtime
     if (body) {
       for await (const chunk of body) reader.push(chunk);
     }
-    const result = await publishVersion(ctx, actor, reader.finish(), runtime.publishLimits, ceilings.metadata);
+    const result = await publishVersion(ctx, actor, reader.finish(), runtime.publishLimits, runtime.readmes, ceilings.metadata);
     runtime.index.invalidate(result.crate);
     request.log.info({ crate: result.crate, version: result.version, user: actor.login, token_id: actor.token?.id }, 'published');
     return reply.send({ warnings: result.warnings });

@@ -63,6 +63,8 @@ dl dt { font-weight: 600; }
 dl dd { margin: 0 0 .5rem; }
 .readme { overflow-wrap: anywhere; }
 .readme img { max-width: 100%; }
+.readme-plain { white-space: pre-wrap; }
+.readme-note { font-style: italic; }
 .pagination { display: flex; gap: 1rem; align-items: center; }
 .sort { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; }
 .inline { display: flex; gap: .5rem; align-items: end; flex-wrap: wrap; }

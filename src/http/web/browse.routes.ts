@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cratePage, homeData, userPage } from '../../services/browse.service.js';
 import { parseSearchQuery, searchCrates } from '../../services/crate-query.service.js';
+import { parseTablePage } from '../../services/version-pages.js';
 import { type Viewer, viewerOf } from './request.js';
 import { redirect, sendPage } from './respond.js';
 import { homeView, searchView, userView } from './views/browse.view.js';
@@ -44,8 +45,10 @@ export async function browseRoutes(app: FastifyInstance, deps: WebDeps): Promise
   const showCrate = async (request: FastifyRequest<{ Params: { name: string; version?: string } }>, reply: FastifyReply) => {
     const r = await reader(request, reply);
     if (!r) return reply;
-    const page = await cratePage(ctx, request.params.name, request.params.version);
-    const readme = page.crate.readme ? deps.readmes.get(page.crate.id, page.crate.updated_at, page.crate.readme) : null;
+    const tablePage = parseTablePage((request.query as Record<string, unknown>).page);
+    const page = await cratePage(ctx, request.params.name, request.params.version, tablePage);
+    // The crate's README is its highest version's; rendered once in a worker, never here.
+    const readme = page.crate.readme ? (await deps.runtime.readmes.forVersion(page.readmeVersionId, page.crate.readme)).html : null;
     return sendPage(reply, 200, crateView(shell(r.viewer), page, readme, config.registryName), { noStore: r.viewer !== null });
   };
   app.get<{ Params: { name: string } }>('/crates/:name', showCrate);

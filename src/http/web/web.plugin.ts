@@ -11,7 +11,6 @@ import { ASSETS } from './assets.js';
 import { authRoutes } from './auth.routes.js';
 import { browseRoutes } from './browse.routes.js';
 import { FormNonces } from './form-nonce.js';
-import { ReadmeCache } from './markdown.js';
 import { parseForm, viewerOf } from './request.js';
 import { SECURITY_HEADERS, sendPage } from './respond.js';
 import { ReauthNeeded, sendConfirmPage } from './sudo.js';
@@ -25,7 +24,6 @@ export interface WebDeps {
   /** Sign-up attempts per client address. */
   signups: SlidingWindowLimiter;
   passwords: PasswordProvider;
-  readmes: ReadmeCache;
   nonces: FormNonces;
   /** The key of the sign-in and sign-up forms' CSRF tokens (kept in the database, shared by instances). */
   csrfKey: () => Promise<Buffer>;
@@ -48,7 +46,6 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
     throttle,
     signups: new SlidingWindowLimiter(SIGNUPS_PER_HOUR, 60 * 60_000, runtime.ctx.clock),
     passwords: new PasswordProvider(throttle),
-    readmes: new ReadmeCache(),
     nonces: new FormNonces(runtime.ctx.clock),
     csrfKey: serverKey(runtime.ctx, 'pre-session-csrf'),
   };

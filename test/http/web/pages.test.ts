@@ -187,7 +187,10 @@ describe('the 500 page', () => {
       await sql`drop table crate_owners`.execute(t.runtime.ctx.db);
       await sql`drop table dependencies`.execute(t.runtime.ctx.db);
       await sql`drop table version_downloads`.execute(t.runtime.ctx.db);
+      await sql`drop table readmes`.execute(t.runtime.ctx.db);
       await sql`drop table versions`.execute(t.runtime.ctx.db);
+      await sql`drop table crate_keywords`.execute(t.runtime.ctx.db);
+      await sql`drop table crate_categories`.execute(t.runtime.ctx.db);
       await sql`drop table crates`.execute(t.runtime.ctx.db);
       const page = await t.browser().get('/');
       expect(page.statusCode).toBe(500);

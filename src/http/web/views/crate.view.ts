@@ -33,6 +33,17 @@ function features(page: CratePage): Html | '' {
   return html`<h2>Features</h2><ul>${entries.map(([name, enables]) => html`<li><code>${name}</code>${enables.length > 0 ? html` enables <code>${enables.join(', ')}</code>` : ''}</li>`)}</ul>`;
 }
 
+function versionPages(page: CratePage): Html | '' {
+  const { page: at, pages, total } = page.versionsPage;
+  if (pages === 1) return '';
+  const base = page.isDefault ? `/crates/${seg(page.crate.name)}` : `/crates/${seg(page.crate.name)}/${seg(page.version.num)}`;
+  return html`<nav class="pagination" aria-label="Pages of versions">
+${at > 1 ? html`<a href="${base}?page=${at - 1}" rel="prev">Higher versions</a>` : ''}
+<span>Page ${at} of ${pages} (${count(total)} versions)</span>
+${at < pages ? html`<a href="${base}?page=${at + 1}" rel="next">Lower versions</a>` : ''}
+</nav>`;
+}
+
 function versions(page: CratePage): Html {
   return html`<h2>Versions</h2>
 <div class="table-wrap"><table>
@@ -42,7 +53,8 @@ function versions(page: CratePage): Html {
 <td>${date(v.created_at)}</td><td>${v.publishedBy ? html`<a href="/users/${seg(v.publishedBy)}">${v.publishedBy}</a>` : ''}</td>
 <td>${count(Number(v.downloads))}</td><td>${v.yanked ? html`<span class="badge yanked">yanked</span>` : ''}</td></tr>`,
   )}</tbody>
-</table></div>`;
+</table></div>
+${versionPages(page)}`;
 }
 
 function sidebar(page: CratePage, registryName: string): Html {

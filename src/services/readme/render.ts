@@ -2,13 +2,19 @@ import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
 
 /**
+ * Block and inline structures nested deeper than this are left as text: real READMEs stay far
+ * below it, and every level costs the parser and the sanitizer more.
+ */
+const MAX_NESTING = 20;
+
+/**
  * READMEs are written by whoever publishes, so they are hostile until sanitized. markdown-it
  * renders them (raw HTML allowed, as on crates.io, since READMEs use it for layout), then
  * sanitize-html keeps an allowlist: no script, style, iframe, form or event handler, only
  * http(s) and mailto links (entity-encoded or mixed-case `javascript:` included), and every
  * link marked rel="nofollow noopener noreferrer". The page's CSP is the second line.
  */
-const markdown = new MarkdownIt({ html: true, linkify: true, typographer: false });
+const markdown = new MarkdownIt({ html: true, linkify: true, typographer: false, maxNesting: MAX_NESTING });
 
 const LINK_REL = 'nofollow noopener noreferrer';
 
@@ -49,35 +55,10 @@ const OPTIONS: sanitizeHtml.IOptions = {
   },
 };
 
+/**
+ * Markdown to sanitized HTML. Its cost grows faster than its input on hostile READMEs (nested
+ * unclosed inline tags), so only the render worker calls it, never a request (see renderer.ts).
+ */
 export function renderReadme(source: string): string {
   return sanitizeHtml(markdown.render(source), OPTIONS);
-}
-
-/** Sanitizes HTML as the README is sanitized (exported for tests of the allowlist). */
-export function sanitizeReadmeHtml(dirty: string): string {
-  return sanitizeHtml(dirty, OPTIONS);
-}
-
-/**
- * Rendered READMEs by crate, replaced when the crate is republished (its updated_at moves), so
- * a crate page costs no markdown work after its first view.
- */
-export class ReadmeCache {
-  private readonly entries = new Map<string, string>();
-
-  constructor(private readonly maxEntries = 500) {}
-
-  get(crateId: number, updatedAt: string, source: string): string {
-    const key = `${crateId}@${updatedAt}`;
-    let out = this.entries.get(key);
-    if (out === undefined) {
-      out = renderReadme(source);
-      this.entries.set(key, out);
-      while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    } else {
-      this.entries.delete(key);
-      this.entries.set(key, out);
-    }
-    return out;
-  }
 }

@@ -1,0 +1,92 @@
+import { findReadme, insertReadme } from '../../db/repositories/readme.repository.js';
+import { ByteLru, stringBytes } from '../byte-lru.js';
+import type { ServiceContext } from '../context.js';
+import { DEFAULT_RENDERER_OPTIONS, ReadmeRenderer } from './renderer.js';
+
+/** A README as the crate page shows it. */
+export interface PreparedReadme {
+  format: 'markdown' | 'plain';
+  html: string;
+}
+
+/** Rendered READMEs kept in memory, by the bytes they take. */
+export const README_CACHE_BYTES = 16 * 1024 * 1024;
+
+const escapeText = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** The README as escaped text, after a note that says why it is not rendered. */
+export function plainReadme(source: string, why: string): PreparedReadme {
+  return {
+    format: 'plain',
+    html: `<p class="readme-note">This README ${why}, so it is shown as plain text.</p>\n<pre class="readme-plain">${escapeText(source)}</pre>`,
+  };
+}
+
+/**
+ * READMEs are rendered once per version, in the render worker, and stored (`readmes` table):
+ * at publish for the version whose README the crate shows, or on the first view of a version
+ * published before renders were stored. A README that fails or overruns the budget is stored
+ * as escaped text with a note, so it is never tried again. Views read the stored result,
+ * through a cache bounded by bytes.
+ */
+export class Readmes {
+  private readonly cache = new ByteLru<number, PreparedReadme>(README_CACHE_BYTES, (r) => stringBytes(r.html));
+  private readonly rendering = new Map<number, Promise<PreparedReadme>>();
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    readonly renderer = new ReadmeRenderer(DEFAULT_RENDERER_OPTIONS),
+  ) {}
+
+  /**
+   * Renders `source` in the worker; null when the renderer cannot take it now (a later view
+   * renders it), which includes more than `maxWaiting` renders waiting already.
+   */
+  async prepare(source: string, maxWaiting?: number): Promise<PreparedReadme | null> {
+    const outcome = await this.renderer.render(source, maxWaiting);
+    switch (outcome.kind) {
+      case 'html':
+        return { format: 'markdown', html: outcome.html };
+      case 'too-large':
+        return plainReadme(source, `renders to more than ${this.renderer.options.maxHtml / 1024 / 1024} MiB of HTML`);
+      case 'over-budget':
+        return plainReadme(source, `took longer than the ${this.renderer.options.budgetMs / 1000} s allowed to render`);
+      case 'failed':
+        return plainReadme(source, 'could not be rendered');
+      case 'unavailable':
+        return null;
+    }
+  }
+
+  /** The README of version `versionId`, whose source is `source`: stored, or rendered and stored now. */
+  async forVersion(versionId: number, source: string): Promise<PreparedReadme> {
+    const cached = this.cache.get(versionId);
+    if (cached) return cached;
+    let pending = this.rendering.get(versionId);
+    if (!pending) {
+      pending = this.load(versionId, source).finally(() => this.rendering.delete(versionId));
+      this.rendering.set(versionId, pending);
+    }
+    return pending;
+  }
+
+  close(): Promise<void> {
+    return this.renderer.close();
+  }
+
+  private async load(versionId: number, source: string): Promise<PreparedReadme> {
+    const stored = await findReadme(this.ctx.db, versionId);
+    if (stored) return this.remember(versionId, { format: stored.format === 'markdown' ? 'markdown' : 'plain', html: stored.html });
+    const prepared = await this.prepare(source);
+    // Not stored and not kept: the renderer was busy, the next view tries again.
+    if (!prepared) return plainReadme(source, 'is waiting to be rendered');
+    await insertReadme(this.ctx.db, { version_id: versionId, ...prepared, created_at: this.ctx.clock.now().toISOString() });
+    return this.remember(versionId, prepared);
+  }
+
+  private remember(versionId: number, readme: PreparedReadme): PreparedReadme {
+    this.cache.set(versionId, readme);
+    return readme;
+  }
+}
