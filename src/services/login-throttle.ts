@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Clock } from './context.js';
 import { rateLimited, SlidingWindowLimiter, waitText } from './rate-limiter.js';
 
@@ -73,7 +74,7 @@ export class LoginThrottle {
    * the password is checked, so parallel guesses cannot slip past) and returns it to be settled.
    */
   begin(login: string, address: string): LoginAttempt {
-    const account = login.trim().toLowerCase();
+    const account = accountKey(login);
     const pair = `${account}\n${address}`;
     if ((this.inFlight.get(address) ?? 0) >= this.limits.inFlightPerAddress) {
       throw rateLimited('a sign-in from your address is already being checked; try again in a moment', 1);
@@ -132,6 +133,13 @@ export class LoginThrottle {
     return ok;
   }
 
+  /** Characters held in the keys of the per-pair state (which is bounded in count by `maxPairs`). */
+  heldKeyChars(): number {
+    let total = 0;
+    for (const key of this.pairs.keys()) total += key.length;
+    return total;
+  }
+
   /** Seconds until the pair may try again, or 0. */
   private pairWait(pair: string): number {
     const state = this.pairs.get(pair);
@@ -155,4 +163,14 @@ export class LoginThrottle {
     this.pairs.set(pair, { failures, lastFailure: this.clock.now().getTime() });
     while (this.pairs.size > this.maxPairs) this.pairs.delete(this.pairs.keys().next().value!);
   }
+}
+
+/**
+ * The key an account's counts are kept under: the login as compared (trimmed, lowercased), or, for
+ * a typed login too long to name any account, its SHA-256, so a 64 KiB form field costs no more
+ * memory than a real login.
+ */
+function accountKey(login: string): string {
+  const account = login.trim().toLowerCase();
+  return account.length <= 64 ? account : `sha256:${createHash('sha256').update(account).digest('hex')}`;
 }

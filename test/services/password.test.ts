@@ -204,6 +204,16 @@ describe('the sign-in throttle', () => {
     expect(() => throttle.begin('bob', '1.1.1.1').failed()).not.toThrow();
   });
 
+  it('keeps a typed login too long to be an account at a bounded size, and still tells two such logins apart', () => {
+    const c = clock();
+    const throttle = new LoginThrottle(c, { ...DEFAULT_LOGIN_LIMITS, failuresPerAddress: 1000, checksPerAddress: 1000 });
+    const long = (tail: string) => `${'x'.repeat(60 * 1024)}${tail}`;
+    for (let i = 0; i < 3; i++) throttle.begin(long('a'), '1.1.1.1').failed();
+    expect(throttle.heldKeyChars()).toBeLessThan(200);
+    expect(() => throttle.begin(long('a'), '1.1.1.1')).toThrow(/too many failed sign-ins to this account/);
+    expect(() => throttle.begin(long('b'), '1.1.1.1').failed()).not.toThrow();
+  });
+
   it('lets two checks of one address run at once, and frees the slot when a check ends however it ends', () => {
     const throttle = new LoginThrottle(clock());
     const a = throttle.begin('alice', '1.1.1.1');
