@@ -10,6 +10,7 @@ import * as m009 from './migrations/009-crate-limits.js';
 import * as m010 from './migrations/010-yank-message.js';
 import * as m011 from './migrations/011-keywords.js';
 import * as m012 from './migrations/012-categories.js';
+import * as m013 from './migrations/013-crate-summary.js';
 
 /** Migrations are compiled into the program (no directory scan), in name order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '010-yank-message': m010,
   '011-keywords': m011,
   '012-categories': m012,
+  '013-crate-summary': m013,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

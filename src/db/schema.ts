@@ -35,6 +35,13 @@ export interface CratesTable {
   max_features: ColumnType<number | null, number | null | undefined, number | null>;
   /** An administrator's override of `max_crate_size` for this crate; null: the registry's. */
   max_upload_size: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The summary of the crate's versions (core/version-order.ts), kept by publish and yank. */
+  max_version: ColumnType<string, string | undefined, string>;
+  max_stable_version: ColumnType<string | null, string | null | undefined, string | null>;
+  newest_version: ColumnType<string, string | undefined, string>;
+  default_version: ColumnType<string | null, string | null | undefined, string | null>;
+  num_versions: ColumnType<number, number | undefined, number>;
+  all_yanked: ColumnType<number, number | undefined, number>;
 }
 
 export interface VersionsTable {

@@ -4,16 +4,14 @@ import {
   listDependencies,
   listOwners,
   listVersionKeys,
-  listVersionKeysOf,
   listVersionsByIds,
   type CrateRow,
   type DependencyRow,
-  type VersionKey,
   type VersionRow,
 } from '../db/repositories/crate.repository.js';
 import { findUserByLogin } from '../db/repositories/user.repository.js';
 import type { ServiceContext } from './context.js';
-import { bySemverDescending, defaultOfSorted } from './version-pages.js';
+import { bySemverDescending, defaultOfSorted } from '../core/version-order.js';
 
 /** What the web pages show: the home page lists, a crate with everything about one version, a user's crates. */
 
@@ -56,27 +54,17 @@ export async function homeData(ctx: ServiceContext, limit = 10): Promise<HomeDat
   return {
     totals: { crates: Number(counts.n), versions: Number(versions.n), downloads: Number(counts.downloads ?? 0) },
     recent: recent.map((r) => ({ name: r.name, version: r.num, publishedAt: r.created_at, description: r.description })),
-    popular: await withVersions(ctx, popular),
+    popular: listItems(popular),
   };
 }
 
-/** The version a crate page shows by default: the highest unyanked stable, else the highest unyanked, else the highest. */
-export function defaultVersion<V extends VersionKey>(versions: readonly V[]): V | undefined {
-  return defaultOfSorted(bySemverDescending(versions));
-}
-
-async function withVersions(ctx: ServiceContext, crates: CrateRow[]): Promise<CrateListItem[]> {
-  const byCrate = new Map<number, VersionKey[]>();
-  for (const v of await listVersionKeysOf(ctx.db, crates.map((c) => c.id))) {
-    const list = byCrate.get(v.crate_id);
-    if (list) list.push(v);
-    else byCrate.set(v.crate_id, [v]);
-  }
+/** List items; the default version is kept on the crate row by publish and yank, so a list reads no versions. */
+function listItems(crates: CrateRow[]): CrateListItem[] {
   return crates.map((c) => ({
     name: c.name,
     description: c.description,
     downloads: Number(c.downloads),
-    version: defaultVersion(byCrate.get(c.id) ?? [])?.num ?? null,
+    version: c.default_version,
     updatedAt: c.updated_at,
   }));
 }
@@ -164,5 +152,5 @@ export async function userPage(ctx: ServiceContext, login: string): Promise<User
     .orderBy('crates.canonical_name')
     .limit(1000)
     .execute();
-  return { login: user.login, name: user.name, crates: await withVersions(ctx, crates) };
+  return { login: user.login, name: user.name, crates: listItems(crates) };
 }

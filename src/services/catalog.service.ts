@@ -8,7 +8,7 @@ import type { Actor } from './actor.js';
 import { popularCategories } from './category.service.js';
 import { parsePaging } from './paging.js';
 import type { ServiceContext } from './context.js';
-import { crateSummary, versionsOf } from './crate-query.service.js';
+import { crateSummary } from './crate-query.service.js';
 
 /**
  * Registry-wide documents in crates.io's shapes: keywords, users, the caller, the front page's
@@ -122,8 +122,8 @@ async function recentDownloads(db: Db, crateIds: number[], since: string): Promi
 
 async function crateDocs(ctx: ServiceContext, crates: CrateRow[], since: string) {
   const ids = crates.map((c) => c.id);
-  const [versions, recent] = await Promise.all([versionsOf(ctx.db, ids), recentDownloads(ctx.db, ids, since)]);
-  return crates.map((c) => ({ ...crateSummary(c, versions.get(c.id) ?? []), recent_downloads: recent.get(c.id) ?? 0 }));
+  const recent = await recentDownloads(ctx.db, ids, since);
+  return crates.map((c) => ({ ...crateSummary(c), recent_downloads: recent.get(c.id) ?? 0 }));
 }
 
 /** `GET /api/v1/summary`: what crates.io's front page shows, ten of each. */

@@ -7,14 +7,12 @@ import {
   findVersion,
   listDependencies,
   listVersionKeys,
-  listVersionKeysOf,
   listVersionsByIds,
   type CrateRow,
-  type VersionKey,
   type VersionRow,
 } from '../db/repositories/crate.repository.js';
 import type { ServiceContext } from './context.js';
-import { bySemverDescending, isPrereleaseNum, MAX_UNPAGED_VERSIONS, type VersionPageQuery, sliceVersions } from './version-pages.js';
+import { MAX_UNPAGED_VERSIONS, type VersionPageQuery, sliceVersions } from './version-pages.js';
 
 /** The read side of the API in crates.io's shapes: search, crate and version documents. */
 
@@ -110,9 +108,8 @@ export async function searchCrates(ctx: ServiceContext, query: SearchQuery) {
     .limit(query.perPage)
     .offset((query.page - 1) * query.perPage)
     .execute();
-  const versionsByCrate = await versionsOf(db, crates.map((c) => c.id));
   return {
-    crates: crates.map((c) => ({ ...crateSummary(c, versionsByCrate.get(c.id) ?? []), exact_match: c.canonical_name === canon })),
+    crates: crates.map((c) => ({ ...crateSummary(c), exact_match: c.canonical_name === canon })),
     meta: {
       total,
       next_page: query.page * query.perPage < total ? `?q=${encodeURIComponent(query.q)}&page=${query.page + 1}&per_page=${query.perPage}` : null,
@@ -121,30 +118,8 @@ export async function searchCrates(ctx: ServiceContext, query: SearchQuery) {
   };
 }
 
-export async function versionsOf(db: Db, crateIds: number[]): Promise<Map<number, VersionKey[]>> {
-  const map = new Map<number, VersionKey[]>();
-  for (const v of await listVersionKeysOf(db, crateIds)) {
-    const list = map.get(v.crate_id) ?? [];
-    list.push(v);
-    map.set(v.crate_id, list);
-  }
-  return map;
-}
-
-/** crates.io's version summary fields: the highest unyanked, the highest stable, the newest. */
-function versionSummary(versions: VersionKey[]) {
-  const sorted = bySemverDescending(versions);
-  const unyanked = (v: VersionKey) => v.yanked === 0;
-  const maxVersion = sorted.find(unyanked)?.num ?? sorted[0]?.num ?? '0.0.0';
-  return {
-    max_version: maxVersion,
-    max_stable_version: sorted.find((v) => unyanked(v) && !isPrereleaseNum(v.num))?.num ?? null,
-    newest_version: versions.at(-1)?.num ?? maxVersion,
-  };
-}
-
-/** `versions`: every version of the crate, in publish order. */
-export function crateSummary(c: CrateRow, versions: VersionKey[]) {
+/** A crate as crates.io lists it; the version fields come from the summary kept on its row. */
+export function crateSummary(c: CrateRow) {
   return {
     id: c.name,
     name: c.name,
@@ -158,9 +133,12 @@ export function crateSummary(c: CrateRow, versions: VersionKey[]) {
     recent_downloads: null,
     created_at: c.created_at,
     updated_at: c.updated_at,
-    ...versionSummary(versions),
-    num_versions: versions.length,
-    yanked: versions.length > 0 && versions.every((v) => v.yanked === 1),
+    max_version: c.max_version,
+    max_stable_version: c.max_stable_version,
+    newest_version: c.newest_version,
+    default_version: c.default_version,
+    num_versions: c.num_versions,
+    yanked: c.all_yanked === 1,
     links: { versions: `/api/v1/crates/${c.name}/versions`, owners: `/api/v1/crates/${c.name}/owners`, reverse_dependencies: `/api/v1/crates/${c.name}/reverse_dependencies` },
   };
 }
@@ -210,7 +188,7 @@ export async function getCrate(ctx: ServiceContext, name: string) {
   const newest = keys.slice(-MAX_UNPAGED_VERSIONS).reverse();
   const docs = await versionDocs(ctx.db, crate, await listVersionsByIds(ctx.db, newest.map((v) => v.id)));
   return {
-    crate: { ...crateSummary(crate, keys), versions: docs.map((d) => d.id) },
+    crate: { ...crateSummary(crate), versions: docs.map((d) => d.id) },
     versions: docs,
     keywords: (JSON.parse(crate.keywords) as string[]).map((k) => ({ id: k, keyword: k })),
     categories: (JSON.parse(crate.categories) as string[]).map((c) => ({ id: c, category: c, slug: c })),

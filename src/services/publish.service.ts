@@ -14,6 +14,7 @@ import {
   findVersion,
   isOwner,
   listVersionKeys,
+  refreshVersionSummary,
   type CrateRow,
 } from '../db/repositories/crate.repository.js';
 import { replaceCrateCategories } from '../db/repositories/category.repository.js';
@@ -263,6 +264,7 @@ async function recordVersion(
       )
       .execute();
   }
+  await refreshVersionSummary(tx, crate.id);
   await recordIndexChange(tx, ctx.clock, meta.name, ctx.config.databaseUrl !== null);
   await recordAudit(tx, ctx.clock, {
     action: 'crate.publish',

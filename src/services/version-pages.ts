@@ -1,5 +1,5 @@
 import { badRequest } from '../core/errors.js';
-import { compareVersions, type Version, withoutBuild } from '../core/semver.js';
+import { bySemverDescending } from '../core/version-order.js';
 import type { VersionKey } from '../db/repositories/crate.repository.js';
 
 /**
@@ -58,41 +58,6 @@ export function parseVersionPageQuery(raw: Record<string, unknown>): VersionPage
 /** The page of the crate page's versions table: 1 when absent. */
 export function parseTablePage(v: unknown): number {
   return int(v, 'page', MAX_PAGE) ?? 1;
-}
-
-/**
- * The precedence of a stored version, read without validating it again (publish did): parsing
- * with validation costs microseconds a version, which a crate of ten thousand versions would pay
- * on every view. Null when it is not MAJOR.MINOR.PATCH, which publish never stores.
- */
-function precedence(num: string): Version | null {
-  const main = withoutBuild(num);
-  const dash = main.indexOf('-');
-  const [major, minor, patch, ...rest] = (dash === -1 ? main : main.slice(0, dash)).split('.').map(Number);
-  if (rest.length > 0 || ![major, minor, patch].every((n) => Number.isSafeInteger(n))) return null;
-  return { major: major!, minor: minor!, patch: patch!, pre: dash === -1 ? [] : main.slice(dash + 1).split('.'), build: [], raw: num };
-}
-
-/** True for a pre-release (a `-` before any build metadata). */
-export const isPrereleaseNum = (num: string): boolean => withoutBuild(num).includes('-');
-
-/** Semver order, highest first; a number that is not a version (never stored by publish) sorts last. */
-export function bySemverDescending<V extends Pick<VersionKey, 'num'>>(versions: readonly V[]): V[] {
-  return versions
-    .map((v) => ({ v, order: precedence(v.num) }))
-    .sort((a, b) => {
-      if (a.order && b.order) return compareVersions(b.order, a.order);
-      return a.order ? -1 : b.order ? 1 : a.v.num < b.v.num ? 1 : a.v.num > b.v.num ? -1 : 0;
-    })
-    .map(({ v }) => v);
-}
-
-/**
- * The version a crate shows by default, out of its versions in semver order (highest first): the
- * highest unyanked stable one, else the highest unyanked, else the highest.
- */
-export function defaultOfSorted<V extends VersionKey>(sorted: readonly V[]): V | undefined {
-  return sorted.find((v) => v.yanked === 0 && !isPrereleaseNum(v.num)) ?? sorted.find((v) => v.yanked === 0) ?? sorted[0];
 }
 
 export function ordered<V extends VersionKey>(keys: readonly V[], sort: VersionSort): V[] {

@@ -1,6 +1,6 @@
 import { badRequest, crateNotFound, forbidden, versionNotFound } from '../core/errors.js';
 import type { Db } from '../db/create-db.js';
-import { findCrateByCanonicalName, findVersion, isOwner, type CrateRow, type VersionRow } from '../db/repositories/crate.repository.js';
+import { findCrateByCanonicalName, findVersion, isOwner, refreshVersionSummary, type CrateRow, type VersionRow } from '../db/repositories/crate.repository.js';
 import { type Actor, requireScope } from './actor.js';
 import { recordAudit } from './audit.service.js';
 import { recordIndexChange } from './change-feed.service.js';
@@ -46,7 +46,10 @@ export async function updateYank(ctx: ServiceContext, actor: Actor, name: string
   const now = ctx.clock.now().toISOString();
   await ctx.db.transaction().execute(async (tx) => {
     await tx.updateTable('versions').set({ yanked: yanked ? 1 : 0, yank_message: message, updated_at: now }).where('id', '=', version.id).execute();
-    if ((version.yanked === 1) !== yanked) await recordIndexChange(tx, ctx.clock, crate.name, ctx.config.databaseUrl !== null);
+    if ((version.yanked === 1) !== yanked) {
+      await refreshVersionSummary(tx, crate.id);
+      await recordIndexChange(tx, ctx.clock, crate.name, ctx.config.databaseUrl !== null);
+    }
     await recordAudit(tx, ctx.clock, {
       action: yanked ? 'crate.yank' : 'crate.unyank',
       userId: actor.userId,

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareVersions, parseVersion } from '../../src/core/semver.js';
-import { bySemverDescending, defaultOfSorted, sliceVersions } from '../../src/services/version-pages.js';
+import { bySemverDescending, defaultOfSorted } from '../../src/core/version-order.js';
+import { sliceVersions } from '../../src/services/version-pages.js';
 
 const number = fc.oneof(fc.constantFrom(0, 1, 2, 10), fc.nat({ max: 1_000_000 })).map(String);
 const identifier = fc.oneof(number, fc.constantFrom('alpha', 'beta', 'rc', 'a-1', 'x', 'RC', '1a'));

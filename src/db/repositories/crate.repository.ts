@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import { canonicalCrateName } from '../../core/crate-name.js';
+import { summarizeVersions } from '../../core/version-order.js';
 import type { Db } from '../create-db.js';
 import type { CratesTable, DependenciesTable, VersionsTable } from '../schema.js';
 
@@ -108,4 +109,21 @@ export async function highestLimitOverrides(db: Db): Promise<{ maxFeatures: numb
 
 export async function updateLimitOverrides(db: Db, crateId: number, limits: { max_features: number | null; max_upload_size: number | null }): Promise<void> {
   await db.updateTable('crates').set(limits).where('id', '=', crateId).execute();
+}
+
+/** Recomputes the crate's version summary from its versions; inside the transaction that changed them. */
+export async function refreshVersionSummary(db: Db, crateId: number): Promise<void> {
+  const s = summarizeVersions(await listVersionKeys(db, crateId));
+  await db
+    .updateTable('crates')
+    .set({
+      max_version: s.max_version,
+      max_stable_version: s.max_stable_version,
+      newest_version: s.newest_version,
+      default_version: s.default_version,
+      num_versions: s.num_versions,
+      all_yanked: s.all_yanked ? 1 : 0,
+    })
+    .where('id', '=', crateId)
+    .execute();
 }
