@@ -14,6 +14,7 @@ import { downloadFastPath } from './http/api/download-fast-path.js';
 import { type FastPath, type FastPathOptions, firstOf } from './http/fast-path.js';
 import { indexFastPath } from './http/index/index-fast-path.js';
 import { indexRoutes } from './http/index/index.routes.js';
+import { mirrorRoutes } from './http/mirror/mirror.routes.js';
 import { sendNotFoundPage, webRoutes } from './http/web/web.plugin.js';
 import { type Runtime, stopRuntime } from './services/runtime.js';
 
@@ -28,7 +29,7 @@ const REDACT = ['headers.authorization', 'headers.cookie', 'req.headers.authoriz
 /** Paths answered for programs (cargo, scripts, probes): their errors stay JSON. */
 function isMachinePath(url: string): boolean {
   const path = url.split('?')[0] ?? '';
-  return /^\/+(api|index|health)(\/|$)/.test(path);
+  return /^\/+(api|index|mirror|health)(\/|$)/.test(path);
 }
 
 /** Fastify's default: longer than the usual proxy's idle timeout, so the proxy closes first. */
@@ -133,6 +134,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   }
 
   await app.register(indexRoutes, { runtime });
+  await app.register(mirrorRoutes, { runtime });
   await app.register(publishRoutes, { runtime });
   await app.register(crateRoutes, { runtime });
   await app.register(tokenRoutes, { runtime });

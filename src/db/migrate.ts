@@ -4,6 +4,7 @@ import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-sessions.js';
 import * as m003 from './migrations/003-changes.js';
 import * as m004 from './migrations/004-search.js';
+import * as m008 from './migrations/008-mirror.js';
 
 /** Migrations are compiled into the program (no directory scan), in name order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002-sessions': m002,
   '003-changes': m003,
   '004-search': m004,
+  '008-mirror': m008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -127,6 +127,29 @@ export interface IndexChangesTable {
   created_at: string;
 }
 
+/** An upstream index file as the upstream sent it (`name` lowercased). */
+export interface MirrorIndexFilesTable {
+  name: string;
+  body: string;
+  upstream_etag: string | null;
+  upstream_last_modified: string | null;
+  /** The upstream's last refusal (404, 410, 451) while the file is still served from here. */
+  upstream_status: number | null;
+  /** The last time the upstream confirmed or replaced the file. */
+  checked_at: string;
+  changed_at: string;
+}
+
+/** A verified upstream .crate file in the blob store (`name` lowercased). */
+export interface MirrorCrateFilesTable {
+  name: string;
+  version: string;
+  checksum: string;
+  blob_key: string;
+  size: number;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   crates: CratesTable;
@@ -138,4 +161,6 @@ export interface Database {
   audit_log: AuditLogTable;
   sessions: SessionsTable;
   index_changes: IndexChangesTable;
+  mirror_index_files: MirrorIndexFilesTable;
+  mirror_crate_files: MirrorCrateFilesTable;
 }

@@ -47,7 +47,8 @@ export async function renderCrateIndex(db: Db, crate: CrateRow): Promise<string>
   return renderIndexFile(lines);
 }
 
-function toEntry(text: string): IndexEntry {
+/** An index file ready to send: its bytes, their gzip and a strong ETag for each. */
+export function prepareIndexEntry(text: string): IndexEntry {
   const body = Buffer.from(text, 'utf8');
   const hash = createHash('sha256').update(body).digest('base64url').slice(0, 27);
   // gzipSync returns a view into its 16 KiB output chunk: copied out, a cached entry holds only
@@ -103,7 +104,7 @@ export class IndexCache {
     const job: Promise<IndexEntry | null> = (async () => {
       const crate = await findCrateByName(this.db, lowerName);
       if (!crate) return null;
-      const entry = toEntry(await renderCrateIndex(this.db, crate));
+      const entry = prepareIndexEntry(await renderCrateIndex(this.db, crate));
       // Only keep the render if no change landed while it ran; otherwise the next read renders again.
       if ((this.generation.get(canonicalCrateName(lowerName)) ?? 0) === startGen) this.store(lowerName, entry);
       return entry;

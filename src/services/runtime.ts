@@ -2,6 +2,7 @@ import { ChangeFeed } from './change-feed.service.js';
 import type { ServiceContext } from './context.js';
 import { DownloadCounter, DownloadLocations } from './download.service.js';
 import { IndexCache } from './index.service.js';
+import { createMirror, type Mirror } from './mirror/mirror.js';
 import { PublishLimits } from './publish-limits.js';
 
 /** The long-lived parts of a running registry: the service context plus its in-memory caches. */
@@ -14,6 +15,8 @@ export interface Runtime {
   readonly changes: ChangeFeed;
   /** Per-user publish and yank rate limits (in memory, per instance). */
   readonly publishLimits: PublishLimits;
+  /** The mirror of an upstream registry under /mirror/, or null when none is configured. */
+  readonly mirror: Mirror | null;
 }
 
 export function createRuntime(ctx: ServiceContext): Runtime {
@@ -25,6 +28,7 @@ export function createRuntime(ctx: ServiceContext): Runtime {
     downloadLocations: new DownloadLocations(ctx),
     changes: new ChangeFeed(ctx.db, ctx.clock, index, ctx.config.databaseUrl),
     publishLimits: new PublishLimits(ctx.config, ctx.clock),
+    mirror: createMirror(ctx),
   };
 }
 

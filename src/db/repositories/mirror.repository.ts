@@ -1,0 +1,62 @@
+import type { Selectable } from 'kysely';
+import type { Db } from '../create-db.js';
+import type { MirrorCrateFilesTable, MirrorIndexFilesTable } from '../schema.js';
+
+export type MirrorIndexRow = Selectable<MirrorIndexFilesTable>;
+export type MirrorCrateRow = Selectable<MirrorCrateFilesTable>;
+
+export async function findMirrorIndexFile(db: Db, name: string): Promise<MirrorIndexRow | undefined> {
+  return db.selectFrom('mirror_index_files').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+/** Stores a new body for a crate's file, or the first one. */
+export async function saveMirrorIndexFile(db: Db, row: MirrorIndexRow): Promise<void> {
+  const { name, ...rest } = row;
+  await db
+    .insertInto('mirror_index_files')
+    .values(row)
+    .onConflict((oc) => oc.column('name').doUpdateSet(rest))
+    .execute();
+}
+
+/** The upstream confirmed the file (304), or refused it while it stays served (`status`). */
+export async function confirmMirrorIndexFile(
+  db: Db,
+  name: string,
+  fields: { checked_at: string; upstream_status: number | null; upstream_etag?: string | null; upstream_last_modified?: string | null },
+): Promise<void> {
+  await db.updateTable('mirror_index_files').set(fields).where('name', '=', name).execute();
+}
+
+export async function deleteMirrorIndexFile(db: Db, name: string): Promise<void> {
+  await db.deleteFrom('mirror_index_files').where('name', '=', name).execute();
+}
+
+export async function listMirrorIndexFiles(db: Db): Promise<MirrorIndexRow[]> {
+  return db.selectFrom('mirror_index_files').selectAll().orderBy('name').execute();
+}
+
+export async function findMirrorCrateFile(db: Db, name: string, version: string): Promise<MirrorCrateRow | undefined> {
+  return db.selectFrom('mirror_crate_files').selectAll().where('name', '=', name).where('version', '=', version).executeTakeFirst();
+}
+
+/** Records a stored file; a concurrent insert of the same version (same verified bytes) wins quietly. */
+export async function insertMirrorCrateFile(db: Db, row: MirrorCrateRow): Promise<void> {
+  await db
+    .insertInto('mirror_crate_files')
+    .values(row)
+    .onConflict((oc) => oc.columns(['name', 'version']).doNothing())
+    .execute();
+}
+
+/** The rows of one crate's files, or of one version when `version` is given. */
+export async function listMirrorCrateFiles(db: Db, name?: string, version?: string): Promise<MirrorCrateRow[]> {
+  let query = db.selectFrom('mirror_crate_files').selectAll();
+  if (name !== undefined) query = query.where('name', '=', name);
+  if (version !== undefined) query = query.where('version', '=', version);
+  return query.orderBy('name').orderBy('version').execute();
+}
+
+export async function deleteMirrorCrateFile(db: Db, name: string, version: string): Promise<void> {
+  await db.deleteFrom('mirror_crate_files').where('name', '=', name).where('version', '=', version).execute();
+}

@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { canonicalCrateName } from '../../core/crate-name.js';
+import { AppError, notFound } from '../../core/errors.js';
+import { parseUpstreamIndex, upstreamDownloadUrl } from '../../core/mirror-index.js';
+import { findMirrorCrateFile, insertMirrorCrateFile } from '../../db/repositories/mirror.repository.js';
+import type { ServiceContext } from '../context.js';
+import type { MirrorIndex } from './mirror-index.service.js';
+import type { UpstreamClient } from './upstream-client.js';
+
+/** A mirrored .crate ready to send. */
+export interface MirrorCrateFile {
+  body: Buffer | Readable;
+  size: number;
+}
+
+/** The blob key of a mirrored .crate: apart from private crates (`crates/`), with part of its checksum. */
+export function mirrorCrateKey(name: string, version: string, checksum: string): string {
+  return `mirror/${canonicalCrateName(name)}/${name.toLowerCase()}-${version}-${checksum.slice(0, 16)}.crate`;
+}
+
+export const sha256Hex = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * The mirror's .crate files: fetched from the upstream once, verified against the `cksum` of
+ * their index line before anything is stored or sent, then kept in the blob store for good (a
+ * version never changes). Concurrent misses for one file share one fetch.
+ */
+export class MirrorCrates {
+  private readonly inflight = new Map<string, Promise<MirrorCrateFile>>();
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly index: MirrorIndex,
+    private readonly upstream: UpstreamClient | null,
+  ) {}
+
+  async get(name: string, version: string): Promise<MirrorCrateFile> {
+    const lower = name.toLowerCase();
+    const row = await findMirrorCrateFile(this.ctx.db, lower, version);
+    if (row) {
+      const file = await this.ctx.blobs.get(row.blob_key);
+      if (file) return { body: file.bytes ?? file.stream, size: file.size };
+    }
+    if (this.upstream === null) {
+      throw notFound(`\`${name}@${version}\` is not in the mirror's cache, and this Wharf is offline (mirror_offline = true): it never asks the upstream`);
+    }
+    const key = `${lower}@${version}`;
+    let job = this.inflight.get(key);
+    if (!job) {
+      job = this.fetch(this.upstream, lower, version).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, job);
+    }
+    return job;
+  }
+
+  private async fetch(upstream: UpstreamClient, lower: string, version: string): Promise<MirrorCrateFile> {
+    const { entry } = await this.index.get(lower);
+    const line = parseUpstreamIndex(entry.body, lower).find((v) => v.vers === version);
+    if (!line) throw notFound(`crate \`${lower}\` has no version \`${version}\` at the mirror's upstream ${upstream.indexUrl}`);
+    const url = upstreamDownloadUrl(await upstream.downloadTemplate(), line.name, line.vers, line.cksum);
+    const bytes = await upstream.crateFile(url);
+    const digest = sha256Hex(bytes);
+    if (digest !== line.cksum) {
+      throw new AppError(
+        'bad_gateway',
+        `the mirror's upstream ${upstream.indexUrl} sent \`${line.name}@${line.vers}\` with SHA-256 ${digest}, but its index line says ${line.cksum}; the file was refused and not stored`,
+      );
+    }
+    await this.store(line.name, line.vers, line.cksum, bytes);
+    return { body: bytes, size: bytes.length };
+  }
+
+  /** Writes a verified file, then its row (a crash between them leaves only an unreferenced file). */
+  async store(name: string, version: string, checksum: string, bytes: Buffer): Promise<void> {
+    const blobKey = mirrorCrateKey(name, version, checksum);
+    await this.ctx.blobs.put(blobKey, bytes);
+    await insertMirrorCrateFile(this.ctx.db, {
+      name: name.toLowerCase(),
+      version,
+      checksum,
+      blob_key: blobKey,
+      size: bytes.length,
+      created_at: this.ctx.clock.now().toISOString(),
+    });
+  }
+}
