@@ -7,6 +7,7 @@ import { serve } from './cli/commands/serve.js';
 import { registerAuditCommand } from './cli/commands/audit.js';
 import { registerBackupCommands } from './cli/commands/backup.js';
 import { registerCheckCommand } from './cli/commands/check.js';
+import { registerMirrorCommands } from './cli/commands/mirror.js';
 import { registerTokenCommands } from './cli/commands/token.js';
 import { registerUserCommands } from './cli/commands/user.js';
 
@@ -38,6 +39,7 @@ export async function main(argv: string[]): Promise<void> {
   registerAuditCommand(program, getConfig);
   registerCheckCommand(program, getConfig);
   registerBackupCommands(program, getConfig);
+  registerMirrorCommands(program, getConfig);
 
   try {
     await program.parseAsync(argv);

@@ -60,3 +60,34 @@ export async function listMirrorCrateFiles(db: Db, name?: string, version?: stri
 export async function deleteMirrorCrateFile(db: Db, name: string, version: string): Promise<void> {
   await db.deleteFrom('mirror_crate_files').where('name', '=', name).where('version', '=', version).execute();
 }
+
+export interface MirrorTotals {
+  indexFiles: number;
+  crateFiles: number;
+  crateBytes: number;
+  oldestCheck: string | null;
+  newestCheck: string | null;
+}
+
+export async function mirrorTotals(db: Db): Promise<MirrorTotals> {
+  const index = await db
+    .selectFrom('mirror_index_files')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('checked_at').as('oldest'), eb.fn.max('checked_at').as('newest')])
+    .executeTakeFirstOrThrow();
+  const crates = await db
+    .selectFrom('mirror_crate_files')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('size').as('bytes')])
+    .executeTakeFirstOrThrow();
+  return {
+    indexFiles: Number(index.n),
+    crateFiles: Number(crates.n),
+    crateBytes: Number(crates.bytes ?? 0),
+    oldestCheck: index.oldest ?? null,
+    newestCheck: index.newest ?? null,
+  };
+}
+
+/** Cached crates the upstream no longer serves (its last answer was 404, 410 or 451). */
+export async function listVanishedMirrorFiles(db: Db): Promise<Array<{ name: string; upstream_status: number | null }>> {
+  return db.selectFrom('mirror_index_files').select(['name', 'upstream_status']).where('upstream_status', 'is not', null).orderBy('name').execute();
+}

@@ -27,7 +27,7 @@ export const sha256Hex = (bytes: Buffer): string => createHash('sha256').update(
  * version never changes). Concurrent misses for one file share one fetch.
  */
 export class MirrorCrates {
-  private readonly inflight = new Map<string, Promise<MirrorCrateFile>>();
+  private readonly inflight = new Map<string, Promise<{ bytes: Buffer; checksum: string }>>();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -36,15 +36,28 @@ export class MirrorCrates {
   ) {}
 
   async get(name: string, version: string): Promise<MirrorCrateFile> {
-    const lower = name.toLowerCase();
-    const row = await findMirrorCrateFile(this.ctx.db, lower, version);
+    const row = await findMirrorCrateFile(this.ctx.db, name.toLowerCase(), version);
     if (row) {
       const file = await this.ctx.blobs.get(row.blob_key);
       if (file) return { body: file.bytes ?? file.stream, size: file.size };
     }
+    const { bytes } = await this.fetchShared(name, version);
+    return { body: bytes, size: bytes.length };
+  }
+
+  /** Makes sure a version's file is cached, fetching it when it is not (`fetched`). */
+  async ensure(name: string, version: string): Promise<{ checksum: string; size: number; fetched: boolean }> {
+    const row = await findMirrorCrateFile(this.ctx.db, name.toLowerCase(), version);
+    if (row && (await this.ctx.blobs.exists(row.blob_key))) return { checksum: row.checksum, size: row.size, fetched: false };
+    const { bytes, checksum } = await this.fetchShared(name, version);
+    return { checksum, size: bytes.length, fetched: true };
+  }
+
+  private fetchShared(name: string, version: string): Promise<{ bytes: Buffer; checksum: string }> {
     if (this.upstream === null) {
       throw notFound(`\`${name}@${version}\` is not in the mirror's cache, and this Wharf is offline (mirror_offline = true): it never asks the upstream`);
     }
+    const lower = name.toLowerCase();
     const key = `${lower}@${version}`;
     let job = this.inflight.get(key);
     if (!job) {
@@ -54,7 +67,7 @@ export class MirrorCrates {
     return job;
   }
 
-  private async fetch(upstream: UpstreamClient, lower: string, version: string): Promise<MirrorCrateFile> {
+  private async fetch(upstream: UpstreamClient, lower: string, version: string): Promise<{ bytes: Buffer; checksum: string }> {
     const { entry } = await this.index.get(lower);
     const line = parseUpstreamIndex(entry.body, lower).find((v) => v.vers === version);
     if (!line) throw notFound(`crate \`${lower}\` has no version \`${version}\` at the mirror's upstream ${upstream.indexUrl}`);
@@ -67,21 +80,22 @@ export class MirrorCrates {
         `the mirror's upstream ${upstream.indexUrl} sent \`${line.name}@${line.vers}\` with SHA-256 ${digest}, but its index line says ${line.cksum}; the file was refused and not stored`,
       );
     }
-    await this.store(line.name, line.vers, line.cksum, bytes);
-    return { body: bytes, size: bytes.length };
+    await storeMirrorCrate(this.ctx, line.name, line.vers, line.cksum, bytes);
+    return { bytes, checksum: digest };
   }
 
-  /** Writes a verified file, then its row (a crash between them leaves only an unreferenced file). */
-  async store(name: string, version: string, checksum: string, bytes: Buffer): Promise<void> {
-    const blobKey = mirrorCrateKey(name, version, checksum);
-    await this.ctx.blobs.put(blobKey, bytes);
-    await insertMirrorCrateFile(this.ctx.db, {
-      name: name.toLowerCase(),
-      version,
-      checksum,
-      blob_key: blobKey,
-      size: bytes.length,
-      created_at: this.ctx.clock.now().toISOString(),
-    });
-  }
+}
+
+/** Writes a verified file, then its row (a crash between them leaves only an unreferenced file). */
+export async function storeMirrorCrate(ctx: ServiceContext, name: string, version: string, checksum: string, bytes: Buffer): Promise<void> {
+  const blobKey = mirrorCrateKey(name, version, checksum);
+  await ctx.blobs.put(blobKey, bytes);
+  await insertMirrorCrateFile(ctx.db, {
+    name: name.toLowerCase(),
+    version,
+    checksum,
+    blob_key: blobKey,
+    size: bytes.length,
+    created_at: ctx.clock.now().toISOString(),
+  });
 }

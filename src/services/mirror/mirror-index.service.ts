@@ -62,13 +62,13 @@ export class MirrorIndex {
   async get(name: string): Promise<MirrorIndexAnswer> {
     const now = this.ctx.clock.now().getTime();
     const held = this.held.get(name);
-    if (held && (this.upstream === null || now < held.nextCheck)) return this.answer(held);
+    if (held && now < held.nextCheck) return this.answer(held);
     let job = this.inflight.get(name);
     if (!job) {
       job = this.refresh(name).finally(() => this.inflight.delete(name));
       this.inflight.set(name, job);
     }
-    if (!held) return job;
+    if (!held || this.upstream === null) return job;
     // A revalidation of a file this instance holds: a slow upstream gets the stale copy served.
     job.catch(() => undefined);
     const wait = Math.min(STALE_WAIT_MS, this.ctx.config.mirrorTimeoutMs / 2);
@@ -91,8 +91,12 @@ export class MirrorIndex {
   private async refresh(name: string): Promise<MirrorIndexAnswer> {
     const row = await findMirrorIndexFile(this.ctx.db, name);
     const now = this.ctx.clock.now();
-    if (row && (this.upstream === null || now.getTime() - Date.parse(row.checked_at) < this.ttlMs)) {
-      // Offline, or another instance confirmed the file within the TTL.
+    if (row && this.upstream === null) {
+      // Offline: the database is read again after a TTL, for what `wharf mirror import` loaded.
+      return this.hold(name, row, { nextCheck: now.getTime() + this.ttlMs });
+    }
+    if (row && now.getTime() - Date.parse(row.checked_at) < this.ttlMs) {
+      // Another instance confirmed the file within the TTL.
       return this.hold(name, row, { nextCheck: Date.parse(row.checked_at) + this.ttlMs });
     }
     if (this.upstream === null) {
