@@ -8,6 +8,7 @@ import { revokeToken } from '../../src/services/token.service.js';
 import { freePort } from '../helpers/live-server.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { onPostgres } from '../helpers/test-db.js';
+import { StaticRegistry } from '../helpers/static-registry.js';
 
 /**
  * Index reads and downloads on a listening server are answered by the fast paths in front of
@@ -188,6 +189,43 @@ describe('reads answered in front of Fastify', () => {
       expect([miss.url, miss.statusCode]).toEqual(['/index/no/ne/nonesuch', 404]);
       expect(new Set(lines.map((l) => l.reqId)).size).toBe(3);
       for (const l of lines) expect(typeof l.responseTime).toBe('number');
+    });
+  });
+
+  describe("the mirror's index", () => {
+    let s: Server;
+    let upstream: StaticRegistry;
+    const path = '/mirror/index/le/af/leaf';
+
+    beforeAll(async () => {
+      upstream = await new StaticRegistry().start();
+      await upstream.publish({ name: 'leaf', vers: '1.0.0' });
+      s = await startServer({ mirrorUpstream: upstream.indexUrl, mirrorIndexTtl: 60 });
+    });
+    afterAll(async () => {
+      await s.close();
+      await upstream.stop();
+    });
+
+    it('answers a fresh mirrored file as the route does, and leaves misses, revalidations and stale files to the route', async () => {
+      const first = await both(s, path, {});
+      expect(first.fast).toBe(false);
+      for (const headers of [{}, { 'accept-encoding': 'gzip' }, { 'if-none-match': first.headers.etag! }] as Array<Record<string, string>>) {
+        const warm = await both(s, path, headers);
+        expect(warm.fast).toBe(true);
+      }
+      expect(upstream.count('/index/le/af/leaf')).toBe(1);
+
+      s.clock.advance(61_000);
+      upstream.inject('/index/le/af/leaf', { kind: 'status', status: 500 });
+      const stale = await both(s, path, {});
+      expect(stale.fast).toBe(false);
+      expect(stale.headers['wharf-mirror-stale']).toBe('61');
+      expect((await both(s, path, {})).fast).toBe(false);
+      upstream.clearFaults();
+      s.clock.advance(61_000);
+      expect((await both(s, path, {})).fast).toBe(false);
+      expect((await both(s, path, {})).fast).toBe(true);
     });
   });
 

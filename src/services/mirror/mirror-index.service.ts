@@ -80,6 +80,16 @@ export class MirrorIndex {
     return Promise.race([job, stale]).finally(() => clearTimeout(timer));
   }
 
+  /**
+   * The prepared file when this instance holds it, due no check and not stale, for the fast path;
+   * never asks the database or the upstream.
+   */
+  peek(name: string): IndexEntry | undefined {
+    const held = this.held.get(name);
+    if (!held || held.stale || held.warning !== null || this.ctx.clock.now().getTime() >= held.nextCheck) return undefined;
+    return held.entry;
+  }
+
   /** Forgets what this instance holds of `name` (after `wharf mirror remove` here, or in tests). */
   forget(name: string): void {
     const held = this.held.get(name);
