@@ -42,6 +42,8 @@ export class StaticRegistry {
   readonly requests: Array<{ path: string; ifNoneMatch: string | undefined }> = [];
   private readonly crates = new Map<string, Stored[]>();
   private faults: Array<{ match: (path: string) => boolean; fault: Fault }> = [];
+  /** Changed to make every ETag change while the files stay the same (a CDN or a rebuild upstream). */
+  etagSeed = '';
   private server: Server | null = null;
   private port = 0;
 
@@ -155,7 +157,7 @@ export class StaticRegistry {
       const name = path.slice(path.lastIndexOf('/') + 1);
       if (!this.crates.has(name) || `/index/${indexPath(name)}` !== path) return void res.writeHead(404).end('not found');
       const body = this.indexFile(name);
-      const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 20)}"`;
+      const etag = `"${createHash('sha256').update(this.etagSeed + body).digest('hex').slice(0, 20)}"`;
       if (req.headers['if-none-match'] === etag) return void res.writeHead(304, { etag }).end();
       return void res.writeHead(200, { etag, 'content-type': 'text/plain' }).end(body);
     }

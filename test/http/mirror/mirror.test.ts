@@ -79,6 +79,20 @@ describe('mirror of an upstream sparse registry', () => {
     expect(upstream.count('/index/le/af/leaf')).toBe(2);
   });
 
+  it("keeps its own ETag when only the upstream's ETag changes, and revalidates with the new one", async () => {
+    const first = await get('/mirror/index/le/af/leaf');
+    upstream.etagSeed = 'rebuilt';
+    t.clock.advance(61_000);
+    const second = await get('/mirror/index/le/af/leaf', { 'if-none-match': String(first.headers.etag) });
+    expect(second.statusCode).toBe(304);
+    t.clock.advance(61_000);
+    await get('/mirror/index/le/af/leaf');
+    const asked = upstream.requests.filter((r) => r.path === '/index/le/af/leaf');
+    expect(asked).toHaveLength(3);
+    expect(asked[2]?.ifNoneMatch).not.toBe(asked[1]?.ifNoneMatch);
+    upstream.etagSeed = '';
+  });
+
   it('downloads a .crate once, verified, and serves it from the blob store afterwards', async () => {
     const res = await get('/mirror/api/v1/crates/Big-Name/0.1.0-beta.1/download');
     expect(res.statusCode).toBe(200);
