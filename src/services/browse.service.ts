@@ -11,6 +11,8 @@ import {
 } from '../db/repositories/crate.repository.js';
 import { findUserByLogin } from '../db/repositories/user.repository.js';
 import type { ServiceContext } from './context.js';
+import { mirrorEnabled } from '../config/config.js';
+import { findMirrorIndexFile } from '../db/repositories/mirror.repository.js';
 
 /** What the web pages show: the home page lists, a crate with everything about one version, a user's crates. */
 
@@ -114,6 +116,8 @@ export interface CratePage {
   features: Record<string, string[]>;
   dependencies: Record<'normal' | 'build' | 'dev', DependencyRow[]>;
   owners: Array<{ id: number; login: string; name: string | null }>;
+  /** The mirrored registry has a crate of the same name (so a dependent must name this registry). */
+  alsoUpstream: boolean;
 }
 
 export async function cratePage(ctx: ServiceContext, name: string, num?: string): Promise<CratePage> {
@@ -146,6 +150,7 @@ export async function cratePage(ctx: ServiceContext, name: string, num?: string)
     features: JSON.parse(version.features) as Record<string, string[]>,
     dependencies,
     owners: await listOwners(db, crate.id),
+    alsoUpstream: mirrorEnabled(ctx.config) && (await findMirrorIndexFile(db, crate.name.toLowerCase())) !== undefined,
   };
 }
 

@@ -104,6 +104,12 @@ describe.each([false, true])('cargo through the mirror (auth_required = %s)', (a
     const line = JSON.parse((await res.text()).trim()) as { deps: Array<Record<string, unknown>> };
     expect(line.deps).toEqual([expect.objectContaining({ name: 'stem', req: '^1', registry: 'https://github.com/rust-lang/crates.io-index' })]);
 
+    // A private crate may take a public name, and cargo shows the warning that comes with it.
+    const shadow = cargo.writeCrate('private-leaf', { 'Cargo.toml': manifest('leaf', '9.0.0'), 'src/lib.rs': '' });
+    const shadowed = await run(cargo, ['publish', '--registry', 'wharf', '--no-verify'], shadow);
+    expect(shadowed.code).toBe(0);
+    expect(shadowed.stderr).toContain('warning: a crate named `leaf` also exists on the mirrored registry');
+
     const app = cargo.writeCrate('app', {
       'Cargo.toml': manifest('app', '0.1.0', `[dependencies]\ninhouse = { package = "inhouse-${authRequired ? 'a' : 'b'}", version = "0.1", registry = "wharf" }\n`),
       'src/main.rs': 'fn main() { assert_eq!(inhouse::inhouse(), 20); }\n',

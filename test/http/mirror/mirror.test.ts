@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { listMirrorCrateFiles } from '../../../src/db/repositories/mirror.repository.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 import { StaticRegistry } from '../../helpers/static-registry.js';
+import { publishBody } from '../../helpers/crate-builder.js';
 
 /** The pull-through mirror through inject(), against a static upstream on 127.0.0.1. */
 describe('mirror of an upstream sparse registry', () => {
@@ -195,6 +196,25 @@ describe('mirror of an upstream sparse registry', () => {
     const missing = await get('/mirror/index/no/ne/nonexistent');
     expect(missing.statusCode).toBe(404);
     expect(detail(missing.body)).toContain('does not exist at the mirror');
+  });
+
+  it('publishes a private crate whose name exists upstream, with a warning for cargo', async () => {
+    const { token } = await t.userWithToken('alice');
+    const publish = async (name: string) => {
+      const res = await t.app.inject({ method: 'PUT', url: '/api/v1/crates/new', payload: await publishBody({ name, vers: '0.1.0' }), headers: { authorization: token } });
+      expect(res.statusCode).toBe(200);
+      return (JSON.parse(res.body) as { warnings: { other: string[] } }).warnings.other;
+    };
+    expect(await publish('Leaf')).toEqual([
+      `a crate named \`Leaf\` also exists on the mirrored registry ${upstream.indexUrl}: dependents must say \`registry = "wharf"\`, or cargo gives them the public crate`,
+    ]);
+    expect(await publish('only-here')).toEqual([]);
+    const page = async (name: string) => (await get(`/crates/${name}`, { accept: 'text/html' })).body;
+    expect(await page('Leaf')).toContain('A crate named Leaf also exists on the mirrored public registry');
+    expect(await page('only-here')).not.toContain('also exists on the mirrored');
+    // The private crate did not enter the mirror, nor the other way round.
+    expect((await get('/index/le/af/leaf')).body).toContain('"vers":"0.1.0"');
+    expect((await get('/mirror/index/le/af/leaf')).body).toBe(upstream.indexFile('leaf'));
   });
 
   it('answers 404 for paths that are not canonical index paths, without asking the upstream', async () => {
