@@ -147,6 +147,7 @@ export interface MirrorCrateFilesTable {
   checksum: string;
   blob_key: string;
   size: number;
+  downloads: Generated<number>;
   created_at: string;
 }
 

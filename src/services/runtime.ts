@@ -35,6 +35,7 @@ export function createRuntime(ctx: ServiceContext): Runtime {
 /** Starts the background work of a serving instance: download flushes and the change feed. */
 export async function startRuntime(runtime: Runtime): Promise<void> {
   runtime.downloads.start();
+  runtime.mirror?.activity.start();
   await runtime.changes.start(runtime.ctx.config.changePollMs);
 }
 
@@ -42,4 +43,5 @@ export async function startRuntime(runtime: Runtime): Promise<void> {
 export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.changes.stop();
   await runtime.downloads.stop();
+  await runtime.mirror?.activity.stop();
 }

@@ -31,7 +31,7 @@ export function registerMirrorCommands(program: Command, config: () => Config): 
       const status = await withContext(config(), mirrorStatus);
       if (opts.json) return print(JSON.stringify(status));
       print(`upstream: ${status.upstream ?? 'none'}${status.offline ? ' (offline: never contacted)' : ''}; index files revalidated after ${status.ttlSeconds} s`);
-      print(`cached: ${status.indexFiles} index files, ${status.crateFiles} .crate files (${formatBytes(status.crateBytes)})`);
+      print(`cached: ${status.indexFiles} index files, ${status.crateFiles} .crate files (${formatBytes(status.crateBytes)}), downloaded ${status.downloads} times`);
       print(`last revalidations: oldest ${status.oldestCheck ?? 'never'}, newest ${status.newestCheck ?? 'never'}`);
       for (const v of status.vanished) print(`vanished upstream (answered ${v.status}), still served: ${v.name}`);
     });

@@ -23,6 +23,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('checksum', 'text', (c) => c.notNull())
     .addColumn('blob_key', 'text', (c) => c.notNull())
     .addColumn('size', 'bigint', (c) => c.notNull())
+    .addColumn('downloads', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('mirror_crate_files_pk', ['name', 'version'])
     .execute();

@@ -1,9 +1,10 @@
-import type { Selectable } from 'kysely';
+import { type Insertable, type Selectable, sql } from 'kysely';
 import type { Db } from '../create-db.js';
 import type { MirrorCrateFilesTable, MirrorIndexFilesTable } from '../schema.js';
 
 export type MirrorIndexRow = Selectable<MirrorIndexFilesTable>;
 export type MirrorCrateRow = Selectable<MirrorCrateFilesTable>;
+export type NewMirrorCrateRow = Insertable<MirrorCrateFilesTable>;
 
 export async function findMirrorIndexFile(db: Db, name: string): Promise<MirrorIndexRow | undefined> {
   return db.selectFrom('mirror_index_files').selectAll().where('name', '=', name).executeTakeFirst();
@@ -41,7 +42,7 @@ export async function findMirrorCrateFile(db: Db, name: string, version: string)
 }
 
 /** Records a stored file; a concurrent insert of the same version (same verified bytes) wins quietly. */
-export async function insertMirrorCrateFile(db: Db, row: MirrorCrateRow): Promise<void> {
+export async function insertMirrorCrateFile(db: Db, row: NewMirrorCrateRow): Promise<void> {
   await db
     .insertInto('mirror_crate_files')
     .values(row)
@@ -65,6 +66,7 @@ export interface MirrorTotals {
   indexFiles: number;
   crateFiles: number;
   crateBytes: number;
+  downloads: number;
   oldestCheck: string | null;
   newestCheck: string | null;
 }
@@ -76,12 +78,13 @@ export async function mirrorTotals(db: Db): Promise<MirrorTotals> {
     .executeTakeFirstOrThrow();
   const crates = await db
     .selectFrom('mirror_crate_files')
-    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('size').as('bytes')])
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('size').as('bytes'), eb.fn.sum<number>('downloads').as('downloads')])
     .executeTakeFirstOrThrow();
   return {
     indexFiles: Number(index.n),
     crateFiles: Number(crates.n),
     crateBytes: Number(crates.bytes ?? 0),
+    downloads: Number(crates.downloads ?? 0),
     oldestCheck: index.oldest ?? null,
     newestCheck: index.newest ?? null,
   };
@@ -90,4 +93,18 @@ export async function mirrorTotals(db: Db): Promise<MirrorTotals> {
 /** Cached crates the upstream no longer serves (its last answer was 404, 410 or 451). */
 export async function listVanishedMirrorFiles(db: Db): Promise<Array<{ name: string; upstream_status: number | null }>> {
   return db.selectFrom('mirror_index_files').select(['name', 'upstream_status']).where('upstream_status', 'is not', null).orderBy('name').execute();
+}
+
+/** Adds counted downloads, in one transaction (counts are increments: instances never overwrite each other). */
+export async function addMirrorDownloads(db: Db, counts: ReadonlyMap<string, { name: string; version: string; count: number }>): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    for (const { name, version, count } of counts.values()) {
+      await tx
+        .updateTable('mirror_crate_files')
+        .set({ downloads: sql`downloads + ${count}` })
+        .where('name', '=', name)
+        .where('version', '=', version)
+        .execute();
+    }
+  });
 }

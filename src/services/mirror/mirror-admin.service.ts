@@ -9,6 +9,8 @@ import {
   type MirrorTotals,
 } from '../../db/repositories/mirror.repository.js';
 import type { ServiceContext } from '../context.js';
+import type { MirrorActivitySnapshot } from './mirror-activity.js';
+import type { Mirror } from './mirror.js';
 import { parseCrateSpec } from './mirror-sync.service.js';
 
 export interface MirrorStatus extends MirrorTotals {
@@ -17,6 +19,16 @@ export interface MirrorStatus extends MirrorTotals {
   ttlSeconds: number;
   /** Cached crates the upstream no longer serves, with its last answer. */
   vanished: Array<{ name: string; status: number }>;
+}
+
+/** The admin page's view: the shared status, and this instance's activity since it started. */
+export interface MirrorOverview {
+  status: MirrorStatus;
+  activity: MirrorActivitySnapshot;
+}
+
+export async function mirrorOverview(ctx: ServiceContext, mirror: Mirror): Promise<MirrorOverview> {
+  return { status: await mirrorStatus(ctx), activity: mirror.activity.snapshot() };
 }
 
 /** `wharf mirror status`: what is cached, how big, and how fresh. */

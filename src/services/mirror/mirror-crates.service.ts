@@ -5,6 +5,7 @@ import { AppError, notFound } from '../../core/errors.js';
 import { parseUpstreamIndex, upstreamDownloadUrl } from '../../core/mirror-index.js';
 import { findMirrorCrateFile, insertMirrorCrateFile } from '../../db/repositories/mirror.repository.js';
 import type { ServiceContext } from '../context.js';
+import type { MirrorActivity } from './mirror-activity.js';
 import type { MirrorIndex } from './mirror-index.service.js';
 import type { UpstreamClient } from './upstream-client.js';
 
@@ -33,15 +34,22 @@ export class MirrorCrates {
     private readonly ctx: ServiceContext,
     private readonly index: MirrorIndex,
     private readonly upstream: UpstreamClient | null,
+    private readonly activity: MirrorActivity,
   ) {}
 
+  /** A download: the file, from the blob store or fetched now, counted once it is found. */
   async get(name: string, version: string): Promise<MirrorCrateFile> {
-    const row = await findMirrorCrateFile(this.ctx.db, name.toLowerCase(), version);
+    const lower = name.toLowerCase();
+    const row = await findMirrorCrateFile(this.ctx.db, lower, version);
     if (row) {
       const file = await this.ctx.blobs.get(row.blob_key);
-      if (file) return { body: file.bytes ?? file.stream, size: file.size };
+      if (file) {
+        this.activity.download(lower, version, true);
+        return { body: file.bytes ?? file.stream, size: file.size };
+      }
     }
     const { bytes } = await this.fetchShared(name, version);
+    this.activity.download(lower, version, false);
     return { body: bytes, size: bytes.length };
   }
 
@@ -61,7 +69,12 @@ export class MirrorCrates {
     const key = `${lower}@${version}`;
     let job = this.inflight.get(key);
     if (!job) {
-      job = this.fetch(this.upstream, lower, version).finally(() => this.inflight.delete(key));
+      job = this.fetch(this.upstream, lower, version)
+        .catch((err: unknown) => {
+          if (err instanceof AppError && err.status >= 500) this.activity.error(err.detail);
+          throw err;
+        })
+        .finally(() => this.inflight.delete(key));
       this.inflight.set(key, job);
     }
     return job;

@@ -4,6 +4,7 @@ import { parseUpstreamIndex } from '../../core/mirror-index.js';
 import { confirmMirrorIndexFile, findMirrorIndexFile, type MirrorIndexRow, saveMirrorIndexFile } from '../../db/repositories/mirror.repository.js';
 import type { ServiceContext } from '../context.js';
 import { type IndexEntry, prepareIndexEntry } from '../index.service.js';
+import type { MirrorActivity } from './mirror-activity.js';
 import type { UpstreamClient } from './upstream-client.js';
 
 /** A mirrored index file as served, and what the route should say or log about its freshness. */
@@ -52,6 +53,7 @@ export class MirrorIndex {
     private readonly ctx: ServiceContext,
     /** null: offline, only the cache is served. */
     private readonly upstream: UpstreamClient | null,
+    private readonly activity: MirrorActivity,
   ) {}
 
   private get ttlMs(): number {
@@ -62,7 +64,10 @@ export class MirrorIndex {
   async get(name: string): Promise<MirrorIndexAnswer> {
     const now = this.ctx.clock.now().getTime();
     const held = this.held.get(name);
-    if (held && now < held.nextCheck) return this.answer(held);
+    if (held && now < held.nextCheck) {
+      this.activity.indexRead(true);
+      return this.answer(held);
+    }
     let job = this.inflight.get(name);
     if (!job) {
       job = this.refresh(name).finally(() => this.inflight.delete(name));
@@ -87,6 +92,7 @@ export class MirrorIndex {
   peek(name: string): IndexEntry | undefined {
     const held = this.held.get(name);
     if (!held || held.stale || held.warning !== null || this.ctx.clock.now().getTime() >= held.nextCheck) return undefined;
+    this.activity.indexRead(true);
     return held.entry;
   }
 
@@ -101,6 +107,8 @@ export class MirrorIndex {
   private async refresh(name: string): Promise<MirrorIndexAnswer> {
     const row = await findMirrorIndexFile(this.ctx.db, name);
     const now = this.ctx.clock.now();
+    const fromCache = row !== undefined && (this.upstream === null || now.getTime() - Date.parse(row.checked_at) < this.ttlMs);
+    this.activity.indexRead(fromCache);
     if (row && this.upstream === null) {
       // Offline: the database is read again after a TTL, for what `wharf mirror import` loaded.
       return this.hold(name, row, { nextCheck: now.getTime() + this.ttlMs });
@@ -146,6 +154,7 @@ export class MirrorIndex {
       await saveMirrorIndexFile(this.ctx.db, saved);
       return this.hold(name, saved, { nextCheck: now.getTime() + this.ttlMs });
     } catch (err) {
+      if (err instanceof AppError && err.status >= 500) this.activity.error(err.detail);
       if (!row || !(err instanceof AppError) || err.status < 500) throw err;
       // The upstream is down, slow or sent garbage: the cached file is served, marked stale, and
       // the upstream is asked again after another TTL instead of on every read.

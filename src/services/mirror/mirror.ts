@@ -1,5 +1,6 @@
 import { mirrorEnabled } from '../../config/config.js';
 import type { ServiceContext } from '../context.js';
+import { MirrorActivity } from './mirror-activity.js';
 import { MirrorCrates } from './mirror-crates.service.js';
 import { MirrorIndex } from './mirror-index.service.js';
 import { UpstreamClient } from './upstream-client.js';
@@ -13,6 +14,7 @@ export interface Mirror {
   readonly upstream: UpstreamClient | null;
   readonly index: MirrorIndex;
   readonly crates: MirrorCrates;
+  readonly activity: MirrorActivity;
 }
 
 /** The mirror the configuration asks for, or null when it asks for none. */
@@ -20,6 +22,7 @@ export function createMirror(ctx: ServiceContext): Mirror | null {
   const { config } = ctx;
   if (!mirrorEnabled(config)) return null;
   const upstream = config.mirrorUpstream && !config.mirrorOffline ? new UpstreamClient(config.mirrorUpstream, config.mirrorTimeoutMs) : null;
-  const index = new MirrorIndex(ctx, upstream);
-  return { upstream, index, crates: new MirrorCrates(ctx, index, upstream) };
+  const activity = new MirrorActivity(ctx);
+  const index = new MirrorIndex(ctx, upstream, activity);
+  return { upstream, index, crates: new MirrorCrates(ctx, index, upstream, activity), activity };
 }
