@@ -47,7 +47,7 @@ export function registerMirrorCommands(program: Command, config: () => Config): 
       const report = await withContext(config(), async (ctx) => {
         const m = createMirror(ctx);
         if (!m) throw new Error('no mirror is configured: set mirror_upstream');
-        return syncMirror(m, { lockfiles, crates: opts.crate }, progressLine('fetched'));
+        return syncMirror(m, { lockfiles, crates: opts.crate }, progressLine('synced'));
       });
       endProgress();
       for (const failure of report.failures) print(`failed: ${failure}`);
@@ -61,7 +61,8 @@ export function registerMirrorCommands(program: Command, config: () => Config): 
     .option('--lockfile <path>', 'export only what this Cargo.lock needs (repeatable)', collect, [])
     .action(async (dir: string, opts: { lockfile: string[] }) => {
       const lockfiles = readLockfiles(opts.lockfile);
-      const report = await withContext(config(), (ctx) => exportMirror(ctx, resolve(dir), lockfiles));
+      const report = await withContext(config(), (ctx) => exportMirror(ctx, resolve(dir), lockfiles, progressLine('exported')));
+      endProgress();
       print(`exported ${report.indexFiles} index files and ${report.crateFiles} .crate files (${formatBytes(report.bytes)}) to ${resolve(dir)}`);
     });
 

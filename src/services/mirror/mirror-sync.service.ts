@@ -48,7 +48,7 @@ export async function syncMirror(mirror: Mirror, request: SyncRequest, progress:
         report.fetched += 1;
         report.bytes += size;
       }
-      progress({ files: report.fetched, bytes: report.bytes, total: null }, `${name}@${version}`);
+      progress({ files: report.versions, bytes: report.bytes, total: null }, `${name}@${version}`);
       return true;
     } catch (err) {
       report.failures.push(`${name}@${version}: ${(err as Error).message}`);

@@ -39,7 +39,12 @@ export interface TransferReport {
  * `wharf mirror export DIR`: what is cached (or only what the lockfiles need) into a new or empty
  * folder, the manifest written last, so a folder without one is known to be incomplete.
  */
-export async function exportMirror(ctx: ServiceContext, dir: string, lockfiles: Array<{ path: string; text: string }>): Promise<TransferReport> {
+export async function exportMirror(
+  ctx: ServiceContext,
+  dir: string,
+  lockfiles: Array<{ path: string; text: string }>,
+  progress: Progress = () => undefined,
+): Promise<TransferReport> {
   await mkdir(dir, { recursive: true });
   if ((await readdir(dir)).length > 0) throw badRequest(`${dir} is not empty; export into a new or empty folder`);
   const { indexRows, crateRows } = lockfiles.length > 0 ? await selectForLockfiles(ctx, lockfiles) : await selectAll(ctx);
@@ -61,6 +66,7 @@ export async function exportMirror(ctx: ServiceContext, dir: string, lockfiles: 
     await writeIn(dir, path, data);
     manifest.crate_files.push({ name: row.name, version: row.version, path, sha256: sha256Hex(data), size: data.length });
     bytes += data.length;
+    progress({ files: manifest.crate_files.length, bytes, total: crateRows.length }, `${row.name}@${row.version}`);
   }
   for (const row of indexRows) {
     const data = Buffer.from(row.body, 'utf8');
