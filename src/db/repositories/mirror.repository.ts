@@ -108,3 +108,15 @@ export async function addMirrorDownloads(db: Db, counts: ReadonlyMap<string, { n
     }
   });
 }
+
+/** Cached index files whose name contains `fragment` (lowercase letters, digits, `-`, `_`), by name. */
+export async function searchMirrorIndexFiles(db: Db, fragment: string, limit: number): Promise<MirrorIndexRow[]> {
+  const pattern = `%${fragment.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return db
+    .selectFrom('mirror_index_files')
+    .selectAll()
+    .where(sql<boolean>`name like ${pattern} escape '\\'`)
+    .orderBy('name')
+    .limit(limit)
+    .execute();
+}

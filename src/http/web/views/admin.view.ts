@@ -171,6 +171,7 @@ export function mirrorView(shell: AdminShell, overview: MirrorOverview | null): 
 <dt>Index files revalidated</dt><dd>after ${s.ttlSeconds} s; oldest check ${date(s.oldestCheck)}, newest ${date(s.newestCheck)}</dd>
 <dt>Since this instance started (${date(a.since)})</dt><dd>index reads: ${count(a.indexReads)}, answered from the cache: ${percent(a.indexHits, a.indexReads)}; downloads: ${count(a.downloads)}, from the cache: ${percent(a.downloadHits, a.downloads)}</dd>
 </dl>
+<p><a href="/mirrored">Browse the mirrored crates</a></p>
 <h2>Vanished upstream, still served</h2>
 ${s.vanished.length === 0 ? html`<p>None.</p>` : html`<ul>${s.vanished.map((v) => html`<li>${v.name} (the upstream answered ${v.status})</li>`)}</ul>`}
 <h2>Recent upstream errors</h2>
