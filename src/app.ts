@@ -10,7 +10,7 @@ import { publishRoutes } from './http/api/publish.routes.js';
 import { tokenRoutes } from './http/api/tokens.routes.js';
 import { apiErrorHandler, sendApiError } from './http/errors.js';
 import { healthRoutes } from './http/health.routes.js';
-import { downloadFastPath } from './http/api/download-fast-path.js';
+import { downloadFastPath, mirrorDownloadFastPath } from './http/api/download-fast-path.js';
 import { type FastPath, type FastPathOptions, firstOf } from './http/fast-path.js';
 import { indexFastPath, mirrorIndexFastPath } from './http/index/index-fast-path.js';
 import { indexRoutes } from './http/index/index.routes.js';
@@ -98,7 +98,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   // At trace level every request's headers are logged by a Fastify hook below; it sees them all.
   if (config.logLevel !== 'trace') {
     const fast: FastPathOptions = { accessLine: accessLineWriter(app.log as Logger), nextRequestId, closing: () => closing };
-    fastPath = firstOf(indexFastPath(runtime, fast), mirrorIndexFastPath(runtime, fast), downloadFastPath(runtime, fast));
+    fastPath = firstOf(indexFastPath(runtime, fast), mirrorIndexFastPath(runtime, fast), downloadFastPath(runtime, fast), mirrorDownloadFastPath(runtime, fast));
   }
   // The first root preClose hook: Fastify runs it before closing the server, so from then on the
   // fast paths leave every request to Fastify, which answers 503 and closes the connection.

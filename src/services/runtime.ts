@@ -43,5 +43,6 @@ export async function startRuntime(runtime: Runtime): Promise<void> {
 export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.changes.stop();
   await runtime.downloads.stop();
+  await runtime.mirror?.crates.idle();
   await runtime.mirror?.activity.stop();
 }

@@ -227,6 +227,18 @@ describe('reads answered in front of Fastify', () => {
       expect((await both(s, path, {})).fast).toBe(false);
       expect((await both(s, path, {})).fast).toBe(true);
     });
+
+    it('answers a mirrored download already found stored as the route does, and counts it', async () => {
+      const url = '/mirror/api/v1/crates/leaf/1.0.0/download';
+      expect((await both(s, url, {})).fast).toBe(false);
+      await s.runtime.mirror!.crates.idle();
+      const known = await both(s, url, {});
+      expect(known.fast).toBe(true);
+      expect(known.body.equals(upstream.crate('leaf', '1.0.0').bytes)).toBe(true);
+      expect(upstream.count('.crate')).toBe(1);
+      // Over the socket and through the route: one miss (the route's fetch) and three hits.
+      expect(s.runtime.mirror!.activity.snapshot()).toMatchObject({ downloads: 4, downloadHits: 3 });
+    });
   });
 
   describe('downloads', () => {

@@ -27,8 +27,20 @@ export const sha256Hex = (bytes: Buffer): string => createHash('sha256').update(
  * their index line before anything is stored or sent, then kept in the blob store for good (a
  * version never changes). Concurrent misses for one file share one fetch.
  */
+/** A verified file fetched now, and the promise of its storing (its blob, then its row). */
+interface Fetched {
+  bytes: Buffer;
+  checksum: string;
+  stored: Promise<void>;
+}
+
+/** About 150 bytes each. */
+const MAX_KNOWN_LOCATIONS = 20_000;
+
 export class MirrorCrates {
-  private readonly inflight = new Map<string, Promise<{ bytes: Buffer; checksum: string }>>();
+  private readonly inflight = new Map<string, Promise<Fetched>>();
+  /** Blob keys of versions found stored, for the fast path (a mirrored version never changes). */
+  private readonly known = new Map<string, string>();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -44,24 +56,56 @@ export class MirrorCrates {
     if (row) {
       const file = await this.ctx.blobs.get(row.blob_key);
       if (file) {
-        this.activity.download(lower, version, true);
+        this.remember(lower, version, row.blob_key);
+        this.counted(lower, version, true);
         return { body: file.bytes ?? file.stream, size: file.size };
       }
     }
-    const { bytes } = await this.fetchShared(name, version);
-    this.activity.download(lower, version, false);
+    // Only the request that starts the upstream fetch is a miss; the count waits for the row.
+    const starts = !this.inflight.has(`${lower}@${version}`);
+    const { bytes, stored } = await this.fetchShared(name, version);
+    stored.then(
+      () => this.counted(lower, version, !starts),
+      () => undefined,
+    );
     return { body: bytes, size: bytes.length };
+  }
+
+  /** Resolves once every file fetched so far is stored (or failed to be): before shutdown, and in tests. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.inflight.values()].map((job) => job.then((f) => f.stored).catch(() => undefined)));
+  }
+
+  /** The blob key of a version already found stored; never queries (the fast path's look-up). */
+  peekKey(name: string, version: string): string | undefined {
+    return this.known.get(`${name.toLowerCase()}@${version}`);
+  }
+
+  /** Counts a download answered elsewhere (the fast path) or here. */
+  counted(name: string, version: string, hit: boolean): void {
+    this.activity.download(name.toLowerCase(), version, hit);
   }
 
   /** Makes sure a version's file is cached, fetching it when it is not (`fetched`). */
   async ensure(name: string, version: string): Promise<{ checksum: string; size: number; fetched: boolean }> {
     const row = await findMirrorCrateFile(this.ctx.db, name.toLowerCase(), version);
     if (row && (await this.ctx.blobs.exists(row.blob_key))) return { checksum: row.checksum, size: row.size, fetched: false };
-    const { bytes, checksum } = await this.fetchShared(name, version);
+    const { bytes, checksum, stored } = await this.fetchShared(name, version);
+    await stored;
     return { checksum, size: bytes.length, fetched: true };
   }
 
-  private fetchShared(name: string, version: string): Promise<{ bytes: Buffer; checksum: string }> {
+  private remember(lower: string, version: string, blobKey: string): void {
+    if (this.known.size >= MAX_KNOWN_LOCATIONS) this.known.clear();
+    this.known.set(`${lower}@${version}`, blobKey);
+  }
+
+  /**
+   * One upstream fetch per file however many ask at once. The askers get the verified bytes as
+   * soon as they are checked; the fetch stays shared until the file is stored, so a request that
+   * arrives meanwhile does not fetch it again.
+   */
+  private fetchShared(name: string, version: string): Promise<Fetched> {
     if (this.upstream === null) {
       throw notFound(`\`${name}@${version}\` is not in the mirror's cache, and this Wharf is offline (mirror_offline = true): it never asks the upstream`);
     }
@@ -69,18 +113,23 @@ export class MirrorCrates {
     const key = `${lower}@${version}`;
     let job = this.inflight.get(key);
     if (!job) {
-      job = this.fetch(this.upstream, lower, version)
-        .catch((err: unknown) => {
-          if (err instanceof AppError && err.status >= 500) this.activity.error(err.detail);
-          throw err;
-        })
-        .finally(() => this.inflight.delete(key));
-      this.inflight.set(key, job);
+      job = this.fetch(this.upstream, lower, version).catch((err: unknown) => {
+        if (err instanceof AppError && err.status >= 500) this.activity.error(err.detail);
+        throw err;
+      });
+      const done = job;
+      this.inflight.set(key, done);
+      void done
+        .then((f) => f.stored)
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.inflight.get(key) === done) this.inflight.delete(key);
+        });
     }
     return job;
   }
 
-  private async fetch(upstream: UpstreamClient, lower: string, version: string): Promise<{ bytes: Buffer; checksum: string }> {
+  private async fetch(upstream: UpstreamClient, lower: string, version: string): Promise<Fetched> {
     const { entry } = await this.index.get(lower);
     const line = parseUpstreamIndex(entry.body, lower).find((v) => v.vers === version);
     if (!line) throw notFound(`crate \`${lower}\` has no version \`${version}\` at the mirror's upstream ${upstream.indexUrl}`);
@@ -93,10 +142,17 @@ export class MirrorCrates {
         `the mirror's upstream ${upstream.indexUrl} sent \`${line.name}@${line.vers}\` with SHA-256 ${digest}, but its index line says ${line.cksum}; the file was refused and not stored`,
       );
     }
-    await storeMirrorCrate(this.ctx, line.name, line.vers, line.cksum, bytes);
-    return { bytes, checksum: digest };
+    // Verified: it may be sent while it is being stored (a failed store only means a later fetch).
+    const stored = storeMirrorCrate(this.ctx, line.name, line.vers, line.cksum, bytes).then(
+      () => this.remember(lower, version, mirrorCrateKey(line.name, line.vers, line.cksum)),
+      (err: unknown) => {
+        this.activity.error(`storing \`${line.name}@${line.vers}\` failed: ${(err as Error).message}`);
+        throw err;
+      },
+    );
+    stored.catch(() => undefined);
+    return { bytes, checksum: digest, stored };
   }
-
 }
 
 /** Writes a verified file, then its row (a crash between them leaves only an unreferenced file). */

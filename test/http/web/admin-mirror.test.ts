@@ -26,6 +26,7 @@ describe('the mirror on the admin pages, and its download counts', () => {
     }
     upstream.inject('stem-1.0.0.crate', { kind: 'garbage', body: Buffer.from('bad') });
     expect((await t.app.inject({ method: 'GET', url: '/mirror/api/v1/crates/stem/1.0.0/download' })).statusCode).toBe(502);
+    await t.runtime.mirror!.crates.idle();
     await t.runtime.mirror!.activity.flush();
     const status = await mirrorStatus(t.runtime.ctx);
     expect(status).toMatchObject({ crateFiles: 1, downloads: 3 });

@@ -15,6 +15,7 @@ describe('mirrored crates on the web, apart from private ones', () => {
     for (const url of ['/mirror/index/st/em/stem', '/mirror/index/le/af/leaf', '/mirror/api/v1/crates/leaf/1.0.0/download']) {
       expect((await t.app.inject({ method: 'GET', url })).statusCode).toBe(200);
     }
+    await t.runtime.mirror!.crates.idle();
     await t.runtime.mirror!.activity.flush();
     const { token } = await t.userWithToken('alice');
     await t.publish(token, { name: 'private-stem', vers: '0.1.0' });
