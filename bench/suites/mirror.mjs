@@ -1,8 +1,8 @@
-// Measurement 5: the mirror. The generated graph is served by nginx as a static sparse registry
+// Measurement 8: the mirror. The generated graph is served by nginx as a static sparse registry
 // (the upstream); consumers depend on it as on crates.io, with crates-io replaced either by
-// nginx itself or by a Wharf mirroring nginx. 5a: through a warm mirror vs straight from the
-// static copy (target ≤ 1.1x time). 5b: through a cold mirror (empty cache, a new Wharf each
-// round) vs straight from the upstream (≤ 1.5x). 5c: a warm mirrored index read vs a private one
+// nginx itself or by a Wharf mirroring nginx. 8a: through a warm mirror vs straight from the
+// static copy (target ≤ 1.1x time). 8b: through a cold mirror (empty cache, a new Wharf each
+// round) vs straight from the upstream (≤ 1.5x). 8c: a warm mirrored index read vs a private one
 // (the same fast path: ≥ 0.9x the requests per second).
 import { compareWrk, warm } from '../lib/compare.mjs';
 import { indexPath } from '../lib/crates.mjs';
@@ -68,12 +68,12 @@ export async function mirrorSuite(ctx) {
     const warmSide = { config: replacedBy(`sparse+${warmMirror.url}/mirror/index/`), label: 'the warm mirror' };
     say('filling the warm mirror');
     await cargoRun(warmSide.config, consumer, cpus.client, 'the mirror being filled');
-    const warmResult = await cargoRounds('5a', rounds, { wharf: async () => warmSide, nginx: async () => upstream }, consumer, cpus.client);
-    record({ id: '5a', suite: 'mirror', what: `cargo generate-lockfile + fetch through the warm mirror vs the static copy, ${what}`, row: cargoRow(warmResult, 'nginx static', 1.1), data: warmResult.data });
+    const warmResult = await cargoRounds('8a', rounds, { wharf: async () => warmSide, nginx: async () => upstream }, consumer, cpus.client);
+    record({ id: '8a', suite: 'mirror', what: `cargo generate-lockfile + fetch through the warm mirror vs the static copy, ${what}`, row: cargoRow(warmResult, 'nginx static', 1.1), data: warmResult.data });
 
     const cold = [];
     const coldResult = await cargoRounds(
-      '5b',
+      '8b',
       rounds,
       {
         wharf: async (r) => {
@@ -87,9 +87,9 @@ export async function mirrorSuite(ctx) {
       consumer,
       cpus.client,
     );
-    record({ id: '5b', suite: 'mirror', what: `cargo generate-lockfile + fetch through a cold mirror vs the upstream directly, ${what}`, row: cargoRow(coldResult, 'upstream directly', 1.5), data: coldResult.data });
+    record({ id: '8b', suite: 'mirror', what: `cargo generate-lockfile + fetch through a cold mirror vs the upstream directly, ${what}`, row: cargoRow(coldResult, 'upstream directly', 1.5), data: coldResult.data });
 
-    // 5c: one warm index file, mirrored vs private, gzip: the same bytes from the same fast path.
+    // 8c: one warm index file, mirrored vs private, gzip: the same bytes from the same fast path.
     const path = indexPath(graph[graph.length - 1].name);
     const acceptGz = { 'accept-encoding': 'gzip' };
     const mirrored = `${warmMirror.url}/mirror/index/${path}`;
@@ -101,12 +101,12 @@ export async function mirrorSuite(ctx) {
     await warm(mirrored, acceptGz, warmOpts);
     await warm(privateRead, acceptGz, warmOpts);
     const res = await compareWrk(
-      '5c warm mirrored index file vs private, gzip',
+      '8c warm mirrored index file vs private, gzip',
       { name: 'wharf mirror', url: mirrored, headers: acceptGz, pid: () => warmMirror.workerPid },
       { name: 'wharf private', url: privateRead, headers: acceptGz, pid: () => source.workerPid },
       bench,
     );
-    record({ id: '5c', suite: 'mirror', what: 'warm mirrored index file vs a private one, gzip', row: wrkRow(res, 0.9), data: { bytes: m.body.length, ...res } });
+    record({ id: '8c', suite: 'mirror', what: 'warm mirrored index file vs a private one, gzip', row: wrkRow(res, 0.9), data: { bytes: m.body.length, ...res } });
   } finally {
     for (const s of servers.reverse()) await s.stop().catch(() => undefined);
   }

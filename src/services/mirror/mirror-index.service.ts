@@ -132,8 +132,9 @@ export class MirrorIndex {
         if (!row) throw notFound(`crate \`${name}\` does not exist at the mirror's upstream ${upstream.indexUrl} (it answered ${result.status})`);
         // Vanished upstream: the cached file stays served until an admin removes it.
         await confirmMirrorIndexFile(this.ctx.db, name, { checked_at: checkedAt, upstream_status: result.status });
+        // Said (and logged) by this revalidation's answer only; later reads serve the file quietly.
         const warning = `the upstream ${upstream.indexUrl} answered ${result.status} for \`${name}\`; the cached file is still served`;
-        return this.hold(name, row, { checkedAt: now.getTime(), nextCheck: now.getTime() + this.ttlMs, warning });
+        return { ...this.hold(name, row, { checkedAt: now.getTime(), nextCheck: now.getTime() + this.ttlMs }), warning };
       }
       if (result.kind !== 'fresh') throw new AppError('bad_gateway', `the mirror's upstream ${upstream.indexUrl} answered 304 to an unconditional request for \`${name}\``);
       try {
