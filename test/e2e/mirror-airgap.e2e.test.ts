@@ -160,6 +160,10 @@ describe('wharf mirror sync, export and import across an air gap', () => {
     expect(nothing.stderr).toContain('the mirror holds nothing of `stem`');
     const bad = await wharf(['mirror', 'sync', '--crate', 'stem@not a req'], env);
     expect(bad.code).toBe(1);
+    const missing = await wharf(['mirror', 'sync', '--crate', 'nonesuch'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain('failed: nonesuch *: crate `nonesuch` does not exist at the mirror');
+    expect(missing.stdout).toContain('synced 0 versions: 0 fetched now (0 B), 0 already cached, 1 failed');
     const offlineSync = await wharf(['mirror', 'sync', '--crate', 'stem'], offline('by-crate'));
     expect(offlineSync.stderr).toContain('needs an upstream');
   }, 120_000);
