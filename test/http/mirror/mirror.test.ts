@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listMirrorCrateFiles } from '../../../src/db/repositories/mirror.repository.js';
+import { startLiveServer } from '../../helpers/live-server.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 import { StaticRegistry } from '../../helpers/static-registry.js';
 import { publishBody } from '../../helpers/crate-builder.js';
@@ -279,6 +280,27 @@ describe('mirror settings', () => {
     } finally {
       await t.close();
       await upstream.stop();
+    }
+  });
+});
+
+describe('another Wharf as the upstream', () => {
+  it("mirrors a Wharf's private index, following its dl without markers", async () => {
+    const origin = await startLiveServer();
+    const t = await createTestApp({ mirrorUpstream: `${origin.url}/index/` });
+    try {
+      const { token } = await origin.userWithToken('alice');
+      await origin.publish(token, { name: 'Origin_Crate', vers: '1.2.3' });
+      const index = await t.app.inject({ method: 'GET', url: '/mirror/index/or/ig/origin_crate' });
+      expect(index.statusCode).toBe(200);
+      expect(index.body).toBe(await (await fetch(`${origin.url}/index/or/ig/origin_crate`)).text());
+      const crate = await t.app.inject({ method: 'GET', url: '/mirror/api/v1/crates/Origin_Crate/1.2.3/download' });
+      expect(crate.statusCode).toBe(200);
+      const direct = Buffer.from(await (await fetch(`${origin.url}/api/v1/crates/Origin_Crate/1.2.3/download`)).arrayBuffer());
+      expect(crate.rawPayload.equals(direct)).toBe(true);
+    } finally {
+      await t.close();
+      await origin.close();
     }
   });
 });
