@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { canonicalCrateName } from '../../core/crate-name.js';
 import { AppError, notFound } from '../../core/errors.js';
-import { parseUpstreamIndex, upstreamDownloadUrl } from '../../core/mirror-index.js';
+import { parseUpstreamIndex, upstreamDownloadUrl, type UpstreamVersion } from '../../core/mirror-index.js';
 import { findMirrorCrateFile, insertMirrorCrateFile } from '../../db/repositories/mirror.repository.js';
 import type { ServiceContext } from '../context.js';
+import type { IndexEntry } from '../index.service.js';
 import type { MirrorActivity } from './mirror-activity.js';
 import type { MirrorIndex } from './mirror-index.service.js';
 import type { UpstreamClient } from './upstream-client.js';
@@ -41,6 +42,7 @@ export class MirrorCrates {
   private readonly inflight = new Map<string, Promise<Fetched>>();
   /** Blob keys of versions found stored, for the fast path (a mirrored version never changes). */
   private readonly known = new Map<string, string>();
+  private readonly parsed = new WeakMap<IndexEntry, UpstreamVersion[]>();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -95,6 +97,16 @@ export class MirrorCrates {
     return { checksum, size: bytes.length, fetched: true };
   }
 
+  /** An index file's lines, parsed once per prepared file (a crate's versions are fetched together). */
+  private linesOf(entry: IndexEntry, lower: string): UpstreamVersion[] {
+    let lines = this.parsed.get(entry);
+    if (!lines) {
+      lines = parseUpstreamIndex(entry.body, lower);
+      this.parsed.set(entry, lines);
+    }
+    return lines;
+  }
+
   private remember(lower: string, version: string, blobKey: string): void {
     if (this.known.size >= MAX_KNOWN_LOCATIONS) this.known.clear();
     this.known.set(`${lower}@${version}`, blobKey);
@@ -131,7 +143,7 @@ export class MirrorCrates {
 
   private async fetch(upstream: UpstreamClient, lower: string, version: string): Promise<Fetched> {
     const { entry } = await this.index.get(lower);
-    const line = parseUpstreamIndex(entry.body, lower).find((v) => v.vers === version);
+    const line = this.linesOf(entry, lower).find((v) => v.vers === version);
     if (!line) throw notFound(`crate \`${lower}\` has no version \`${version}\` at the mirror's upstream ${upstream.indexUrl}`);
     const url = upstreamDownloadUrl(await upstream.downloadTemplate(), line.name, line.vers, line.cksum);
     const bytes = await upstream.crateFile(url);
