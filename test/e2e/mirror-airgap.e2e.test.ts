@@ -78,22 +78,28 @@ describe('wharf mirror sync, export and import across an air gap', () => {
       expect(imported.stdout).toContain('imported 2 index files and 2 .crate files');
       expect((await wharf(['mirror', 'import', exported], offline('airgapped'))).stdout).toContain('imported 0 index files and 0 .crate files (0 B); 4 already present');
 
-      const port = await freePort();
-      const url = `http://127.0.0.1:${port}`;
-      const server = new WharfServer({ ...offline('airgapped'), WHARF_HOST: '127.0.0.1', WHARF_PORT: String(port), WHARF_PUBLIC_URL: url });
-      await server.start(url);
-      try {
-        const cargo = new CargoSandbox(`sparse+${url}/index/`).replaceCratesIo(`sparse+${url}/mirror/index/`);
-        const dir = cargo.writeCrate('consumer', {
-          'Cargo.toml': manifest('consumer', '0.1.0', '[dependencies]\nstem = "1"\n'),
-          'src/main.rs': 'fn main() { assert_eq!(stem::stem(), 2); }\n',
-          'Cargo.lock': readFileSync(lockfile, 'utf8'),
-        });
-        const build = await cargo.run(['run', '--locked'], { cwd: dir });
-        expect(build.stderr, build.stderr).not.toMatch(/error/);
-        expect(build.code).toBe(0);
-      } finally {
-        expect(await server.stop()).toBe(0);
+      // Once open and once with auth_required: the isolated network's consumers then need a token.
+      expect((await wharf(['user', 'add', 'builder'], offline('airgapped'))).code).toBe(0);
+      const token = (await wharf(['token', 'create', 'builder', '--name', 'ci', '--scopes', 'read'], offline('airgapped'))).stdout.trimEnd().split('\n').at(-1)!;
+      for (const authRequired of [false, true]) {
+        const port = await freePort();
+        const url = `http://127.0.0.1:${port}`;
+        const env = { ...offline('airgapped'), WHARF_HOST: '127.0.0.1', WHARF_PORT: String(port), WHARF_PUBLIC_URL: url, WHARF_AUTH_REQUIRED: String(authRequired) };
+        const server = new WharfServer(env);
+        await server.start(url);
+        try {
+          const cargo = new CargoSandbox(`sparse+${url}/index/`).replaceCratesIo(`sparse+${url}/mirror/index/`);
+          const dir = cargo.writeCrate('consumer', {
+            'Cargo.toml': manifest('consumer', '0.1.0', '[dependencies]\nstem = "1"\n'),
+            'src/main.rs': 'fn main() { assert_eq!(stem::stem(), 2); }\n',
+            'Cargo.lock': readFileSync(lockfile, 'utf8'),
+          });
+          const build = await cargo.run(['run', '--locked'], { cwd: dir, env: authRequired ? { CARGO_REGISTRIES_WHARF_MIRROR_TOKEN: token } : {} });
+          expect(build.stderr, build.stderr).not.toMatch(/error/);
+          expect(build.code).toBe(0);
+        } finally {
+          expect(await server.stop()).toBe(0);
+        }
       }
     } finally {
       await upstream.start();
