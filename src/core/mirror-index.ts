@@ -1,3 +1,5 @@
+import { versionProblem } from './semver.js';
+
 /**
  * What the mirror reads from an upstream's index files: enough of each line to verify a .crate
  * and to follow dependencies. The file itself is stored and served as the upstream sent it.
@@ -56,7 +58,9 @@ function versionOf(value: unknown, crate: string, lineNo: number): UpstreamVersi
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('is not a JSON object');
   const v = value as Record<string, unknown>;
   if (typeof v.name !== 'string' || v.name.toLowerCase() !== crate.toLowerCase()) throw bad(`is not a line of \`${crate}\``);
-  if (typeof v.vers !== 'string' || v.vers === '' || v.vers.length > 256) throw bad('has no valid `vers`');
+  // A strict SemVer version (as cargo reads it): it becomes part of file names and URLs, so a
+  // hostile upstream cannot smuggle a path (`../`) in through it.
+  if (typeof v.vers !== 'string' || versionProblem(v.vers) !== null) throw bad('has no valid `vers`');
   if (typeof v.cksum !== 'string' || !CKSUM.test(v.cksum)) throw bad('has no valid `cksum`');
   if (!Array.isArray(v.deps)) throw bad('has no `deps` list');
   const deps = v.deps.map((d: unknown) => {

@@ -33,6 +33,8 @@ describe('parseUpstreamIndex', () => {
     [line({ name: 'other' }), /not a line of `serde_json`/],
     [line({ cksum: 'abc' }), /no valid `cksum`/],
     [line({ vers: 7 }), /no valid `vers`/],
+    [line({ vers: '1.0.0/../../../crates/x/x-1.0.0' }), /no valid `vers`/],
+    [line({ vers: '../1.0.0' }), /no valid `vers`/],
     [line({ deps: {} }), /no `deps` list/],
     [`${line()}\n${line({ deps: [{ name: 'x' }] })}`, /line 2 .* without a name or requirement/],
   ])('refuses garbage: %s', (text, message) => {

@@ -129,6 +129,20 @@ describe('mirror of an upstream sparse registry', () => {
     expect((await get('/mirror/api/v1/crates/leaf/1.0.0/download')).statusCode).toBe(200);
   });
 
+  it('refuses an index file whose version would make a path, so no file lands outside the mirror', async () => {
+    const { cksum } = upstream.crate('leaf', '1.0.0');
+    const hostile = JSON.stringify({ name: 'leaf', vers: '1.0.0/../../../crates/leaf/leaf', deps: [], cksum, features: {}, yanked: false });
+    upstream.inject('/index/le/af/leaf', { kind: 'garbage', body: Buffer.from(`${hostile}\n`) });
+    const res = await get('/mirror/index/le/af/leaf');
+    expect(res.statusCode).toBe(502);
+    expect(detail(res.body)).toContain('line 1 of the index file has no valid `vers`');
+    const download = await get(`/mirror/api/v1/crates/leaf/${encodeURIComponent('1.0.0/../../../crates/leaf/leaf')}/download`);
+    expect(download.statusCode).toBe(502);
+    const stored: string[] = [];
+    for (const prefix of ['crates/', 'mirror/']) for await (const info of t.runtime.ctx.blobs.list(prefix)) stored.push(info.key);
+    expect(stored).toEqual([]);
+  });
+
   it('answers misses with 504 when the upstream is slow and 502 when it fails, naming the upstream', async () => {
     upstream.inject('/index/le/af/leaf', { kind: 'slow', ms: 3000 });
     const slow = await get('/mirror/index/le/af/leaf');
