@@ -23,6 +23,15 @@ export interface UpstreamDependency {
 }
 
 const CKSUM = /^[0-9a-f]{64}$/;
+const CRATE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * Whether `name` and `version` (when given) can name a mirrored crate: the characters of a crate
+ * name and a strict SemVer version, nothing that could become a path in a URL or a file name.
+ */
+export function isMirrorableName(name: string, version?: string): boolean {
+  return CRATE_NAME.test(name) && (version === undefined || versionProblem(version) === null);
+}
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { canonicalCrateName } from '../../core/crate-name.js';
 import { AppError, notFound } from '../../core/errors.js';
-import { parseUpstreamIndex, upstreamDownloadUrl, type UpstreamVersion } from '../../core/mirror-index.js';
+import { isMirrorableName, parseUpstreamIndex, upstreamDownloadUrl, type UpstreamVersion } from '../../core/mirror-index.js';
 import { findMirrorCrateFile, insertMirrorCrateFile } from '../../db/repositories/mirror.repository.js';
 import type { ServiceContext } from '../context.js';
 import type { IndexEntry } from '../index.service.js';
@@ -53,6 +53,7 @@ export class MirrorCrates {
 
   /** A download: the file, from the blob store or fetched now, counted once it is found. */
   async get(name: string, version: string): Promise<MirrorCrateFile> {
+    requireMirrorable(name, version);
     const lower = name.toLowerCase();
     const row = await findMirrorCrateFile(this.ctx.db, lower, version);
     if (row) {
@@ -90,6 +91,7 @@ export class MirrorCrates {
 
   /** Makes sure a version's file is cached, fetching it when it is not (`fetched`). */
   async ensure(name: string, version: string): Promise<{ checksum: string; size: number; fetched: boolean }> {
+    requireMirrorable(name, version);
     const row = await findMirrorCrateFile(this.ctx.db, name.toLowerCase(), version);
     if (row && (await this.ctx.blobs.exists(row.blob_key))) return { checksum: row.checksum, size: row.size, fetched: false };
     const { bytes, checksum, stored } = await this.fetchShared(name, version);
@@ -165,6 +167,11 @@ export class MirrorCrates {
     stored.catch(() => undefined);
     return { bytes, checksum: digest, stored };
   }
+}
+
+/** Names and versions that could make a path in a blob key or a URL are refused before any look-up. */
+function requireMirrorable(name: string, version: string): void {
+  if (!isMirrorableName(name, version)) throw notFound(`\`${name}@${version}\` is not a crate name and version`);
 }
 
 /** Writes a verified file, then its row (a crash between them leaves only an unreferenced file). */

@@ -1,6 +1,6 @@
 import { indexPath } from '../../core/index-line.js';
 import { AppError, notFound } from '../../core/errors.js';
-import { parseUpstreamIndex } from '../../core/mirror-index.js';
+import { isMirrorableName, parseUpstreamIndex } from '../../core/mirror-index.js';
 import { confirmMirrorIndexFile, findMirrorIndexFile, type MirrorIndexRow, saveMirrorIndexFile } from '../../db/repositories/mirror.repository.js';
 import type { ServiceContext } from '../context.js';
 import { type IndexEntry, prepareIndexEntry } from '../index.service.js';
@@ -62,6 +62,7 @@ export class MirrorIndex {
 
   /** The file of the crate whose lowercased name is `name`; AppError (404, 502, 504) otherwise. */
   async get(name: string): Promise<MirrorIndexAnswer> {
+    if (!isMirrorableName(name)) throw notFound(`\`${name}\` is not a crate name`);
     const now = this.ctx.clock.now().getTime();
     const held = this.held.get(name);
     if (held && now < held.nextCheck) {

@@ -137,7 +137,7 @@ describe('mirror of an upstream sparse registry', () => {
     expect(res.statusCode).toBe(502);
     expect(detail(res.body)).toContain('line 1 of the index file has no valid `vers`');
     const download = await get(`/mirror/api/v1/crates/leaf/${encodeURIComponent('1.0.0/../../../crates/leaf/leaf')}/download`);
-    expect(download.statusCode).toBe(502);
+    expect(download.statusCode).toBe(404);
     const stored: string[] = [];
     for (const prefix of ['crates/', 'mirror/']) for await (const info of t.runtime.ctx.blobs.list(prefix)) stored.push(info.key);
     expect(stored).toEqual([]);
@@ -234,10 +234,15 @@ describe('mirror of an upstream sparse registry', () => {
     expect((await get('/mirror/index/le/af/leaf')).body).toBe(upstream.indexFile('leaf'));
   });
 
-  it('answers 404 for paths that are not canonical index paths, without asking the upstream', async () => {
-    for (const path of ['/mirror/index/xx/yy/leaf', '/mirror/index/le/af/LEAF', '/mirror/index/le/af/leaf.json']) {
-      expect((await get(path)).statusCode, path).toBe(404);
-    }
+  it('answers 404 for paths that are not canonical index paths or crate names, without asking the upstream', async () => {
+    const paths = [
+      '/mirror/index/xx/yy/leaf',
+      '/mirror/index/le/af/LEAF',
+      '/mirror/index/le/af/leaf.json',
+      `/mirror/api/v1/crates/${encodeURIComponent('../../index/le/af/leaf')}/1.0.0/download`,
+      `/mirror/api/v1/crates/leaf/${encodeURIComponent('1.0.0/../../x')}/download`,
+    ];
+    for (const path of paths) expect((await get(path)).statusCode, path).toBe(404);
     expect(upstream.count('/index/')).toBe(0);
   });
 });
