@@ -13,10 +13,11 @@ import { tokenRoutes } from './http/api/tokens.routes.js';
 import { apiErrorHandler, sendApiError } from './http/errors.js';
 import { healthRoutes } from './http/health.routes.js';
 import { refuseUnstorableUrl, storableJson } from './http/storable-input.js';
-import { downloadFastPath } from './http/api/download-fast-path.js';
+import { downloadFastPath, mirrorDownloadFastPath } from './http/api/download-fast-path.js';
 import { type FastPath, type FastPathOptions, firstOf } from './http/fast-path.js';
-import { indexFastPath } from './http/index/index-fast-path.js';
+import { indexFastPath, mirrorIndexFastPath } from './http/index/index-fast-path.js';
 import { indexRoutes } from './http/index/index.routes.js';
+import { mirrorRoutes } from './http/mirror/mirror.routes.js';
 import { sendNotFoundPage, webRoutes } from './http/web/web.plugin.js';
 import { type Runtime, stopRuntime } from './services/runtime.js';
 
@@ -42,7 +43,7 @@ const REDACT = [
 /** Paths answered for programs (cargo, scripts, probes): their errors stay JSON. */
 function isMachinePath(url: string): boolean {
   const path = url.split('?')[0] ?? '';
-  return /^\/+(api|index|health)(\/|$)/.test(path);
+  return /^\/+(api|index|mirror|health)(\/|$)/.test(path);
 }
 
 /** Fastify's default: longer than the usual proxy's idle timeout, so the proxy closes first. */
@@ -112,7 +113,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   // At trace level every request's headers are logged by a Fastify hook below; it sees them all.
   if (config.logLevel !== 'trace') {
     const fast: FastPathOptions = { accessLine: accessLineWriter(app.log as Logger), nextRequestId, closing: () => closing };
-    fastPath = firstOf(indexFastPath(runtime, fast), downloadFastPath(runtime, fast));
+    fastPath = firstOf(indexFastPath(runtime, fast), mirrorIndexFastPath(runtime, fast), downloadFastPath(runtime, fast), mirrorDownloadFastPath(runtime, fast));
   }
   // The first root preClose hook: Fastify runs it before closing the server, so from then on the
   // fast paths leave every request to Fastify, which answers 503 and closes the connection.
@@ -156,6 +157,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   }
 
   await app.register(indexRoutes, { runtime });
+  await app.register(mirrorRoutes, { runtime });
   await app.register(publishRoutes, { runtime });
   await app.register(crateRoutes, { runtime });
   await app.register(catalogRoutes, { runtime });

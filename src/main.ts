@@ -9,6 +9,7 @@ import { registerBackupCommands } from './cli/commands/backup.js';
 import { registerCheckCommand } from './cli/commands/check.js';
 import { registerCategoryCommands } from './cli/commands/category.js';
 import { registerCrateCommands } from './cli/commands/crate.js';
+import { registerMirrorCommands } from './cli/commands/mirror.js';
 import { registerTokenCommands } from './cli/commands/token.js';
 import { registerUserCommands } from './cli/commands/user.js';
 
@@ -49,6 +50,7 @@ export async function main(argv: string[]): Promise<void> {
   registerBackupCommands(program, getConfig);
   registerCrateCommands(program, getConfig);
   registerCategoryCommands(program, getConfig);
+  registerMirrorCommands(program, getConfig);
 
   try {
     await program.parseAsync(argv);

@@ -67,12 +67,18 @@ function cargoEnv(home) {
   };
 }
 
-/** One cold run: fresh CARGO_HOME, no lockfile; returns the seconds of each step. */
-async function cargoRun(indexUrl, consumerSrc, cpu) {
+/** cargo's configuration for a registry named `bench` at `indexUrl`. */
+export const registryConfig = (indexUrl) => `[registries.${REGISTRY}]\nindex = "${indexUrl}"\n\n[net]\nretry = 0\n`;
+
+/**
+ * One cold run: fresh CARGO_HOME with `config` (TOML), no lockfile; returns the seconds of each
+ * step. `label` names the side in errors.
+ */
+export async function cargoRun(config, consumerSrc, cpu, label = config) {
   const home = tempDir('cargo-home');
   try {
     mkdirSync(join(home, 'cargo'), { recursive: true });
-    writeFileSync(join(home, 'cargo', 'config.toml'), `[registries.${REGISTRY}]\nindex = "${indexUrl}"\n\n[net]\nretry = 0\n`);
+    writeFileSync(join(home, 'cargo', 'config.toml'), config);
     const project = join(home, 'consumer');
     cpSync(consumerSrc, project, { recursive: true });
     const env = cargoEnv(home);
@@ -81,7 +87,7 @@ async function cargoRun(indexUrl, consumerSrc, cpu) {
       const t = performance.now();
       const res = await run(cmd, full, { env, cwd: project, timeoutMs: 600_000 });
       const s = (performance.now() - t) / 1000;
-      if (res.code !== 0) throw new Error(`cargo ${args.join(' ')} failed against ${indexUrl}:\n${res.stderr.slice(-3000)}`);
+      if (res.code !== 0) throw new Error(`cargo ${args.join(' ')} failed against ${label}:\n${res.stderr.slice(-3000)}`);
       return s;
     };
     const lock = await step(['generate-lockfile']);
@@ -94,14 +100,17 @@ async function cargoRun(indexUrl, consumerSrc, cpu) {
   }
 }
 
-export async function e2eSuite(ctx) {
-  const { build, tools, opts, cpus, record } = ctx;
-  if (!tools.cargo) throw new Error('cargo is not installed');
-  const count = opts.quick ? 60 : 200;
-  const graph = crateGraph(count);
-  const dataDir = tempDir('e2e');
+/**
+ * The generated graph published to a Wharf, and a static copy of its index and files served by
+ * nginx (a static sparse registry: config.json, index files with their gzip, .crate files).
+ * Returns both servers; the caller stops them.
+ */
+export async function graphWithStaticCopy(ctx, label) {
+  const { build, tools, opts, cpus } = ctx;
+  const graph = crateGraph(opts.quick ? 60 : 200);
+  const dataDir = tempDir(label);
   const token = await createUserAndToken(build, dataDir, 'bench');
-  const wharf = await new WharfServer({ build, dataDir, cpu: cpus.server, label: 'wharf-e2e', profileDir: ctx.profileDir, env: ctx.wharfEnv }).start();
+  const wharf = await new WharfServer({ build, dataDir, cpu: cpus.server, label: `wharf-${label}`, profileDir: ctx.profileDir, env: ctx.wharfEnv }).start();
   let nginx = null;
   try {
     const nVersions = graph.reduce((n, c) => n + c.versions.length, 0);
@@ -111,7 +120,7 @@ export async function e2eSuite(ctx) {
     const publishSeconds = (performance.now() - t0) / 1000;
 
     // The static copy: index files (and their gzip for gzip_static) and .crate files, fetched from Wharf.
-    const ngDir = tempDir('nginx-e2e');
+    const ngDir = tempDir(`nginx-${label}`);
     const www = join(ngDir, 'www');
     mkdirSync(join(www, 'index'), { recursive: true });
     nginx = new NginxServer({ nginx: tools.nginx, dir: ngDir, root: www, cpu: cpus.server });
@@ -132,18 +141,35 @@ export async function e2eSuite(ctx) {
         writeFileSync(join(www, 'crates', c.name, `${c.name}-${v.vers}.crate`), dl.body);
       }
     }
+    return { graph, nVersions, publishSeconds, wharf, nginx };
+  } catch (err) {
+    await nginx?.stop().catch(() => undefined);
+    await wharf.stop().catch(() => undefined);
+    throw err;
+  }
+}
 
-    // The consumer depends on the last crates of the graph: together they reach most of it.
-    const top = graph.slice(-Math.min(12, graph.length));
-    const consumer = join(tempDir('consumer'), 'consumer');
-    mkdirSync(join(consumer, 'src'), { recursive: true });
-    writeFileSync(
-      join(consumer, 'Cargo.toml'),
-      `[package]\nname = "consumer"\nversion = "0.1.0"\nedition = "2021"\npublish = false\n\n[dependencies]\n` +
-        top.map((c) => `${c.name} = { version = "1", registry = "${REGISTRY}" }`).join('\n') +
-        '\n',
-    );
-    writeFileSync(join(consumer, 'src', 'lib.rs'), '');
+/** A consumer of the last crates of the graph (together they reach most of it); `registry` null: crates.io. */
+export function writeConsumer(graph, registry) {
+  const top = graph.slice(-Math.min(12, graph.length));
+  const consumer = join(tempDir('consumer'), 'consumer');
+  mkdirSync(join(consumer, 'src'), { recursive: true });
+  writeFileSync(
+    join(consumer, 'Cargo.toml'),
+    `[package]\nname = "consumer"\nversion = "0.1.0"\nedition = "2021"\npublish = false\n\n[dependencies]\n` +
+      top.map((c) => (registry ? `${c.name} = { version = "1", registry = "${registry}" }` : `${c.name} = "1"`)).join('\n') +
+      '\n',
+  );
+  writeFileSync(join(consumer, 'src', 'lib.rs'), '');
+  return consumer;
+}
+
+export async function e2eSuite(ctx) {
+  const { tools, opts, cpus, record } = ctx;
+  if (!tools.cargo) throw new Error('cargo is not installed');
+  const { graph, nVersions, publishSeconds, wharf, nginx } = await graphWithStaticCopy(ctx, 'e2e');
+  try {
+    const consumer = writeConsumer(graph, REGISTRY);
 
     // cargo runs take about a second each and vary a lot: more rounds than the wrk comparisons.
   const rounds = opts.quick ? 1 : Math.max(5, opts.rounds);
@@ -151,7 +177,7 @@ export async function e2eSuite(ctx) {
     const urls = { wharf: `sparse+${wharf.url}/index/`, nginx: `sparse+${nginx.url}/index/` };
     for (let r = 0; r < rounds; r++) {
       for (const side of r % 2 === 0 ? ['nginx', 'wharf'] : ['wharf', 'nginx']) {
-        const res = await cargoRun(urls[side], consumer, cpus.client);
+        const res = await cargoRun(registryConfig(urls[side]), consumer, cpus.client);
         runs[side].push(res);
         say(`4 cargo round ${r + 1}: ${side} lockfile ${fmt.s(res.lock)}, fetch ${fmt.s(res.fetch)}, ${res.packages} packages`);
       }
@@ -182,7 +208,7 @@ export async function e2eSuite(ctx) {
       data: { publishSeconds, crates: graph.length, versions: nVersions, pairedRatios: paired, bestOfRatio: w.total / n.total, wharf: strip(runs.wharf), nginx: strip(runs.nginx) },
     });
   } finally {
-    await nginx?.stop().catch(() => undefined);
+    await nginx.stop().catch(() => undefined);
     await wharf.stop().catch(() => undefined);
   }
 }

@@ -50,7 +50,21 @@ export interface Config extends Readonly<MetadataLimits> {
   readonly trustProxy: readonly string[];
   /** How long a sign-in or a re-entered password allows creating tokens and admin actions. */
   readonly reauthMinutes: number;
+  /**
+   * The upstream sparse index mirrored at /mirror/index/ (`https://index.crates.io/`, stored
+   * without `sparse+` and with a trailing slash); null: no upstream is ever contacted.
+   */
+  readonly mirrorUpstream: string | null;
+  /** Serve the mirror from its cache only (an air-gapped copy); never contact the upstream. */
+  readonly mirrorOffline: boolean;
+  /** Seconds a mirrored index file is served before it is revalidated with the upstream. */
+  readonly mirrorIndexTtl: number;
+  /** How long one upstream request (headers and body) may take before it is abandoned. */
+  readonly mirrorTimeoutMs: number;
 }
+
+/** Whether /mirror/ is served: with an upstream, or offline from what was imported. */
+export const mirrorEnabled = (config: Config): boolean => config.mirrorUpstream !== null || config.mirrorOffline;
 
 type Source = Record<string, unknown>;
 
@@ -97,6 +111,10 @@ const SETTINGS: Setting[] = [
   { key: 'headersTimeoutMs', env: 'WHARF_HEADERS_TIMEOUT_MS', file: 'headers_timeout_ms', parse: integerIn(500, 600_000), fallback: () => 30_000 },
   { key: 'trustProxy', env: 'WHARF_TRUST_PROXY', file: 'trust_proxy', parse: proxyList, fallback: () => [] },
   { key: 'reauthMinutes', env: 'WHARF_REAUTH_MINUTES', file: 'reauth_minutes', parse: integerIn(1, 1440), fallback: () => 15 },
+  { key: 'mirrorUpstream', env: 'WHARF_MIRROR_UPSTREAM', file: 'mirror_upstream', parse: sparseIndexUrl, fallback: () => null },
+  { key: 'mirrorOffline', env: 'WHARF_MIRROR_OFFLINE', file: 'mirror_offline', parse: boolean, fallback: () => false },
+  { key: 'mirrorIndexTtl', env: 'WHARF_MIRROR_INDEX_TTL', file: 'mirror_index_ttl', parse: integerIn(0, 86_400), fallback: () => 60 },
+  { key: 'mirrorTimeoutMs', env: 'WHARF_MIRROR_TIMEOUT_MS', file: 'mirror_timeout_ms', parse: integerIn(100, 600_000), fallback: () => 30_000 },
 ];
 
 /** The publish metadata bounds (core/publish-metadata.ts), one setting each: `max_features` is WHARF_MAX_FEATURES. */
@@ -225,6 +243,12 @@ function httpUrl(v: unknown): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`must be an http(s) URL, got \`${s}\``);
   if (url.search || url.hash) throw new Error(`must not have a query or fragment, got \`${s}\``);
   return s;
+}
+
+/** A sparse index URL, with or without cargo's `sparse+`; kept as plain http(s) with a trailing slash. */
+function sparseIndexUrl(v: unknown): string {
+  const url = httpUrl(nonEmptyString(v).replace(/^sparse\+/, ''));
+  return url.endsWith('/') ? url : `${url}/`;
 }
 
 function postgresUrl(v: unknown): string {

@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'too_large'
   | 'rate_limited'
   | 'unavailable'
+  | 'bad_gateway'
+  | 'gateway_timeout'
   | 'insufficient_storage';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -22,6 +24,8 @@ const STATUS: Record<ErrorCode, number> = {
   too_large: 413,
   rate_limited: 429,
   unavailable: 503,
+  bad_gateway: 502,
+  gateway_timeout: 504,
   insufficient_storage: 507,
 };
 

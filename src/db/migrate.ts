@@ -6,6 +6,7 @@ import * as m003 from './migrations/003-changes.js';
 import * as m004 from './migrations/004-search.js';
 import * as m005 from './migrations/005-readmes.js';
 import * as m006 from './migrations/006-reauth.js';
+import * as m008 from './migrations/008-mirror.js';
 import * as m009 from './migrations/009-crate-limits.js';
 import * as m010 from './migrations/010-yank-message.js';
 import * as m011 from './migrations/011-keywords.js';
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004-search': m004,
   '005-readmes': m005,
   '006-reauth': m006,
+  '008-mirror': m008,
   '009-crate-limits': m009,
   '010-yank-message': m010,
   '011-keywords': m011,

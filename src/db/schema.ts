@@ -177,6 +177,30 @@ export interface ReadmesTable {
   created_at: string;
 }
 
+/** An upstream index file as the upstream sent it (`name` lowercased). */
+export interface MirrorIndexFilesTable {
+  name: string;
+  body: string;
+  upstream_etag: string | null;
+  upstream_last_modified: string | null;
+  /** The upstream's last refusal (404, 410, 451) while the file is still served from here. */
+  upstream_status: number | null;
+  /** The last time the upstream confirmed or replaced the file. */
+  checked_at: string;
+  changed_at: string;
+}
+
+/** A verified upstream .crate file in the blob store (`name` lowercased). */
+export interface MirrorCrateFilesTable {
+  name: string;
+  version: string;
+  checksum: string;
+  blob_key: string;
+  size: number;
+  downloads: Generated<number>;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   crates: CratesTable;
@@ -193,4 +217,6 @@ export interface Database {
   index_changes: IndexChangesTable;
   server_secrets: ServerSecretsTable;
   readmes: ReadmesTable;
+  mirror_index_files: MirrorIndexFilesTable;
+  mirror_crate_files: MirrorCrateFilesTable;
 }

@@ -12,6 +12,8 @@ import {
 import { findUserByLogin } from '../db/repositories/user.repository.js';
 import type { ServiceContext } from './context.js';
 import { bySemverDescending, defaultOfSorted } from '../core/version-order.js';
+import { mirrorEnabled } from '../config/config.js';
+import { findMirrorIndexFile } from '../db/repositories/mirror.repository.js';
 
 /** What the web pages show: the home page lists, a crate with everything about one version, a user's crates. */
 
@@ -89,6 +91,8 @@ export interface CratePage {
   owners: Array<{ id: number; login: string; name: string | null }>;
   /** The highest version: the one whose README the crate keeps (publish updates it only for a new highest). */
   readmeVersionId: number;
+  /** The mirrored registry has a crate of the same name (so a dependent must name this registry). */
+  alsoUpstream: boolean;
 }
 
 /**
@@ -132,6 +136,7 @@ export async function cratePage(ctx: ServiceContext, name: string, num?: string,
     dependencies,
     owners: await listOwners(db, crate.id),
     readmeVersionId: sorted[0]!.id,
+    alsoUpstream: mirrorEnabled(ctx.config) && (await findMirrorIndexFile(db, crate.name.toLowerCase())) !== undefined,
   };
 }
 

@@ -96,7 +96,11 @@ function indexVersion(crate: CrateRow, v: VersionRow, deps: readonly DependencyR
   };
 }
 
-async function toEntry(text: string): Promise<IndexEntry> {
+/**
+ * An index file ready to send: its bytes, their gzip and a strong ETag for each. Hashed a slice at
+ * a time with the event loop free in between, and compressed in the thread pool.
+ */
+export async function prepareIndexEntry(text: string): Promise<IndexEntry> {
   const body = Buffer.from(text, 'utf8');
   const sha = createHash('sha256');
   for (let at = 0; at < body.length; at += SLICE) {
@@ -157,7 +161,7 @@ export class IndexCache {
     const job: Promise<IndexEntry | null> = (async () => {
       const crate = await findCrateByName(this.db, lowerName);
       if (!crate) return null;
-      const entry = await toEntry(await renderCrateIndex(this.db, crate));
+      const entry = await prepareIndexEntry(await renderCrateIndex(this.db, crate));
       // Only keep the render if no change landed while it ran; otherwise the next read renders again.
       if ((this.generation.get(canonicalCrateName(lowerName)) ?? 0) === startGen) this.store(lowerName, entry);
       return entry;

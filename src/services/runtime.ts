@@ -2,6 +2,7 @@ import { ChangeFeed } from './change-feed.service.js';
 import type { ServiceContext } from './context.js';
 import { DownloadCounter, DownloadLocations } from './download.service.js';
 import { IndexCache } from './index.service.js';
+import { createMirror, type Mirror } from './mirror/mirror.js';
 import { PublishLimits } from './publish-limits.js';
 import { Readmes } from './readme/readme.service.js';
 
@@ -17,6 +18,8 @@ export interface Runtime {
   readonly publishLimits: PublishLimits;
   /** README renders: a worker thread with a time budget, and the stored results by bytes. */
   readonly readmes: Readmes;
+  /** The mirror of an upstream registry under /mirror/, or null when none is configured. */
+  readonly mirror: Mirror | null;
 }
 
 export function createRuntime(ctx: ServiceContext): Runtime {
@@ -29,12 +32,14 @@ export function createRuntime(ctx: ServiceContext): Runtime {
     changes: new ChangeFeed(ctx.db, ctx.clock, index, ctx.config.databaseUrl),
     publishLimits: new PublishLimits(ctx.config, ctx.clock),
     readmes: new Readmes(ctx),
+    mirror: createMirror(ctx),
   };
 }
 
 /** Starts the background work of a serving instance: download flushes and the change feed. */
 export async function startRuntime(runtime: Runtime): Promise<void> {
   runtime.downloads.start();
+  runtime.mirror?.activity.start();
   await runtime.changes.start(runtime.ctx.config.changePollMs);
 }
 
@@ -43,4 +48,6 @@ export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.changes.stop();
   await runtime.downloads.stop();
   await runtime.readmes.close();
+  await runtime.mirror?.crates.idle();
+  await runtime.mirror?.activity.stop();
 }

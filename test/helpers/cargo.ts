@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -25,8 +25,32 @@ export class CargoSandbox {
     mkdirSync(this.home, { recursive: true });
     writeFileSync(
       join(this.home, 'config.toml'),
-      `[registries.${registry}]\nindex = "${indexUrl}"\n\n[net]\nretry = 0\n\n[term]\ncolor = "never"\n`,
+      // The token provider named explicitly: cargo requires that before it sends a token to a
+      // registry whose config.json says auth-required.
+      `[registries.${registry}]\nindex = "${indexUrl}"\n\n[registry]\nglobal-credential-providers = ["cargo:token"]\n\n[net]\nretry = 0\n\n[term]\ncolor = "never"\n`,
     );
+  }
+
+  /**
+   * Replaces crates.io with a Wharf's mirror (`sparse+.../mirror/index/`), as a team's consumers
+   * configure it. cargo finds a token for the replacement through a registry with the same index
+   * URL, so one is declared too; `CARGO_REGISTRIES_WHARF_MIRROR_TOKEN` carries the token.
+   */
+  replaceCratesIo(mirrorIndexUrl: string): this {
+    appendFileSync(
+      join(this.home, 'config.toml'),
+      [
+        '',
+        '[source.crates-io]',
+        'replace-with = "wharf-mirror"',
+        '[source.wharf-mirror]',
+        `registry = "${mirrorIndexUrl}"`,
+        '[registries.wharf-mirror]',
+        `index = "${mirrorIndexUrl}"`,
+        '',
+      ].join('\n'),
+    );
+    return this;
   }
 
   /** Writes a package directory; `files` paths are relative to it. */

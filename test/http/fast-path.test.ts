@@ -9,6 +9,7 @@ import { revokeToken } from '../../src/services/token.service.js';
 import { freePort } from '../helpers/live-server.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { onPostgres } from '../helpers/test-db.js';
+import { StaticRegistry } from '../helpers/static-registry.js';
 
 /**
  * Index reads and downloads on a listening server are answered by the fast paths in front of
@@ -208,6 +209,55 @@ describe('reads answered in front of Fastify', () => {
         .filter((l) => l.includes('"request completed"'))
         .map((l) => (JSON.parse(l) as { url: string }).url);
       expect(urls).toEqual(['/index/wh/ar/[masked]', '/index/wh/ar/[masked]']);
+    });
+  });
+
+  describe("the mirror's index", () => {
+    let s: Server;
+    let upstream: StaticRegistry;
+    const path = '/mirror/index/le/af/leaf';
+
+    beforeAll(async () => {
+      upstream = await new StaticRegistry().start();
+      await upstream.publish({ name: 'leaf', vers: '1.0.0' });
+      s = await startServer({ mirrorUpstream: upstream.indexUrl, mirrorIndexTtl: 60 });
+    });
+    afterAll(async () => {
+      await s.close();
+      await upstream.stop();
+    });
+
+    it('answers a fresh mirrored file as the route does, and leaves misses, revalidations and stale files to the route', async () => {
+      const first = await both(s, path, {});
+      expect(first.fast).toBe(false);
+      for (const headers of [{}, { 'accept-encoding': 'gzip' }, { 'if-none-match': first.headers.etag! }] as Array<Record<string, string>>) {
+        const warm = await both(s, path, headers);
+        expect(warm.fast).toBe(true);
+      }
+      expect(upstream.count('/index/le/af/leaf')).toBe(1);
+
+      s.clock.advance(61_000);
+      upstream.inject('/index/le/af/leaf', { kind: 'status', status: 500 });
+      const stale = await both(s, path, {});
+      expect(stale.fast).toBe(false);
+      expect(stale.headers['wharf-mirror-stale']).toBe('61');
+      expect((await both(s, path, {})).fast).toBe(false);
+      upstream.clearFaults();
+      s.clock.advance(61_000);
+      expect((await both(s, path, {})).fast).toBe(false);
+      expect((await both(s, path, {})).fast).toBe(true);
+    });
+
+    it('answers a mirrored download already found stored as the route does, and counts it', async () => {
+      const url = '/mirror/api/v1/crates/leaf/1.0.0/download';
+      expect((await both(s, url, {})).fast).toBe(false);
+      await s.runtime.mirror!.crates.idle();
+      const known = await both(s, url, {});
+      expect(known.fast).toBe(true);
+      expect(known.body.equals(upstream.crate('leaf', '1.0.0').bytes)).toBe(true);
+      expect(upstream.count('.crate')).toBe(1);
+      // Over the socket and through the route: one miss (the route's fetch) and three hits.
+      expect(s.runtime.mirror!.activity.snapshot()).toMatchObject({ downloads: 4, downloadHits: 3 });
     });
   });
 

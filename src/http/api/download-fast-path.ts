@@ -2,8 +2,11 @@ import type { Runtime } from '../../services/runtime.js';
 import { type FastPath, type FastPathOptions, fastGet, mayReadAtOnce } from '../fast-path.js';
 import { downloadHeaders, wantsDownloadUrl } from './download-answer.js';
 
-/** The download URL cargo builds from config.json's `dl`, with nothing in it to decode. */
-const DOWNLOAD_URL = /^\/api\/v1\/crates\/([A-Za-z0-9_-]{1,64})\/([0-9A-Za-z.+-]{1,128})\/download$/;
+/** Where a known version's file is, and how its download is counted. */
+interface KnownFile {
+  key: string;
+  count: () => void;
+}
 
 /**
  * .crate downloads answered straight from Node's HTTP server (see fast-path.ts): a GET of a
@@ -12,22 +15,37 @@ const DOWNLOAD_URL = /^\/api\/v1\/crates\/([A-Za-z0-9_-]{1,64})\/([0-9A-Za-z.+-]
  * download, an unknown version, a large or missing file) goes to that route.
  */
 export function downloadFastPath(runtime: Runtime, options: FastPathOptions): FastPath {
+  return fileFastPath(runtime, options, '/api/v1/crates/', (name, version) => {
+    const location = runtime.downloadLocations.peek(name, version);
+    return location && { key: location.key, count: () => runtime.downloads.record(location.crateId, location.versionId) };
+  });
+}
+
+/** The same for the mirror's downloads (mirror.routes.ts), of versions already found stored. */
+export function mirrorDownloadFastPath(runtime: Runtime, options: FastPathOptions): FastPath {
+  const { mirror } = runtime;
+  if (!mirror) return () => false;
+  return fileFastPath(runtime, options, '/mirror/api/v1/crates/', (name, version) => {
+    const key = mirror.crates.peekKey(name, version);
+    return key === undefined ? undefined : { key, count: () => mirror.crates.counted(name, version, true) };
+  });
+}
+
+function fileFastPath(runtime: Runtime, options: FastPathOptions, prefix: string, locate: (name: string, version: string) => KnownFile | undefined): FastPath {
   const { ctx } = runtime;
   const readNow = ctx.blobs.readNow?.bind(ctx.blobs);
   if (!readNow) return () => false;
+  // The download URL cargo builds from config.json's `dl`, with nothing in it to decode.
+  const pattern = /^([A-Za-z0-9_-]{1,64})\/([0-9A-Za-z.+-]{1,128})\/download$/;
 
-  return fastGet('/api/v1/crates/', options, (url, request) => {
-    const match = DOWNLOAD_URL.exec(url);
+  return fastGet(prefix, options, (url, request) => {
+    const match = pattern.exec(url.slice(prefix.length));
+    // A request for the file's URL as JSON (crates.io's API) is the route's to answer.
     if (!match || wantsDownloadUrl(request.headers.accept) || !mayReadAtOnce(ctx, request)) return null;
     const [, name = '', version = ''] = match;
-    const location = runtime.downloadLocations.peek(name, version);
-    const bytes = location && readNow(location.key);
-    if (!location || !bytes) return null;
-    return {
-      status: 200,
-      headers: downloadHeaders(ctx.config, name, version, bytes.length),
-      body: bytes,
-      then: () => runtime.downloads.record(location.crateId, location.versionId),
-    };
+    const known = locate(name, version);
+    const bytes = known && readNow(known.key);
+    if (!known || !bytes) return null;
+    return { status: 200, headers: downloadHeaders(ctx.config, name, version, bytes.length), body: bytes, then: known.count };
   });
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { tooLarge } from '../../core/errors.js';
 import { formatBytes, PublishFrameReader } from '../../core/publish-frame.js';
 import { uploadCeilings } from '../../services/crate-limits.service.js';
+import { upstreamNameWarning } from '../../services/mirror/mirror-names.js';
 import { publishVersion } from '../../services/publish.service.js';
 import type { Runtime } from '../../services/runtime.js';
 import { requireActor } from '../auth.js';
@@ -34,6 +35,8 @@ export async function publishRoutes(app: FastifyInstance, { runtime }: { runtime
     const result = await publishVersion(ctx, actor, reader.finish(), runtime.publishLimits, runtime.readmes, ceilings.metadata);
     runtime.index.invalidate(result.crate);
     request.log.info({ crate: result.crate, version: result.version, user: actor.login, token_id: actor.token?.id }, 'published');
-    return reply.send({ warnings: result.warnings });
+    const shadowed = runtime.mirror ? await upstreamNameWarning(runtime.mirror, result.crate, ctx.config.registryName) : null;
+    const warnings = shadowed ? { ...result.warnings, other: [...result.warnings.other, shadowed] } : result.warnings;
+    return reply.send({ warnings });
   });
 }

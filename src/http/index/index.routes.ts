@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../services/runtime.js';
-import { authorizeRead, loginChallenge } from '../auth.js';
+import { authorizeRead } from '../auth.js';
+import { indexConfigRoute } from './config-route.js';
 import { sendApiError } from '../errors.js';
 import { answerIndexFile, crateOfIndexPath, indexCacheControl } from './index-file.js';
 
@@ -12,16 +13,9 @@ import { answerIndexFile, crateOfIndexPath, indexCacheControl } from './index-fi
 export async function indexRoutes(app: FastifyInstance, { runtime }: { runtime: Runtime }): Promise<void> {
   const { ctx } = runtime;
   const { config } = ctx;
-  const configJson = JSON.stringify({ dl: `${config.publicUrl}/api/v1/crates`, api: config.publicUrl, 'auth-required': config.authRequired });
   const cacheControl = indexCacheControl(config);
 
-  app.get('/index/config.json', async (request, reply) => {
-    if (config.authRequired && !request.headers.authorization) {
-      return sendApiError(reply, 401, `this registry requires authentication; create a token at ${config.publicUrl}/me`, loginChallenge(ctx));
-    }
-    await authorizeRead(ctx, request);
-    return reply.header('cache-control', cacheControl).type('application/json').send(configJson);
-  });
+  indexConfigRoute(app, ctx, '/index/config.json', { dl: `${config.publicUrl}/api/v1/crates`, api: config.publicUrl, 'auth-required': config.authRequired });
 
   app.get('/index/*', async (request: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply) => {
     await authorizeRead(ctx, request);

@@ -5,11 +5,12 @@ import { countLiveTokens } from '../../db/repositories/token.repository.js';
 import { findUserByLogin } from '../../db/repositories/user.repository.js';
 import { createAccount, listAccounts, setAdmin, setLocked } from '../../services/account.service.js';
 import { AUDIT_ACTIONS, type AuditAction } from '../../services/audit.service.js';
+import { mirrorOverview } from '../../services/mirror/mirror-admin.service.js';
 import { revokeAllTokens } from '../../services/token.service.js';
 import { checkSessionForm, field, type FormBody, formOf, type Viewer, viewerOf } from './request.js';
 import { redirect, sendPage } from './respond.js';
 import { requireSudo } from './sudo.js';
-import { type AuditFilters, auditView, confirmRevokeAllView, type NewUserForm, revokeAllView, usersView } from './views/admin.view.js';
+import { type AuditFilters, auditView, confirmRevokeAllView, mirrorView, type NewUserForm, revokeAllView, usersView } from './views/admin.view.js';
 import type { WebDeps } from './web.plugin.js';
 
 const USER_ACTIONS = ['lock', 'unlock', 'admin', 'unadmin'] as const;
@@ -114,6 +115,13 @@ export async function adminRoutes(app: FastifyInstance, deps: WebDeps): Promise<
     const count = await revokeAllTokens(ctx, { actor: viewer.actor, via: 'web' }, {}, reason);
     request.log.warn({ count, by: viewer.actor.login }, 'every token was revoked');
     return redirect(reply, `/admin/tokens?revoked=${count}`);
+  });
+
+  app.get('/admin/mirror', async (request, reply) => {
+    const viewer = await admin(request, reply);
+    if (!viewer) return reply;
+    const { mirror } = deps.runtime;
+    return sendPage(reply, 200, mirrorView(shellOf(viewer), mirror ? await mirrorOverview(ctx, mirror) : null), { noStore: true });
   });
 
   app.get('/admin/audit', async (request, reply) => {

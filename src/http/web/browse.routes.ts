@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cratePage, homeData, userPage } from '../../services/browse.service.js';
+import type { ServiceContext } from '../../services/context.js';
 import { parseSearchQuery, searchCrates } from '../../services/crate-query.service.js';
 import { parseTablePage } from '../../services/version-pages.js';
 import { type Viewer, viewerOf } from './request.js';
@@ -10,20 +11,24 @@ import type { WebDeps } from './web.plugin.js';
 
 const PER_PAGE = 20;
 
-/** The pages for finding and judging crates: home, search, crate, user. */
-export async function browseRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
-  const { ctx } = deps.runtime;
-  const { config } = ctx;
-
-  /** The viewer, or a redirect to sign in when the registry is private (then reading needs an account). */
-  const reader = async (request: FastifyRequest, reply: FastifyReply): Promise<{ viewer: Viewer | null } | null> => {
+/** The viewer, or a redirect to sign in when the registry is private (then reading needs an account). */
+export function readerFor(ctx: ServiceContext) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<{ viewer: Viewer | null } | null> => {
     const viewer = await viewerOf(ctx, request);
-    if (config.authRequired && !viewer) {
+    if (ctx.config.authRequired && !viewer) {
       redirect(reply, `/login?next=${encodeURIComponent(request.url)}`);
       return null;
     }
     return { viewer };
   };
+}
+
+/** The pages for finding and judging crates: home, search, crate, user. */
+export async function browseRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
+  const { ctx } = deps.runtime;
+  const { config } = ctx;
+
+  const reader = readerFor(ctx);
   const shell = (viewer: Viewer | null) => ({ viewer, allowSignup: config.allowSignup });
 
   app.get('/', async (request, reply) => {

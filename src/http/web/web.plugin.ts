@@ -10,6 +10,7 @@ import { adminRoutes } from './admin.routes.js';
 import { ASSETS } from './assets.js';
 import { authRoutes } from './auth.routes.js';
 import { browseRoutes } from './browse.routes.js';
+import { mirroredRoutes } from './mirrored.routes.js';
 import { FormNonces } from './form-nonce.js';
 import { parseForm, viewerOf } from './request.js';
 import { SECURITY_HEADERS, sendPage } from './respond.js';
@@ -69,6 +70,7 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
   }
 
   await app.register(browseRoutes, deps);
+  await app.register(mirroredRoutes, deps);
   await app.register(authRoutes, deps);
   await app.register(accountRoutes, deps);
   await app.register(adminRoutes, deps);

@@ -1,5 +1,6 @@
 import type { AuditRow } from '../../../db/repositories/audit.repository.js';
 import type { AccountView } from '../../../services/account.service.js';
+import type { MirrorOverview } from '../../../services/mirror/mirror-admin.service.js';
 import { AUDIT_ACTIONS } from '../../../services/audit.service.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../../services/password.service.js';
 import { count, date, html, type Html, seg } from '../html.js';
@@ -11,6 +12,7 @@ const SECTIONS: ReadonlyArray<[string, string]> = [
   ['/admin/users', 'Users'],
   ['/admin/tokens', 'Revoke every token'],
   ['/admin/audit', 'Audit log'],
+  ['/admin/mirror', 'Mirror'],
 ];
 
 function adminPage(shell: AdminShell, current: string, title: string, content: Html): Html {
@@ -148,5 +150,32 @@ ${p.rows.length === 0
 <td>${r.token_id !== null ? `#${r.token_id}` : ''}</td><td><code>${(r.detail ?? '').slice(0, 300)}</code></td></tr>`,
     )}</tbody>
 </table></div>`}`,
+  );
+}
+
+const percent = (part: number, whole: number): string => (whole === 0 ? 'none yet' : `${Math.round((100 * part) / whole)}%`);
+
+/** The mirror of the upstream registry: what it holds, how it serves, what went wrong lately. */
+export function mirrorView(shell: AdminShell, overview: MirrorOverview | null): Html {
+  if (!overview) {
+    return adminPage(shell, '/admin/mirror', 'Mirror', html`<p>No mirror is configured: set <code>mirror_upstream</code> (or <code>mirror_offline</code> for an imported copy).</p>`);
+  }
+  const { status: s, activity: a } = overview;
+  return adminPage(
+    shell,
+    '/admin/mirror',
+    'Mirror',
+    html`<dl>
+<dt>Upstream</dt><dd>${s.upstream ?? 'none'}${s.offline ? ' (offline: never contacted)' : ''}</dd>
+<dt>Cached</dt><dd>${count(s.indexFiles)} index files, ${count(s.crateFiles)} .crate files (${count(Math.round(s.crateBytes / 1024))} KiB)</dd>
+<dt>Downloads of mirrored crates</dt><dd>${count(s.downloads)}</dd>
+<dt>Index files revalidated</dt><dd>after ${s.ttlSeconds} s; oldest check ${date(s.oldestCheck)}, newest ${date(s.newestCheck)}</dd>
+<dt>Since this instance started (${date(a.since)})</dt><dd>index reads: ${count(a.indexReads)}, answered from the cache: ${percent(a.indexHits, a.indexReads)}; downloads: ${count(a.downloads)}, from the cache: ${percent(a.downloadHits, a.downloads)}</dd>
+</dl>
+<p><a href="/mirrored">Browse the mirrored crates</a></p>
+<h2>Vanished upstream, still served</h2>
+${s.vanished.length === 0 ? html`<p>None.</p>` : html`<ul>${s.vanished.map((v) => html`<li>${v.name} (the upstream answered ${v.status})</li>`)}</ul>`}
+<h2>Recent upstream errors</h2>
+${a.errors.length === 0 ? html`<p>None.</p>` : html`<ul>${a.errors.map((e) => html`<li>${date(e.at)}: ${e.detail}</li>`)}</ul>`}`,
   );
 }

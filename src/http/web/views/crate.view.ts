@@ -100,6 +100,7 @@ ${version.yanked ? yankedNotice(version.yank_message) : ''}
 ${crate.description ? html`<p class="description">${crate.description}</p>` : ''}
 ${page.keywords.length > 0 ? html`<p>Keywords: ${page.keywords.map((k, i) => html`${i > 0 ? ', ' : ''}<a href="/search?q=${encodeURIComponent(k)}">${k}</a>`)}</p>` : ''}
 ${page.categories.length > 0 ? html`<p>Categories: ${page.categories.join(', ')}</p>` : ''}
+${page.alsoUpstream ? html`<p class="notice">A crate named ${crate.name} also exists on the mirrored public registry: depend on this one with <code>registry = "${registryName}"</code>.</p>` : ''}
 ${page.isDefault ? '' : html`<p class="notice">This is ${crate.name} ${version.num}; the README below is the one of the latest release.</p>`}
 <div class="crate-layout">
 <div>

@@ -1,0 +1,28 @@
+import { mirrorEnabled } from '../../config/config.js';
+import type { ServiceContext } from '../context.js';
+import { MirrorActivity } from './mirror-activity.js';
+import { MirrorCrates } from './mirror-crates.service.js';
+import { MirrorIndex } from './mirror-index.service.js';
+import { UpstreamClient } from './upstream-client.js';
+
+/** Reports a long sync, export or import as it goes: files and bytes so far, out of `total` when known. */
+export type Progress = (state: { files: number; bytes: number; total: number | null }, current: string) => void;
+
+/** The mirror of an upstream sparse registry, served under /mirror/. */
+export interface Mirror {
+  /** null when offline: nothing is ever asked of the upstream. */
+  readonly upstream: UpstreamClient | null;
+  readonly index: MirrorIndex;
+  readonly crates: MirrorCrates;
+  readonly activity: MirrorActivity;
+}
+
+/** The mirror the configuration asks for, or null when it asks for none. */
+export function createMirror(ctx: ServiceContext): Mirror | null {
+  const { config } = ctx;
+  if (!mirrorEnabled(config)) return null;
+  const upstream = config.mirrorUpstream && !config.mirrorOffline ? new UpstreamClient(config.mirrorUpstream, config.mirrorTimeoutMs) : null;
+  const activity = new MirrorActivity(ctx);
+  const index = new MirrorIndex(ctx, upstream, activity);
+  return { upstream, index, crates: new MirrorCrates(ctx, index, upstream, activity), activity };
+}
