@@ -270,6 +270,11 @@ export async function revokeToken(
   return tokenView(after ?? row, ctx.clock.now());
 }
 
+/** Refuses a blank reason for revoking: whoever uses a revoked token is shown it. */
+export function checkRevokeReason(reason: string): void {
+  if (reason.trim() === '') throw badRequest('a reason is required');
+}
+
 /** The incident switch: revokes every live token (of one user, or of the registry) in one transaction. */
 export async function revokeAllTokens(
   ctx: ServiceContext,
@@ -277,7 +282,7 @@ export async function revokeAllTokens(
   scope: { userId?: number },
   reason: string,
 ): Promise<number> {
-  if (reason.trim() === '') throw badRequest('a reason is required');
+  checkRevokeReason(reason);
   return ctx.db.transaction().execute(async (tx) => {
     const ids = await revokeTokens(tx, scope, { at: isoNow(ctx.clock), reason, by: actor?.userId ?? null });
     await recordAudit(tx, ctx.clock, {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateToken } from '../../src/core/token.js';
 import { scanForTokens } from '../helpers/test-app.js';
-import { type CliResult, wharf } from '../helpers/wharf-process.js';
+import { type CliResult, wharf, wharfOnTerminal } from '../helpers/wharf-process.js';
 
 const DAY = 86_400_000;
 
@@ -132,9 +132,29 @@ describe('wharf token and wharf audit', () => {
     expect((await verify(erins.token)).stdout).toMatch(/active$/m);
   });
 
+  it('refuses the registry-wide switch from a script without --yes, revoking nothing', async () => {
+    const r = await run(['token', 'revoke-all', '--reason', 'incident 41']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('add --yes to confirm');
+    expect((await verify(erins.token)).stdout).toMatch(/active$/m);
+  });
+
+  it("asks for the registry's name on a terminal, and revokes nothing on a wrong answer", async () => {
+    const r = await wharfOnTerminal(['token', 'revoke-all', '--reason', 'incident 41'], env, 'wrong-name\n');
+    expect(r.screen).toContain("Type the registry's name to go on:");
+    expect(r.screen).toContain('not confirmed: nothing was revoked');
+    expect(r.code).not.toBe(0);
+    expect((await verify(erins.token)).stdout).toMatch(/active$/m);
+  });
+
+  it('says so when a token was already revoked, keeping its first reason', async () => {
+    const r = await ok(['token', 'revoke', String(later.id), '--reason', 'again']);
+    expect(r.stdout).toMatch(new RegExp(`token #${later.id} was already revoked on \\d{4}-\\d{2}-\\d{2} \\(r1\\); nothing changed`));
+  });
+
   it('revokes every live token of the registry', async () => {
     const fresh = await create('dave', 'third');
-    const r = await ok(['token', 'revoke-all', '--reason', 'incident 42']);
+    const r = await ok(['token', 'revoke-all', '--reason', 'incident 42', '--yes']);
     expect(r.stdout).toContain('revoked 2 token(s) (every token of the registry)');
     for (const token of [fresh.token, erins.token]) {
       const v = await verify(token);

@@ -61,6 +61,24 @@ export async function wharf(args: string[], rawEnv: Record<string, string>, inpu
   });
 }
 
+const shellQuote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Runs the built `wharf` binary on a pseudo-terminal (util-linux `script`), typing `typed` into
+ * it, as an operator at a terminal would. stdout and stderr arrive mixed, as on a screen.
+ */
+export async function wharfOnTerminal(args: string[], rawEnv: Record<string, string>, typed: string): Promise<{ code: number; screen: string }> {
+  const env = await databaseEnv(rawEnv);
+  const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ');
+  return new Promise((resolve) => {
+    const child = execFile('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (err, stdout) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, screen: String(stdout) });
+    });
+    child.stdin?.end(typed);
+  });
+}
+
 /** A `wharf serve` process whose log output is collected. */
 export class WharfServer {
   readonly output: string[] = [];

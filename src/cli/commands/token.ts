@@ -1,8 +1,9 @@
 import { userInfo } from 'node:os';
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import type { Config } from '../../config/config.js';
 import { ENDPOINT_SCOPES, parseCratePatterns, parseScopes } from '../../core/scopes.js';
-import { createToken, inspectToken, listTokens, revokeAllTokens, revokeToken, type TokenView } from '../../services/token.service.js';
+import { checkRevokeReason, createToken, inspectToken, listTokens, revokeAllTokens, revokeToken, type TokenView } from '../../services/token.service.js';
 import { print, requireUser, withContext } from './admin.js';
 
 /** The server account that ran an admin command, for the audit trail. */
@@ -59,8 +60,11 @@ export function registerTokenCommands(program: Command, config: () => Config): v
     .description('revoke one token')
     .option('--reason <reason>', 'shown to whoever uses the token afterwards', 'revoked by an administrator')
     .action(async (id: string, opts: { reason: string }) => {
+      const asked = new Date().toISOString();
       const view = await withContext(config(), (ctx) => revokeToken(ctx, { actor: null, via: operator() }, Number(id), opts.reason));
-      print(describe(view));
+      // Revoking is idempotent: a token revoked before keeps its first date and reason, and says so.
+      if (view.revoked_at !== null && view.revoked_at < asked) print(`token #${view.id} was already revoked on ${view.revoked_at.slice(0, 10)} (${view.revoked_reason}); nothing changed`);
+      else print(describe(view));
     });
 
   token
@@ -68,8 +72,12 @@ export function registerTokenCommands(program: Command, config: () => Config): v
     .description("revoke every live token of the registry (the incident switch), or of one user")
     .requiredOption('--reason <reason>', 'shown to whoever uses a revoked token')
     .option('--user <login>', 'only this user')
-    .action(async (opts: { reason: string; user?: string }) => {
-      const count = await withContext(config(), async (ctx) => {
+    .option('--yes', "revoke every token of the registry without asking (for scripts); on a terminal the registry's name is asked for instead", false)
+    .action(async (opts: { reason: string; user?: string; yes: boolean }) => {
+      const cfg = config();
+      checkRevokeReason(opts.reason);
+      if (!opts.user && !opts.yes) await confirmRegistryWide(cfg.registryName);
+      const count = await withContext(cfg, async (ctx) => {
         const userId = opts.user ? (await requireUser(ctx, opts.user)).id : undefined;
         return revokeAllTokens(ctx, { actor: null, via: operator() }, { userId }, opts.reason);
       });
@@ -95,4 +103,26 @@ async function readStdin(): Promise<string> {
     if (chunks.reduce((n, c) => n + c.length, 0) > 4096) throw new Error('expected one token on stdin');
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The registry-wide incident switch signs every user and every CI job out at once: on a terminal
+ * the operator types the registry's name to go on; anywhere else it needs `--yes`.
+ */
+async function confirmRegistryWide(registryName: string): Promise<void> {
+  if (!process.stdin.isTTY) {
+    throw new Error('this revokes every token of the registry; add --yes to confirm (or --user <login> for one account)');
+  }
+  const answer = await promptLine(`This revokes every live token of the registry \`${registryName}\`: every user and CI job must make a new one.\nType the registry's name to go on: `);
+  if (answer.trim() !== registryName) throw new Error('not confirmed: nothing was revoked');
+}
+
+function promptLine(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  return new Promise((resolve) => {
+    rl.question(question, (answer) => {
+      rl.close();
+      resolve(answer);
+    });
+  });
 }
