@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CargoSandbox, manifest } from '../helpers/cargo.js';
 import { freePort } from '../helpers/live-server.js';
 import { StaticRegistry } from '../helpers/static-registry.js';
-import { wharf, WharfServer } from '../helpers/wharf-process.js';
+import { type CliResult, complaints, wharf, WharfServer } from '../helpers/wharf-process.js';
 
 /**
  * The air-gap workflow with the real binary and the real cargo: `wharf mirror sync` from a
@@ -21,6 +21,17 @@ describe('wharf mirror sync, export and import across an air gap', () => {
   const dataDir = (name: string) => join(root, name);
   const connected = () => ({ WHARF_DATA_DIR: dataDir('connected'), WHARF_MIRROR_UPSTREAM: upstream.indexUrl, WHARF_LOG_LEVEL: 'warn' });
   const offline = (name: string) => ({ WHARF_DATA_DIR: dataDir(name), WHARF_MIRROR_OFFLINE: 'true', WHARF_LOG_LEVEL: 'warn' });
+  // Each Wharf is created as an operator would, with `wharf migrate`, before any other command.
+  const created = new Set<string>();
+  const run = async (args: string[], env: Record<string, string>): Promise<CliResult> => {
+    const dir = env.WHARF_DATA_DIR!;
+    if (!created.has(dir)) {
+      expect((await wharf(['migrate'], env)).code).toBe(0);
+      created.add(dir);
+    }
+    const r = await wharf(args, env);
+    return { ...r, stderr: complaints(r.stderr) };
+  };
 
   beforeAll(async () => {
     upstream = await new StaticRegistry().start();
@@ -54,33 +65,33 @@ describe('wharf mirror sync, export and import across an air gap', () => {
   });
 
   it('syncs from a lockfile, exports, imports into an offline Wharf without upstream, and cargo builds against it', async () => {
-    const sync = await wharf(['mirror', 'sync', '--lockfile', lockfile], connected());
+    const sync = await run(['mirror', 'sync', '--lockfile', lockfile], connected());
     expect(sync.stderr).toBe('');
     expect(sync.stdout).toContain('synced 2 versions: 2 fetched now');
-    expect((await wharf(['mirror', 'sync', '--lockfile', lockfile], connected())).stdout).toContain('0 fetched now');
-    const status = await wharf(['mirror', 'status'], connected());
+    expect((await run(['mirror', 'sync', '--lockfile', lockfile], connected())).stdout).toContain('0 fetched now');
+    const status = await run(['mirror', 'status'], connected());
     expect(status.stdout).toContain('cached: 2 index files, 2 .crate files');
 
-    const exportRun = await wharf(['mirror', 'export', exported, '--lockfile', lockfile], connected());
+    const exportRun = await run(['mirror', 'export', exported, '--lockfile', lockfile], connected());
     expect(exportRun.stderr).toBe('');
     expect(exportRun.stdout).toContain('exported 2 index files and 2 .crate files');
     const listed = JSON.parse(readFileSync(join(exported, 'manifest.json'), 'utf8')) as { index_files: Array<{ path: string; sha256: string }>; crate_files: Array<{ path: string; sha256: string }> };
     expect([...listed.index_files, ...listed.crate_files].map((f) => f.path).sort()).toEqual(['crates/leaf/leaf-1.0.0.crate', 'crates/stem/stem-1.0.0.crate', 'index/le/af/leaf', 'index/st/em/stem']);
     expect(readFileSync(join(exported, 'index/st/em/stem'), 'utf8')).toBe(upstream.indexFile('stem'));
-    const again = await wharf(['mirror', 'export', exported], connected());
+    const again = await run(['mirror', 'export', exported], connected());
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('is not empty');
 
     await upstream.stop();
     try {
-      const imported = await wharf(['mirror', 'import', exported], offline('airgapped'));
+      const imported = await run(['mirror', 'import', exported], offline('airgapped'));
       expect(imported.stderr).toBe('');
       expect(imported.stdout).toContain('imported 2 index files and 2 .crate files');
-      expect((await wharf(['mirror', 'import', exported], offline('airgapped'))).stdout).toContain('imported 0 index files and 0 .crate files (0 B); 4 already present');
+      expect((await run(['mirror', 'import', exported], offline('airgapped'))).stdout).toContain('imported 0 index files and 0 .crate files (0 B); 4 already present');
 
       // Once open and once with auth_required: the isolated network's consumers then need a token.
-      expect((await wharf(['user', 'add', 'builder'], offline('airgapped'))).code).toBe(0);
-      const token = (await wharf(['token', 'create', 'builder', '--name', 'ci', '--scopes', 'read'], offline('airgapped'))).stdout.trimEnd().split('\n').at(-1)!;
+      expect((await run(['user', 'add', 'builder'], offline('airgapped'))).code).toBe(0);
+      const token = (await run(['token', 'create', 'builder', '--name', 'ci', '--scopes', 'read'], offline('airgapped'))).stdout.trimEnd().split('\n').at(-1)!;
       for (const authRequired of [false, true]) {
         const port = await freePort();
         const url = `http://127.0.0.1:${port}`;
@@ -112,13 +123,13 @@ describe('wharf mirror sync, export and import across an air gap', () => {
     writeFileSync(join(tampered, 'crates/leaf/leaf-1.0.0.crate'), 'tampered');
     rmSync(join(tampered, 'index/st/em/stem'));
     writeFileSync(join(tampered, 'crates/extra.crate'), 'smuggled');
-    const refused = await wharf(['mirror', 'import', tampered], offline('refusing'));
+    const refused = await run(['mirror', 'import', tampered], offline('refusing'));
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('crates/leaf/leaf-1.0.0.crate: SHA-256');
     expect(refused.stderr).toContain('index/st/em/stem: missing');
     expect(refused.stderr).toContain('crates/stem/stem-1.0.0.crate: its index file index/st/em/stem is not a good part of the export');
     expect(refused.stderr).toContain('crates/extra.crate: not listed in manifest.json');
-    expect((await wharf(['mirror', 'status'], offline('refusing'))).stdout).toContain('cached: 0 index files, 0 .crate files');
+    expect((await run(['mirror', 'status'], offline('refusing'))).stdout).toContain('cached: 0 index files, 0 .crate files');
 
     // A file replaced together with its manifest entry is still caught by its index line.
     const consistent = join(root, 'consistent');
@@ -130,14 +141,14 @@ describe('wharf mirror sync, export and import across an air gap', () => {
     entry.sha256 = createHash('sha256').update('evil').digest('hex');
     entry.size = 4;
     writeFileSync(manifestPath, JSON.stringify(doctored));
-    const caught = await wharf(['mirror', 'import', consistent], offline('refusing'));
+    const caught = await run(['mirror', 'import', consistent], offline('refusing'));
     expect(caught.code).toBe(1);
     expect(caught.stderr).toContain(`crates/leaf/leaf-1.0.0.crate: SHA-256 ${entry.sha256}, but its index line says ${upstream.crate('leaf', '1.0.0').cksum}`);
 
     const partial = join(root, 'partial');
     cpSync(exported, partial, { recursive: true });
     rmSync(join(partial, 'manifest.json'));
-    const noManifest = await wharf(['mirror', 'import', partial], offline('refusing'));
+    const noManifest = await run(['mirror', 'import', partial], offline('refusing'));
     expect(noManifest.code).toBe(1);
     expect(noManifest.stderr).toContain('has no manifest.json');
     expect(existsSync(join(dataDir('refusing'), 'mirror'))).toBe(false);
@@ -145,9 +156,9 @@ describe('wharf mirror sync, export and import across an air gap', () => {
 
   it('resumes an interrupted import: what is held is skipped, what is missing is loaded', async () => {
     const env = offline('resumed');
-    expect((await wharf(['mirror', 'import', exported], env)).code).toBe(0);
-    expect((await wharf(['mirror', 'remove', 'leaf@1.0.0'], env)).stdout).toContain('removed 1 .crate files of leaf@1.0.0');
-    const resumed = await wharf(['mirror', 'import', exported], env);
+    expect((await run(['mirror', 'import', exported], env)).code).toBe(0);
+    expect((await run(['mirror', 'remove', 'leaf@1.0.0'], env)).stdout).toContain('removed 1 .crate files of leaf@1.0.0');
+    const resumed = await run(['mirror', 'import', exported], env);
     expect(resumed.stdout).toContain('imported 0 index files and 1 .crate files');
     expect(resumed.stdout).toContain('3 already present');
     expect(readdirSync(join(dataDir('resumed'), 'mirror', 'leaf'))).toHaveLength(1);
@@ -155,22 +166,22 @@ describe('wharf mirror sync, export and import across an air gap', () => {
 
   it('syncs a crate with every matching version and what its dependencies resolve to; remove drops what it names', async () => {
     const env = { ...connected(), WHARF_DATA_DIR: dataDir('by-crate') };
-    const sync = await wharf(['mirror', 'sync', '--crate', 'stem@^1'], env);
+    const sync = await run(['mirror', 'sync', '--crate', 'stem@^1'], env);
     expect(sync.stdout).toContain('synced 2 versions: 2 fetched now');
-    const all = await wharf(['mirror', 'sync', '--crate', 'stem'], env);
+    const all = await run(['mirror', 'sync', '--crate', 'stem'], env);
     expect(all.stdout).toContain('synced 3 versions: 1 fetched now');
-    expect((await wharf(['mirror', 'remove', 'stem'], env)).stdout).toContain('removed 2 .crate files and the index file of stem');
-    expect((await wharf(['mirror', 'status'], env)).stdout).toContain('cached: 1 index files, 1 .crate files');
-    const nothing = await wharf(['mirror', 'remove', 'stem'], env);
+    expect((await run(['mirror', 'remove', 'stem'], env)).stdout).toContain('removed 2 .crate files and the index file of stem');
+    expect((await run(['mirror', 'status'], env)).stdout).toContain('cached: 1 index files, 1 .crate files');
+    const nothing = await run(['mirror', 'remove', 'stem'], env);
     expect(nothing.code).toBe(1);
     expect(nothing.stderr).toContain('the mirror holds nothing of `stem`');
-    const bad = await wharf(['mirror', 'sync', '--crate', 'stem@not a req'], env);
+    const bad = await run(['mirror', 'sync', '--crate', 'stem@not a req'], env);
     expect(bad.code).toBe(1);
-    const missing = await wharf(['mirror', 'sync', '--crate', 'nonesuch'], env);
+    const missing = await run(['mirror', 'sync', '--crate', 'nonesuch'], env);
     expect(missing.code).toBe(1);
     expect(missing.stdout).toContain('failed: nonesuch *: crate `nonesuch` does not exist at the mirror');
     expect(missing.stdout).toContain('synced 0 versions: 0 fetched now (0 B), 0 already cached, 1 failed');
-    const offlineSync = await wharf(['mirror', 'sync', '--crate', 'stem'], offline('by-crate'));
+    const offlineSync = await run(['mirror', 'sync', '--crate', 'stem'], offline('by-crate'));
     expect(offlineSync.stderr).toContain('needs an upstream');
   }, 120_000);
 });
