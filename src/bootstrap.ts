@@ -4,6 +4,7 @@ import { type Config, redactUrl } from './config/config.js';
 import { checkConnection, createPostgresDb, createSqliteDb, type Db, restrictMode } from './db/create-db.js';
 import { appliedMigrations, migrateToLatest, pendingMigrations } from './db/migrate.js';
 import { type Clock, type ServiceContext, systemClock } from './services/context.js';
+import { refuseWhileRestoring } from './storage/data-lock.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 
 const SQLITE_FILE = 'wharf.sqlite';
@@ -30,6 +31,8 @@ export function openContext(config: Config, clock: Clock = systemClock): Service
  * working on a new, empty registry. `prepareDatabase(..., { create: false })` finishes the check.
  */
 export function openExistingContext(config: Config, clock: Clock = systemClock): ServiceContext {
+  // A command must not write into data a restore is replacing underneath it.
+  refuseWhileRestoring(config.dataDir);
   if (!config.databaseUrl && !existsSync(sqlitePath(config))) throw noRegistry(config);
   const db: Db = config.databaseUrl
     ? createPostgresDb(config.databaseUrl, config.databasePoolMax)

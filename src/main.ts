@@ -4,6 +4,7 @@ import { AppError } from './core/errors.js';
 import { print } from './cli/commands/admin.js';
 import { describeDatabase, describeRegistry, openContext, prepareDatabase } from './bootstrap.js';
 import { serve } from './cli/commands/serve.js';
+import { refuseWhileRestoring } from './storage/data-lock.js';
 import { registerAuditCommand } from './cli/commands/audit.js';
 import { registerBackupCommands } from './cli/commands/backup.js';
 import { registerCheckCommand } from './cli/commands/check.js';
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('apply pending database migrations')
     .action(async () => {
       const config = getConfig();
+      refuseWhileRestoring(config.dataDir);
       const ctx = openContext(config);
       try {
         const applied = await prepareDatabase(ctx, { migrate: true });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -69,16 +69,23 @@ describe('operator commands and the data they work on', () => {
     const refused = await wharf(['restore', backupDir, '--force'], env);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain(`refusing to replace the data of ${dataDir} while a server uses it`);
-    expect(refused.stderr).toMatch(/`wharf serve` \(pid \d+, since /);
+    expect(refused.stderr).toMatch(/`wharf serve` \(pid \d+ on \S+, since /);
     expect(await status(live.url, 'after-backup')).toBe(200);
     expect(await live.server.stop()).toBe(0);
     live = await serve(env);
     expect(await status(live.url, 'after-backup')).toBe(200);
 
-    // A server that dies without shutting down leaves its lock file, which no longer counts.
+    // A server that dies without shutting down leaves its lock file: it counts until its heartbeat
+    // is older than the stale limit (moved into the past here instead of waiting 30 s).
     live.server.signal('SIGKILL');
     await live.server.exited();
-    expect(readdirSync(join(dataDir, 'locks')).some((f) => f.startsWith('serve-'))).toBe(true);
+    const left = readdirSync(join(dataDir, 'locks')).filter((f) => f.startsWith('serve-'));
+    expect(left).toHaveLength(1);
+    const early = await wharf(['restore', backupDir, '--force'], env);
+    expect(early.code).not.toBe(0);
+    expect(early.stderr).toMatch(/a stopped process's lock expires 30 s after its last refresh/);
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(join(dataDir, 'locks', left[0]!), past, past);
 
     const forced = await wharf(['restore', backupDir, '--force'], env);
     expect(complaints(forced.stderr)).toBe('');
