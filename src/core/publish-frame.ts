@@ -7,7 +7,13 @@ import { badRequest, tooLarge } from './errors.js';
  */
 export interface FrameLimits {
   maxJsonSize: number;
+  /** The largest .crate any upload may have (the early check of Content-Length uses it). */
   maxCrateSize: number;
+  /**
+   * The limit for this upload's own crate, given its metadata, asked as soon as the metadata has
+   * arrived, so an upload over its crate's limit is refused before its .crate part is buffered.
+   */
+  crateLimitFor?: (json: Buffer) => number;
 }
 
 export interface PublishFrame {
@@ -24,8 +30,11 @@ export class PublishFrameReader {
   private need = 4;
   private json: Buffer | null = null;
   private crate: Buffer | null = null;
+  private crateLimit: number;
 
-  constructor(private readonly limits: FrameLimits) {}
+  constructor(private readonly limits: FrameLimits) {
+    this.crateLimit = limits.maxCrateSize;
+  }
 
   /** The largest body this reader can ever accept, for an early check of Content-Length. */
   static maxBodySize(limits: FrameLimits): number {
@@ -70,16 +79,15 @@ export class PublishFrameReader {
       }
       case 'json':
         this.json = part;
+        this.crateLimit = Math.min(this.limits.maxCrateSize, this.limits.crateLimitFor?.(part) ?? this.limits.maxCrateSize);
         this.stage = 'crate-len';
         this.need = 4;
         return;
       case 'crate-len': {
         const len = part.readUInt32LE(0);
         if (len === 0) throw badRequest('the .crate file is empty');
-        if (len > this.limits.maxCrateSize) {
-          throw tooLarge(
-            `the .crate file is ${formatBytes(len)}, over this registry's limit of ${formatBytes(this.limits.maxCrateSize)}`,
-          );
+        if (len > this.crateLimit) {
+          throw tooLarge(`the .crate file is ${formatBytes(len)}, over the limit of ${formatBytes(this.crateLimit)} for this crate`);
         }
         this.stage = 'crate';
         this.need = len;

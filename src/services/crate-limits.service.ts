@@ -1,9 +1,11 @@
+import { canonicalCrateName } from '../core/crate-name.js';
 import type { MetadataLimits } from '../core/publish-metadata.js';
 import { crateNotFound, badRequest } from '../core/errors.js';
 import {
   findCrateByCanonicalName,
   highestLimitOverrides,
   updateLimitOverrides,
+  uploadSizeOverrides,
   type CrateRow,
 } from '../db/repositories/crate.repository.js';
 import { recordAudit } from './audit.service.js';
@@ -35,11 +37,15 @@ export function limitsOf(ctx: ServiceContext, crate: Pick<CrateRow, 'max_feature
  * The bounds an upload is read under before its crate is known: the registry's settings, raised
  * to the highest override any crate has (the crate's own limit is applied once its name is read).
  */
-export async function uploadCeilings(ctx: ServiceContext): Promise<{ maxCrateSize: number; metadata: MetadataLimits }> {
-  const highest = await highestLimitOverrides(ctx.db);
+export async function uploadCeilings(
+  ctx: ServiceContext,
+): Promise<{ maxCrateSize: number; metadata: MetadataLimits; crateSizeLimit: (name: string) => number }> {
+  const [highest, uploads] = await Promise.all([highestLimitOverrides(ctx.db), uploadSizeOverrides(ctx.db)]);
   return {
     maxCrateSize: Math.max(ctx.config.maxCrateSize, highest.maxUploadSize ?? 0),
     metadata: { ...pickMetadataLimits(ctx.config), maxFeatures: Math.max(ctx.config.maxFeatures, highest.maxFeatures ?? 0) },
+    // So that the .crate part of an upload is held to its own crate's limit before it is buffered.
+    crateSizeLimit: (name) => uploads.get(canonicalCrateName(name)) ?? ctx.config.maxCrateSize,
   };
 }
 

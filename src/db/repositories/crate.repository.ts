@@ -107,6 +107,12 @@ export async function highestLimitOverrides(db: Db): Promise<{ maxFeatures: numb
   return { maxFeatures: asNumber(row?.max_features), maxUploadSize: asNumber(row?.max_upload_size) };
 }
 
+/** Every crate's own upload size limit, by canonical name: the few crates an administrator raised or lowered. */
+export async function uploadSizeOverrides(db: Db): Promise<Map<string, number>> {
+  const rows = await db.selectFrom('crates').select(['canonical_name', 'max_upload_size']).where('max_upload_size', 'is not', null).execute();
+  return new Map(rows.map((r) => [r.canonical_name, Number(r.max_upload_size)]));
+}
+
 export async function updateLimitOverrides(db: Db, crateId: number, limits: { max_features: number | null; max_upload_size: number | null }): Promise<void> {
   await db.updateTable('crates').set(limits).where('id', '=', crateId).execute();
 }

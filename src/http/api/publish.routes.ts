@@ -22,7 +22,7 @@ export async function publishRoutes(app: FastifyInstance, { runtime }: { runtime
     // Read under the registry's limits raised to the highest per-crate override; the crate's own
     // limits are applied once its name is known.
     const ceilings = await uploadCeilings(ctx);
-    const limits = { maxJsonSize: MAX_JSON_SIZE, maxCrateSize: ceilings.maxCrateSize };
+    const limits = { maxJsonSize: MAX_JSON_SIZE, maxCrateSize: ceilings.maxCrateSize, crateLimitFor: (json: Buffer) => ceilings.crateSizeLimit(nameIn(json)) };
     const declared = Number(request.headers['content-length'] ?? NaN);
     if (declared > PublishFrameReader.maxBodySize(limits)) {
       throw tooLarge(`the upload is ${formatBytes(declared)}, over this registry's limit of ${formatBytes(limits.maxCrateSize)} for a .crate file`);
@@ -39,4 +39,14 @@ export async function publishRoutes(app: FastifyInstance, { runtime }: { runtime
     const warnings = shadowed ? { ...result.warnings, other: [...result.warnings.other, shadowed] } : result.warnings;
     return reply.send({ warnings });
   });
+}
+
+/** The crate name an upload's metadata gives, or '' when it cannot be read (publish refuses it later). */
+function nameIn(json: Buffer): string {
+  try {
+    const name = (JSON.parse(json.toString('utf8')) as { name?: unknown } | null)?.name;
+    return typeof name === 'string' ? name : '';
+  } catch {
+    return '';
+  }
 }

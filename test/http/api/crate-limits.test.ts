@@ -76,7 +76,7 @@ describe('publish limits: settings with defaults that admit crates.io, and per-c
       await t.publish(token, heavy('1.0.0'));
       const other = await put(heavy('1.0.0', 'light'));
       expect(other.statusCode).toBe(413);
-      expect(detail(other)).toMatch(/over the limit of 64 KB .* for `light`/);
+      expect(detail(other)).toMatch(/over the limit of 64 KB .* for this crate/);
     });
 
     it('overrides are audited and read back by any spelling of the name', async () => {

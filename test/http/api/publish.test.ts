@@ -77,7 +77,7 @@ describe('PUT /api/v1/crates/new', () => {
     const big = await crateTarball({ name: 'big', vers: '1.0.0', files: { 'blob.bin': require_random(200 * 1024) } });
     const res = await put(publishFrame(JSON.stringify(metadataFor({ name: 'big', vers: '1.0.0' })), big));
     expect(res.statusCode).toBe(413);
-    expect(detail(res)).toContain("over this registry's limit of 64 KB (65536 bytes)");
+    expect(detail(res)).toContain('over the limit of 64 KB (65536 bytes) for this crate');
     expect(await stored()).toEqual(before);
   });
 
