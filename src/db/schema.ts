@@ -120,6 +120,8 @@ export interface CategoriesTable {
   category: string;
   description: string;
   created_at: string;
+  /** Crates in the category or any below it; kept by `recountCategories`. */
+  crates_cnt: ColumnType<number, number | undefined, number>;
 }
 
 export interface CrateCategoriesTable {

@@ -12,6 +12,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('category', 'text', (c) => c.notNull())
     .addColumn('description', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
+    // Crates in the category or below it, kept by publish and category changes so lists read no joins.
+    .addColumn('crates_cnt', 'integer', (c) => c.notNull().defaultTo(0))
     .execute();
   await db.schema
     .createTable('crate_categories')
@@ -31,6 +33,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     const slugs = new Set((JSON.parse(crate.categories) as string[]).map((c) => c.toLowerCase()).filter((c) => known.has(c)));
     for (const slug of slugs) await sql`insert into crate_categories (crate_id, slug) values (${crate.id}, ${slug})`.execute(db);
   }
+  await sql`update categories set crates_cnt = (select count(distinct cc.crate_id) from crate_categories cc
+    where cc.slug = categories.slug or cc.slug like categories.slug || '::%')`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -18,20 +18,42 @@ export async function existingCategorySlugs(db: Db, slugs: readonly string[]): P
   return new Set(rows.map((r) => r.slug));
 }
 
-export async function replaceCrateCategories(db: Db, crateId: number, slugs: readonly string[]): Promise<void> {
-  await db.deleteFrom('crate_categories').where('crate_id', '=', crateId).execute();
-  if (slugs.length > 0) await db.insertInto('crate_categories').values(slugs.map((slug) => ({ crate_id: crateId, slug }))).execute();
+/** `slugs` and every category above them. */
+function withAncestors(slugs: Iterable<string>): string[] {
+  const all = new Set<string>();
+  for (const slug of slugs) {
+    const parts = slug.split('::');
+    for (let i = 1; i <= parts.length; i++) all.add(parts.slice(0, i).join('::'));
+  }
+  return [...all];
 }
 
-/** Categories with the number of distinct crates in each one or below it. */
+/**
+ * Counts again, exactly, the crates in `slugs` and in every category above them: what a change of
+ * membership can move. Runs in the transaction of the change, so lists read a stored number.
+ */
+export async function recountCategories(db: Db, slugs: Iterable<string>): Promise<void> {
+  for (const slug of withAncestors(slugs)) {
+    await db
+      .updateTable('categories')
+      .set({
+        crates_cnt: sql<number>`(select count(distinct cc.crate_id) from crate_categories cc where cc.slug = ${slug} or cc.slug like ${`${slug}::%`})`,
+      })
+      .where('slug', '=', slug)
+      .execute();
+  }
+}
+
+export async function replaceCrateCategories(db: Db, crateId: number, slugs: readonly string[]): Promise<void> {
+  const before = (await db.selectFrom('crate_categories').select('slug').where('crate_id', '=', crateId).execute()).map((r) => r.slug);
+  if (before.length === slugs.length && before.every((s) => slugs.includes(s))) return;
+  await db.deleteFrom('crate_categories').where('crate_id', '=', crateId).execute();
+  if (slugs.length > 0) await db.insertInto('crate_categories').values(slugs.map((slug) => ({ crate_id: crateId, slug }))).execute();
+  await recountCategories(db, [...before, ...slugs]);
+}
+
 function counted(db: Db) {
-  return db.selectFrom('categories as c').select([
-    'c.slug',
-    'c.category',
-    'c.description',
-    'c.created_at',
-    sql<number>`(select count(distinct cc.crate_id) from crate_categories cc where cc.slug = c.slug or cc.slug like c.slug || '::%')`.as('crates_cnt'),
-  ]);
+  return db.selectFrom('categories as c').select(['c.slug', 'c.category', 'c.description', 'c.created_at', 'c.crates_cnt']);
 }
 
 const toRow = (r: { slug: string; category: string; description: string; created_at: string; crates_cnt: number }): CategoryRow => ({
@@ -75,5 +97,7 @@ export async function upsertCategory(db: Db, row: { slug: string; category: stri
 
 export async function deleteCategory(db: Db, slug: string): Promise<boolean> {
   const result = await db.deleteFrom('categories').where('slug', '=', slug).executeTakeFirst();
+  // Its crates leave it (the join rows go with it): the categories above count them again.
+  await recountCategories(db, withAncestors([slug]).filter((s) => s !== slug));
   return Number(result.numDeletedRows) > 0;
 }

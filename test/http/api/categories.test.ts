@@ -81,6 +81,15 @@ describe("categories: crates.io's list by default, checked at publish, edited by
     await expect(removeCategory(t.runtime.ctx, operator, 'development-tools')).rejects.toMatchObject({ status: 409 });
   });
 
+  it("keeps the counts as a crate's newest release changes its categories", async () => {
+    const count = async (slug: string) => ((await get(`/api/v1/categories/${slug}`)).json.category as Json).crates_cnt;
+    expect([await count('development-tools'), await count('development-tools::testing'), await count('parsing')]).toEqual([1, 1, 2]);
+    await publish('tester', '1.1.0', ['development-tools']);
+    expect([await count('development-tools'), await count('development-tools::testing'), await count('parsing')]).toEqual([1, 0, 1]);
+    await publish('tester', '1.2.0', ['parsing', 'development-tools::testing']);
+    expect([await count('development-tools'), await count('development-tools::testing'), await count('parsing')]).toEqual([1, 1, 2]);
+  });
+
   it('the summary lists popular categories', async () => {
     const summary = (await get('/api/v1/summary')).json;
     expect((summary.popular_categories as Json[])[0]).toMatchObject({ slug: 'parsing', crates_cnt: 2 });
