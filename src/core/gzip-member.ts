@@ -72,7 +72,13 @@ function headerLength(bytes: Buffer): number {
     if (nul === -1) throw truncated();
     at = nul + 1;
   }
-  if (flags & FHCRC) at += 2;
+  if (flags & FHCRC) {
+    if (bytes.length < at + 2) throw truncated();
+    // cargo's decoder checks the header CRC (the low 16 bits of the CRC-32 of the header before
+    // it): a wrong one would be accepted here and refused by every consumer.
+    if (bytes.readUInt16LE(at) !== (crc32(bytes.subarray(0, at)) & 0xffff)) throw invalid('incorrect header check');
+    at += 2;
+  }
   if (at > bytes.length) throw truncated();
   return at;
 }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { gzipSync } from 'node:zlib';
+import { crc32, gzipSync } from 'node:zlib';
 import { pack, type Header } from 'tar-stream';
 import fc from 'fast-check';
 import { inspectCrateTarball, type TarballLimits } from '../../src/core/tarball.js';
@@ -280,6 +280,21 @@ describe('inspectCrateTarball: broken files', () => {
     const first = tarArchive(crateEntries('foo', '1.0.0', MANIFEST), { end: false });
     const second = tarArchive([file('foo-1.0.0/src/extra.rs', 'pub fn x() {}')]);
     await expectRejected(Buffer.concat([gzipSync(first), gzipSync(second)]), /bytes follow its first member, and cargo reads only that one/);
+  });
+
+  it('checks a gzip header CRC as cargo does: a right one passes, a wrong one is refused', async () => {
+    const plain = await crate();
+    const withCrc = (crc: number) => {
+      const header = Buffer.from(plain.subarray(0, 10));
+      header[3]! |= 0x02;
+      const field = Buffer.alloc(2);
+      field.writeUInt16LE(crc);
+      return Buffer.concat([header, field, plain.subarray(10)]);
+    };
+    const flagged = Buffer.from(plain.subarray(0, 10));
+    flagged[3]! |= 0x02;
+    expect((await inspectCrateTarball(withCrc(crc32(flagged) & 0xffff), FOO, LIMITS)).entries).toBe(2);
+    await expectRejected(withCrc(0xadde), /not a valid gzip stream \(incorrect header check\)/);
   });
 
   it('reads the optional gzip header fields (a file name, as the gzip tool writes)', async () => {
