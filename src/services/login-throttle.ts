@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { clientNetwork } from '../core/client-network.js';
 import type { Clock } from './context.js';
 import { rateLimited, SlidingWindowLimiter, waitText } from './rate-limiter.js';
 
@@ -73,8 +74,10 @@ export class LoginThrottle {
    * Throws 429 with Retry-After when a limit holds this check back; otherwise counts it (before
    * the password is checked, so parallel guesses cannot slip past) and returns it to be settled.
    */
-  begin(login: string, address: string): LoginAttempt {
+  begin(login: string, clientAddress: string): LoginAttempt {
     const account = accountKey(login);
+    // Every per-address count is kept per network: an IPv6 host holds a whole /64.
+    const address = clientNetwork(clientAddress);
     const pair = `${account}\n${address}`;
     if ((this.inFlight.get(address) ?? 0) >= this.limits.inFlightPerAddress) {
       throw rateLimited('a sign-in from your address is already being checked; try again in a moment', 1);

@@ -300,6 +300,22 @@ describe('behind a reverse proxy', () => {
       await untrusted.close();
     }
   });
+
+  it('counts every address of one forwarded IPv6 /64 as one client, and another /64 apart', async () => {
+    const t = await createWebApp({ trustProxy: ['127.0.0.1'] });
+    try {
+      await t.account('bob');
+      const from = (net: string, host: number) => t.browser('127.0.0.1', { 'x-forwarded-for': `2001:db8:${net}::${host.toString(16)}` });
+      const statuses: number[] = [];
+      for (let i = 0; i < 40; i++) statuses.push((await from('a', i + 1).login('bob', 'wrong password!')).statusCode);
+      expect(statuses).toEqual([...Array<number>(3).fill(401), ...Array<number>(37).fill(429)]);
+      // Even the right password waits at that network; the owner elsewhere signs in.
+      expect((await from('a', 0xffff).login('bob')).statusCode).toBe(429);
+      expect((await from('b', 1).login('bob')).statusCode).toBe(303);
+    } finally {
+      await t.close();
+    }
+  });
 });
 
 describe('locked accounts', () => {
