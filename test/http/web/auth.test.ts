@@ -404,6 +404,18 @@ describe('self-registration', () => {
       await t.close();
     }
   });
+
+  it('counts sign-ups from one IPv6 /64 together, whichever of its addresses they come from', async () => {
+    const t = await createWebApp({ allowSignup: true });
+    try {
+      const attempt = (address: string, login: string) => t.browser(address).submit('/signup', '/signup', { login, password: 'too short', confirm: 'too short' });
+      for (let i = 0; i < 10; i++) expect((await attempt(`2001:db8:7:7::${i + 1}`, `user${i}`)).statusCode).toBe(400);
+      expect((await attempt('2001:db8:7:7:abcd::99', 'late')).statusCode).toBe(429);
+      expect((await attempt('2001:db8:7:8::1', 'late')).statusCode).toBe(400);
+    } finally {
+      await t.close();
+    }
+  });
 });
 
 describe('a private registry', () => {
