@@ -265,6 +265,22 @@ describe('login rate limits', () => {
     expect((await t.browser('10.1.1.1').login('alice')).statusCode).toBe(303);
   });
 
+  it('holds an account sprayed from 100 networks, except at the network its owner signed in from lately', async () => {
+    expect((await t.browser('2001:db8:cafe:1::10').login('alice')).statusCode).toBe(303);
+    for (let i = 0; i < 100; i++) {
+      const from = i % 2 === 0 ? `2001:db8:${(i + 1).toString(16)}::1` : `198.51.100.${i}`;
+      expect((await t.browser(from).login('alice', 'wrong password!')).statusCode).toBe(401);
+    }
+    // Even the right password from a new network waits...
+    const held = await t.browser('203.0.113.77').login('alice');
+    expect(held.statusCode).toBe(429);
+    expect(Number(held.headers['retry-after'])).toBeGreaterThan(59 * 60);
+    expect(alertText(held.body)).toMatch(/^too many failed sign-ins to this account from many addresses; try again in 60 minutes/);
+    // ...while the owner's home network (any address of its /64) signs in, and other accounts are untouched.
+    expect((await t.browser('2001:db8:cafe:1::beef').login('alice')).statusCode).toBe(303);
+    expect((await t.browser('203.0.113.77').login('bob')).statusCode).toBe(303);
+  });
+
   it('allows 20 failures per address, across accounts, then answers 429', async () => {
     for (let i = 0; i < 20; i++) expect((await t.browser('192.0.2.7').login(`guess${i}`, 'wrong password!')).statusCode).toBe(401);
     const blocked = await t.browser('192.0.2.7').login('bob');
