@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { clientNetwork } from '../core/client-network.js';
 import type { Clock } from './context.js';
 import { rateLimited, SlidingWindowLimiter, waitText } from './rate-limiter.js';
 
@@ -18,6 +19,14 @@ export interface LoginLimits {
   windowMs: number;
   /** Checks of one address that may run at once; more are refused at once, not queued. */
   inFlightPerAddress: number;
+  /**
+   * Failures of one account from all addresses together in `accountWindowMs` (a spray from many
+   * networks); beyond them the account is checked only from networks it signed in from lately.
+   */
+  failuresPerAccount: number;
+  accountWindowMs: number;
+  /** How long a network that signed in to an account stays exempt from that account's ceiling. */
+  rememberNetworkMs: number;
 }
 
 export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
@@ -30,6 +39,9 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
   successesPerAccount: 10,
   windowMs: 15 * 60_000,
   inFlightPerAddress: 2,
+  failuresPerAccount: 100,
+  accountWindowMs: 60 * 60_000,
+  rememberNetworkMs: 30 * 24 * 3600_000,
 };
 
 /** One password check under way; exactly one of its three ends is called. */
@@ -50,31 +62,46 @@ interface PairState {
  * Failures are held against the account and the client address together, with delays that grow
  * (2 s, 4 s, 8 s ... up to 15 minutes) rather than a lock: a stranger guessing from elsewhere
  * never keeps the owner out of their own address. The per-address limits stop one client from
- * spraying guesses over many accounts or taking more than its share of the hashing.
+ * spraying guesses over many accounts or taking more than its share of the hashing. "Address"
+ * means the client's network (`clientNetwork`: an IPv4 address, or an IPv6 /64).
+ *
+ * Against a spray of one account from many networks, the account's failures from everywhere have
+ * a ceiling; past it only networks that signed in to the account lately may try, so the owner
+ * keeps signing in from home while a botnet is held off.
+ *
+ * Every map is bounded by entries (the least recently used go first) and every key by size; the
+ * checks in flight are bounded by the requests under way.
  */
 export class LoginThrottle {
   private readonly pairs = new Map<string, PairState>();
   private readonly addressFailures: SlidingWindowLimiter;
   private readonly addressChecks: SlidingWindowLimiter;
   private readonly accountSuccesses: SlidingWindowLimiter;
+  private readonly accountFailures: SlidingWindowLimiter;
+  /** When each account and network last signed in, least recent first. */
+  private readonly knownNetworks = new Map<string, number>();
   private readonly inFlight = new Map<string, number>();
 
   constructor(
     private readonly clock: Clock,
     private readonly limits: LoginLimits = DEFAULT_LOGIN_LIMITS,
-    private readonly maxPairs = 50_000,
+    /** The most keys any one map holds. */
+    private readonly maxEntries = 50_000,
   ) {
-    this.addressFailures = new SlidingWindowLimiter(limits.failuresPerAddress, limits.windowMs, clock);
-    this.addressChecks = new SlidingWindowLimiter(limits.checksPerAddress, limits.windowMs, clock);
-    this.accountSuccesses = new SlidingWindowLimiter(limits.successesPerAccount, limits.windowMs, clock);
+    this.addressFailures = new SlidingWindowLimiter(limits.failuresPerAddress, limits.windowMs, clock, maxEntries);
+    this.addressChecks = new SlidingWindowLimiter(limits.checksPerAddress, limits.windowMs, clock, maxEntries);
+    this.accountSuccesses = new SlidingWindowLimiter(limits.successesPerAccount, limits.windowMs, clock, maxEntries);
+    this.accountFailures = new SlidingWindowLimiter(limits.failuresPerAccount, limits.accountWindowMs, clock, maxEntries);
   }
 
   /**
    * Throws 429 with Retry-After when a limit holds this check back; otherwise counts it (before
    * the password is checked, so parallel guesses cannot slip past) and returns it to be settled.
    */
-  begin(login: string, address: string): LoginAttempt {
+  begin(login: string, clientAddress: string): LoginAttempt {
     const account = accountKey(login);
+    // Every per-address count is kept per network: an IPv6 host holds a whole /64.
+    const address = clientNetwork(clientAddress);
     const pair = `${account}\n${address}`;
     if ((this.inFlight.get(address) ?? 0) >= this.limits.inFlightPerAddress) {
       throw rateLimited('a sign-in from your address is already being checked; try again in a moment', 1);
@@ -89,8 +116,16 @@ export class LoginThrottle {
     if (byChecks > 0) throw rateLimited(`too many sign-ins from your address; try again in ${waitText(byChecks)}`, byChecks);
     const byAccount = this.accountSuccesses.retryAfter(account);
     if (byAccount > 0) throw rateLimited(`too many sign-ins to this account; try again in ${waitText(byAccount)}`, byAccount);
+    const bySpray = this.isKnown(pair) ? 0 : this.accountFailures.retryAfter(account);
+    if (bySpray > 0) {
+      throw rateLimited(
+        `too many failed sign-ins to this account from many addresses; try again in ${waitText(bySpray)}, or from a network that signed in to it before`,
+        bySpray,
+      );
+    }
 
     this.addressFailures.hit(address);
+    this.accountFailures.hit(account);
     this.addressChecks.hit(address);
     this.inFlight.set(address, (this.inFlight.get(address) ?? 0) + 1);
     let settled = false;
@@ -107,13 +142,16 @@ export class LoginThrottle {
         settle(() => {
           this.pairs.delete(pair);
           this.addressFailures.forgive(address);
+          this.accountFailures.forgive(account);
           this.accountSuccesses.hit(account);
+          this.remember(pair);
         }),
       failed: () => settle(() => this.recordFailure(pair)),
       abandoned: () =>
         settle(() => {
           this.addressFailures.forgive(address);
           this.addressChecks.forgive(address);
+          this.accountFailures.forgive(account);
         }),
     };
   }
@@ -133,11 +171,39 @@ export class LoginThrottle {
     return ok;
   }
 
-  /** Characters held in the keys of the per-pair state (which is bounded in count by `maxPairs`). */
+  /** Characters held in the keys of the per-pair state and of the known networks. */
   heldKeyChars(): number {
     let total = 0;
-    for (const key of this.pairs.keys()) total += key.length;
+    for (const key of [...this.pairs.keys(), ...this.knownNetworks.keys()]) total += key.length;
     return total;
+  }
+
+  /** How many keys each map holds (each at most `maxEntries`). */
+  heldEntries(): Record<string, number> {
+    return {
+      pairs: this.pairs.size,
+      knownNetworks: this.knownNetworks.size,
+      inFlight: this.inFlight.size,
+      addressFailures: this.addressFailures.size,
+      addressChecks: this.addressChecks.size,
+      accountSuccesses: this.accountSuccesses.size,
+      accountFailures: this.accountFailures.size,
+    };
+  }
+
+  /** Whether this account signed in from this network within `rememberNetworkMs`. */
+  private isKnown(pair: string): boolean {
+    const at = this.knownNetworks.get(pair);
+    if (at === undefined) return false;
+    if (this.clock.now().getTime() - at <= this.limits.rememberNetworkMs) return true;
+    this.knownNetworks.delete(pair);
+    return false;
+  }
+
+  private remember(pair: string): void {
+    this.knownNetworks.delete(pair);
+    this.knownNetworks.set(pair, this.clock.now().getTime());
+    dropOldest(this.knownNetworks, this.maxEntries);
   }
 
   /** Seconds until the pair may try again, or 0. */
@@ -161,8 +227,13 @@ export class LoginThrottle {
     // Re-inserted so the map runs from least to most recently failed; the stalest go first.
     this.pairs.delete(pair);
     this.pairs.set(pair, { failures, lastFailure: this.clock.now().getTime() });
-    while (this.pairs.size > this.maxPairs) this.pairs.delete(this.pairs.keys().next().value!);
+    dropOldest(this.pairs, this.maxEntries);
   }
+}
+
+/** Forgets the first-inserted keys of a map kept in order of use until it holds at most `max`. */
+function dropOldest(map: Map<string, unknown>, max: number): void {
+  while (map.size > max) map.delete(map.keys().next().value!);
 }
 
 /**

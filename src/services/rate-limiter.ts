@@ -16,6 +16,11 @@ export class SlidingWindowLimiter {
     private readonly maxKeys = 50_000,
   ) {}
 
+  /** How many keys are held. */
+  get size(): number {
+    return this.hits.size;
+  }
+
   /** Seconds until the key may be hit again, or 0 when it may be now. */
   retryAfter(key: string): number {
     const times = this.live(key);

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { clientNetwork } from '../../core/client-network.js';
 import { AppError, badRequest, notFound } from '../../core/errors.js';
 import { signOut, signUp, startSession } from '../../services/account.service.js';
 import { rateLimited } from '../../services/rate-limiter.js';
@@ -74,10 +75,11 @@ export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
     const login = field(form, 'login').trim();
     const email = field(form, 'email').trim();
     try {
-      // Every attempt counts, so one address cannot create accounts in bulk or probe logins.
-      const wait = deps.signups.retryAfter(request.ip);
+      // Every attempt counts, so one client (an IPv6 one by its /64) cannot create accounts in bulk or probe logins.
+      const network = clientNetwork(request.ip);
+      const wait = deps.signups.retryAfter(network);
       if (wait > 0) throw rateLimited(`too many sign-ups from your address; try again in ${Math.ceil(wait / 60)} minutes`, wait);
-      deps.signups.hit(request.ip);
+      deps.signups.hit(network);
       if (field(form, 'password') !== field(form, 'confirm')) throw badRequest('the password and its repetition differ');
       const user = await signUp(ctx, { login, password: field(form, 'password'), email: email === '' ? null : email });
       await signIn(ctx, request, reply, user, 'signup');

@@ -265,6 +265,22 @@ describe('login rate limits', () => {
     expect((await t.browser('10.1.1.1').login('alice')).statusCode).toBe(303);
   });
 
+  it('holds an account sprayed from 100 networks, except at the network its owner signed in from lately', async () => {
+    expect((await t.browser('2001:db8:cafe:1::10').login('alice')).statusCode).toBe(303);
+    for (let i = 0; i < 100; i++) {
+      const from = i % 2 === 0 ? `2001:db8:${(i + 1).toString(16)}::1` : `198.51.100.${i}`;
+      expect((await t.browser(from).login('alice', 'wrong password!')).statusCode).toBe(401);
+    }
+    // Even the right password from a new network waits...
+    const held = await t.browser('203.0.113.77').login('alice');
+    expect(held.statusCode).toBe(429);
+    expect(Number(held.headers['retry-after'])).toBeGreaterThan(59 * 60);
+    expect(alertText(held.body)).toMatch(/^too many failed sign-ins to this account from many addresses; try again in 60 minutes/);
+    // ...while the owner's home network (any address of its /64) signs in, and other accounts are untouched.
+    expect((await t.browser('2001:db8:cafe:1::beef').login('alice')).statusCode).toBe(303);
+    expect((await t.browser('203.0.113.77').login('bob')).statusCode).toBe(303);
+  });
+
   it('allows 20 failures per address, across accounts, then answers 429', async () => {
     for (let i = 0; i < 20; i++) expect((await t.browser('192.0.2.7').login(`guess${i}`, 'wrong password!')).statusCode).toBe(401);
     const blocked = await t.browser('192.0.2.7').login('bob');
@@ -298,6 +314,22 @@ describe('behind a reverse proxy', () => {
     } finally {
       await trusted.close();
       await untrusted.close();
+    }
+  });
+
+  it('counts every address of one forwarded IPv6 /64 as one client, and another /64 apart', async () => {
+    const t = await createWebApp({ trustProxy: ['127.0.0.1'] });
+    try {
+      await t.account('bob');
+      const from = (net: string, host: number) => t.browser('127.0.0.1', { 'x-forwarded-for': `2001:db8:${net}::${host.toString(16)}` });
+      const statuses: number[] = [];
+      for (let i = 0; i < 40; i++) statuses.push((await from('a', i + 1).login('bob', 'wrong password!')).statusCode);
+      expect(statuses).toEqual([...Array<number>(3).fill(401), ...Array<number>(37).fill(429)]);
+      // Even the right password waits at that network; the owner elsewhere signs in.
+      expect((await from('a', 0xffff).login('bob')).statusCode).toBe(429);
+      expect((await from('b', 1).login('bob')).statusCode).toBe(303);
+    } finally {
+      await t.close();
     }
   });
 });
@@ -384,6 +416,18 @@ describe('self-registration', () => {
       expect((await t.browser('198.51.100.10').submit('/signup', '/signup', { login: 'late', password: PASSWORD, confirm: PASSWORD })).statusCode).toBe(303);
       t.clock.advance(60 * 60_000 + 1000);
       expect((await t.browser('198.51.100.9').submit('/signup', '/signup', { login: 'later', password: PASSWORD, confirm: PASSWORD })).statusCode).toBe(303);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('counts sign-ups from one IPv6 /64 together, whichever of its addresses they come from', async () => {
+    const t = await createWebApp({ allowSignup: true });
+    try {
+      const attempt = (address: string, login: string) => t.browser(address).submit('/signup', '/signup', { login, password: 'too short', confirm: 'too short' });
+      for (let i = 0; i < 10; i++) expect((await attempt(`2001:db8:7:7::${i + 1}`, `user${i}`)).statusCode).toBe(400);
+      expect((await attempt('2001:db8:7:7:abcd::99', 'late')).statusCode).toBe(429);
+      expect((await attempt('2001:db8:7:8::1', 'late')).statusCode).toBe(400);
     } finally {
       await t.close();
     }
