@@ -67,3 +67,9 @@ export async function revokeTrustpubToken(db: Db, id: number, at: string, reason
 export async function setTrustpubOnly(db: Db, crateId: number, value: boolean): Promise<void> {
   await db.updateTable('crates').set({ trustpub_only: value ? 1 : 0 }).where('id', '=', crateId).execute();
 }
+
+export async function crateNamesByIds(db: Db, ids: readonly number[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('crates').select('name').where('id', 'in', ids).orderBy('name').execute();
+  return rows.map((r) => r.name);
+}
