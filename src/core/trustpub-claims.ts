@@ -34,12 +34,15 @@ export interface CiClaims {
   /** GitHub's `run_id`, GitLab's `job_id`. */
   runId: string;
   eventName: string | null;
+  /** Where the CI platform shows the run or job, when known. */
+  runUrl: string | null;
 }
 
 /** crates.io's `trustpub_data`, with the workflow, ref and environment besides. */
-export type TrustpubData =
-  | { provider: 'github'; repository: string; run_id: string; sha: string; workflow: string; ref: string | null; environment: string | null }
-  | { provider: 'gitlab'; project_path: string; job_id: string; sha: string; workflow: string; ref: string | null; environment: string | null };
+export type TrustpubData = (
+  | { provider: 'github'; repository: string; run_id: string }
+  | { provider: 'gitlab'; project_path: string; job_id: string }
+) & { sha: string; workflow: string; ref: string | null; environment: string | null; run_url: string | null };
 
 /** Events whose workflows run with the base repository's rights on code from elsewhere. */
 const FORBIDDEN_EVENTS = ['pull_request_target', 'workflow_run'];
@@ -135,8 +138,14 @@ export function matchConfigs<T extends PublisherConfig>(claims: CiClaims, config
 const list = (items: string[]): string => [...new Set(items)].map((i) => `\`${i}\``).join(', ');
 
 export function trustpubData(claims: CiClaims): TrustpubData {
-  const common = { sha: claims.sha, workflow: claims.workflow, ref: claims.ref, environment: claims.environment };
+  const common = { sha: claims.sha, workflow: claims.workflow, ref: claims.ref, environment: claims.environment, run_url: claims.runUrl };
   return claims.kind === 'github'
     ? { provider: 'github', repository: claims.path, run_id: claims.runId, ...common }
     : { provider: 'gitlab', project_path: claims.path, job_id: claims.runId, ...common };
+}
+
+/** The repository, commit, workflow and run of a trusted publish, for people to read. */
+export function describeProvenance(d: TrustpubData): string {
+  const [path, run] = d.provider === 'github' ? [d.repository, `run ${d.run_id}`] : [d.project_path, `job ${d.job_id}`];
+  return `published from ${path}@${d.sha.slice(0, 7)} by workflow ${d.workflow}${d.environment ? ` (environment ${d.environment})` : ''}, ${run}`;
 }

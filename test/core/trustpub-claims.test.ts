@@ -58,6 +58,7 @@ describe('matching claims against configurations', () => {
     sha: 'abc',
     runId: '7',
     eventName: 'push',
+    runUrl: null,
   };
   const config = (over: Partial<PublisherConfig>): PublisherConfig => ({
     id: 1,

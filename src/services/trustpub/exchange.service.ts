@@ -113,6 +113,7 @@ function ciClaims(client: IssuerClient, p: JWTPayload): CiClaims {
       sha: claim(p, 'sha'),
       runId: claim(p, 'run_id'),
       eventName: claim(p, 'event_name'),
+      runUrl: githubRunUrl(issuer, path, claim(p, 'run_id')),
     };
   }
   const path = claim(p, 'project_path');
@@ -134,8 +135,18 @@ function ciClaims(client: IssuerClient, p: JWTPayload): CiClaims {
     sha: claim(p, 'sha'),
     runId: claim(p, 'job_id'),
     eventName: null,
+    // The CI file's URI starts with the GitLab host: `gitlab.example.com/group/project//...`.
+    runUrl: webUrl(`https://${refUri.slice(0, refUri.indexOf('/'))}/${path}/-/jobs/${claim(p, 'job_id')}`),
   };
 }
+
+/** github.com's runs for its public issuer; a GitHub Enterprise Server shows them on the issuer's host. */
+function githubRunUrl(issuer: string, repository: string, runId: string): string | null {
+  const origin = issuer === 'https://token.actions.githubusercontent.com' ? 'https://github.com' : new URL(issuer).origin;
+  return webUrl(`${origin}/${repository}/actions/runs/${encodeURIComponent(runId)}`);
+}
+
+const webUrl = (raw: string): string | null => (URL.canParse(raw) ? new URL(raw).toString() : null);
 
 /** In one transaction: the JWT id is claimed, the configurations matched and pinned, the token stored. */
 async function mint(ctx: ServiceContext, claims: CiClaims, payload: JWTPayload): Promise<{ token: string }> {

@@ -91,6 +91,7 @@ describe('trusted publishing API', () => {
         workflow: 'release.yml',
         ref: 'refs/tags/v1.0.1',
         environment: null,
+        run_url: `${issuer.url}/example/Repo/actions/runs/42`,
       });
       const older = (await api('GET', '/api/v1/crates/tp-crate/1.0.0')).json() as { version: Record<string, unknown> };
       expect(older.version).toMatchObject({ trustpub_data: null, published_by: expect.objectContaining({ login: 'alice' }) });
