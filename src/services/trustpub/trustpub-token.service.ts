@@ -33,9 +33,21 @@ export async function authenticateTrustpubToken(ctx: ServiceContext, raw: string
 export async function revokeOwnTrustpubToken(ctx: ServiceContext, actor: Actor): Promise<void> {
   const grant = actor.trustpub;
   if (!grant) throw unauthorized('this request needs a trusted-publishing token (wharf_tp_...) to revoke');
+  await revoke(ctx, grant.tokenId, 'revoked by its own holder');
+}
+
+/** A leak report naming a trusted-publishing token: revoked if live; false when no such token was issued. */
+export async function revokeLeakedTrustpubToken(ctx: ServiceContext, raw: string, reason: string): Promise<boolean> {
+  const row = await findTrustpubTokenByHash(ctx.db, hashToken(raw));
+  if (!row) return false;
+  if (!row.revoked_at) await revoke(ctx, row.id, reason, 'secret-scanning');
+  return true;
+}
+
+async function revoke(ctx: ServiceContext, id: number, reason: string, via?: string): Promise<void> {
   await ctx.db.transaction().execute(async (tx) => {
-    if (await revokeTrustpubToken(tx, grant.tokenId, isoNow(ctx.clock), 'revoked by its own holder')) {
-      await recordAudit(tx, ctx.clock, { action: 'trustpub.revoke', userId: null, tokenId: null, detail: { trustpub_token_id: grant.tokenId } });
+    if (await revokeTrustpubToken(tx, id, isoNow(ctx.clock), reason)) {
+      await recordAudit(tx, ctx.clock, { action: 'trustpub.revoke', userId: null, tokenId: null, detail: { trustpub_token_id: id, reason, ...(via ? { via } : {}) } });
     }
   });
 }

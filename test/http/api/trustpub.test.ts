@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handleLeakReport } from '../../../src/services/leak.service.js';
 import { publishBody } from '../../helpers/crate-builder.js';
 import { TestIssuer } from '../../helpers/oidc-issuer.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
@@ -172,6 +173,15 @@ describe('trusted publishing API', () => {
       expect(detail(again)).toMatch(/was revoked/);
       const used = await publish(token, 'tp-crate', '1.4.0');
       expect(used.statusCode).toBe(401);
+    });
+
+    it('a leak report revokes a trusted-publishing token', async () => {
+      const token = ((await exchange(await issuer.sign(issuer.github('example', 'repo'), { audience }))).json() as { token: string }).token;
+      const report = JSON.stringify([{ token, type: 'wharf_token', url: 'https://example.com/log', source: 'content' }]);
+      expect(await handleLeakReport(t.runtime.ctx, Buffer.from(report))).toEqual([expect.objectContaining({ label: 'true_positive' })]);
+      const res = await publish(token, 'tp-crate', '1.4.1');
+      expect(res.statusCode).toBe(401);
+      expect(detail(res)).toMatch(/revoked .*reported as leaked at https:\/\/example.com\/log/);
     });
 
     it('a token expires after 30 minutes', async () => {
