@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleLeakReport } from '../../../src/services/leak.service.js';
+import { createSession, csrfTokenFor, SESSION_COOKIE } from '../../../src/services/session.service.js';
 import { publishBody } from '../../helpers/crate-builder.js';
 import { TestIssuer } from '../../helpers/oidc-issuer.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
@@ -45,6 +46,11 @@ describe('trusted publishing API', () => {
     expect(listed.json()).toEqual({ github_configs: [config] });
     expect((await api('DELETE', `/api/v1/trusted_publishing/github_configs/${config.id as number}`, alice)).statusCode).toBe(204);
     expect(await api('GET', '/api/v1/trusted_publishing/github_configs?crate=tp-crate', alice).then((r) => r.json())).toEqual({ github_configs: [] });
+    const audit = await t.runtime.ctx.db.selectFrom('audit_log').select(['action', 'crate_name']).where('action', 'like', 'trustpub.%').execute();
+    expect(audit).toEqual([
+      { action: 'trustpub.config_add', crate_name: 'tp-crate' },
+      { action: 'trustpub.config_remove', crate_name: 'tp-crate' },
+    ]);
   });
 
   it('refuses non-owners, tokens without the trusted-publishing scope and bad fields', async () => {
@@ -60,6 +66,25 @@ describe('trusted publishing API', () => {
     expect(detail(bad)).toMatch(/must end with `.yml` or `.yaml`/);
     const missing = await api('POST', '/api/v1/trusted_publishing/github_configs', alice, githubConfig({ crate: 'nope' }));
     expect(missing.statusCode).toBe(404);
+  });
+
+  it('accepts a browser session of an owner, with its CSRF header for changes', async () => {
+    const aliceId = (await t.runtime.ctx.db.selectFrom('users').select('id').where('login', '=', 'alice').executeTakeFirstOrThrow()).id;
+    const session = await createSession(t.runtime.ctx, aliceId);
+    const cookie = `${SESSION_COOKIE}=${session}`;
+    const body = { gitlab_config: { crate: 'other-crate', namespace: 'group/sub', project: 'proj', workflow_filepath: '.gitlab-ci.yml', environment: null } };
+    const url = '/api/v1/trusted_publishing/gitlab_configs';
+    const noCsrf = await t.app.inject({ method: 'POST', url, payload: body, headers: { cookie } });
+    expect(noCsrf.statusCode).toBe(403);
+    const created = await t.app.inject({ method: 'POST', url, payload: body, headers: { cookie, 'x-csrf-token': csrfTokenFor(session) } });
+    expect(created.statusCode).toBe(200);
+    expect((created.json() as { gitlab_config: Record<string, unknown> }).gitlab_config).toMatchObject({ crate: 'other-crate', namespace: 'group/sub', namespace_id: null, project: 'proj' });
+    const listed = await t.app.inject({ method: 'GET', url: `${url}?crate=other-crate`, headers: { cookie } });
+    expect((listed.json() as { gitlab_configs: unknown[] }).gitlab_configs).toHaveLength(1);
+    const id = (created.json() as { gitlab_config: { id: number } }).gitlab_config.id;
+    // A GitLab configuration is not reachable under the GitHub route.
+    expect((await api('DELETE', `/api/v1/trusted_publishing/github_configs/${id}`, alice)).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'DELETE', url: `${url}/${id}`, headers: { cookie, 'x-csrf-token': csrfTokenFor(session) } })).statusCode).toBe(204);
   });
 
   describe('with a configuration', () => {
