@@ -52,7 +52,7 @@ export async function trustpubRoutes(app: FastifyInstance, { runtime }: { runtim
     if (typeof fields !== 'object' || fields === null || typeof fields.trustpub_only !== 'boolean') {
       throw badRequest('expected a body like {"crate": {"trustpub_only": true}}');
     }
-    await updateTrustpubOnly(ctx, await managerOf(ctx, request, true), request.params.name, fields.trustpub_only);
+    await updateTrustpubOnly(ctx, { actor: await managerOf(ctx, request, true) }, request.params.name, fields.trustpub_only);
     return getCrate(ctx, request.params.name);
   });
 }

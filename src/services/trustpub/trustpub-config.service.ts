@@ -12,6 +12,7 @@ import {
 import { type Actor, auditIdentity, requireScope } from '../actor.js';
 import { recordAudit } from '../audit.service.js';
 import { isoNow, type ServiceContext } from '../context.js';
+import type { Operator } from '../token.service.js';
 
 /** A crate may name at most this many trusted publishers of each kind. */
 const MAX_CONFIGS = 20;
@@ -101,11 +102,17 @@ export async function removeConfig(ctx: ServiceContext, actor: Actor, kind: Trus
   });
 }
 
-/** crates.io's `trustpub_only`: when set, only trusted-publishing tokens may publish new versions. */
-export async function updateTrustpubOnly(ctx: ServiceContext, actor: Actor, crateName: string, value: boolean): Promise<void> {
-  const crate = await crateManagedBy(ctx, actor, crateName);
+/**
+ * crates.io's `trustpub_only`: when set, only trusted-publishing tokens may publish new versions.
+ * Set by an owner, or by an operator on the server (`wharf crate trustpub-only`, no actor).
+ */
+export async function updateTrustpubOnly(ctx: ServiceContext, { actor, via }: Operator, crateName: string, value: boolean): Promise<string> {
+  const crate = actor ? await crateManagedBy(ctx, actor, crateName) : await findCrateByCanonicalName(ctx.db, crateName);
+  if (!crate) throw crateNotFound(crateName);
   await ctx.db.transaction().execute(async (tx) => {
     await setTrustpubOnly(tx, crate.id, value);
-    await recordAudit(tx, ctx.clock, { action: 'crate.trustpub_only', ...auditIdentity(actor), crateName: crate.name, detail: { trustpub_only: value } });
+    const who = actor ? auditIdentity(actor) : { userId: null, tokenId: null };
+    await recordAudit(tx, ctx.clock, { action: 'crate.trustpub_only', ...who, crateName: crate.name, detail: { trustpub_only: value, ...(via ? { via } : {}) } });
   });
+  return crate.name;
 }
