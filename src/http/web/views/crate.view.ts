@@ -58,7 +58,7 @@ function versions(page: CratePage): Html {
 ${versionPages(page)}`;
 }
 
-function sidebar(page: CratePage, registryName: string): Html {
+function sidebar(page: CratePage, registryName: string, viewerLogin: string | null): Html {
   const { crate, version } = page;
   const links: Array<[string, string | null]> = [
     ['Repository', crate.repository],
@@ -83,6 +83,7 @@ ${shown.map(([label, url]) => html`<dt>${label}</dt><dd>${externalLink(url, url 
 </dl>
 <h2>Owners</h2>
 <ul>${page.owners.map((o) => html`<li><a href="/users/${seg(o.login)}">${o.login}</a>${o.name ? html` (${o.name})` : ''}</li>`)}</ul>
+${page.owners.some((o) => o.login === viewerLogin) ? html`<p><a href="/crates/${seg(crate.name)}/settings/trusted-publishing">Trusted publishing settings</a></p>` : ''}
 </aside>`;
 }
 
@@ -119,7 +120,7 @@ ${versions(page)}
 ${dependencies(page)}
 ${features(page)}
 </div>
-${sidebar(page, registryName)}
+${sidebar(page, registryName, shell.viewer?.actor.login ?? null)}
 </div>`,
   );
 }
