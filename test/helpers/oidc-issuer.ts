@@ -44,14 +44,14 @@ export class TestIssuer {
     if (publish) this.published.push({ ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' });
   }
 
-  async sign(claims: Record<string, unknown>, options: { kid?: string; audience: string; expiresIn?: number; issuer?: string }): Promise<string> {
+  async sign(claims: Record<string, unknown>, options: { kid?: string; audience: string; expiresIn?: number; issuer?: string; issuedIn?: number }): Promise<string> {
     const kid = options.kid ?? 'key-1';
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ jti: randomUUID(), ...claims })
       .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
       .setIssuer(options.issuer ?? this.url)
       .setAudience(options.audience)
-      .setIssuedAt(now)
+      .setIssuedAt(now + (options.issuedIn ?? 0))
       .setNotBefore(now)
       .setExpirationTime(now + (options.expiresIn ?? 300))
       .sign(this.keys.get(kid)!);

@@ -57,16 +57,16 @@ export async function exchangeJwt(ctx: ServiceContext, issuers: TrustpubIssuers,
 
 async function verify(ctx: ServiceContext, client: IssuerClient, jwt: string, key: Parameters<typeof jwtVerify>[1]): Promise<JWTPayload> {
   const audience = client.issuer.audience ?? ctx.config.publicUrl;
+  let payload: JWTPayload;
   try {
-    const { payload } = await jwtVerify(jwt, key as Exclude<typeof key, (...args: never[]) => unknown>, {
+    ({ payload } = await jwtVerify(jwt, key as Exclude<typeof key, (...args: never[]) => unknown>, {
       issuer: client.issuer.url,
       audience,
       algorithms: ALGORITHMS,
       clockTolerance: LEEWAY_SECONDS,
       currentDate: ctx.clock.now(),
       requiredClaims: ['exp', 'iat', 'jti'],
-    });
-    return payload;
+    }));
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) throw badRequest(`the JWT expired at ${isoOf(err.payload.exp)}; request a fresh token from the CI platform`);
     if (err instanceof joseErrors.JWTClaimValidationFailed) {
@@ -77,6 +77,9 @@ async function verify(ctx: ServiceContext, client: IssuerClient, jwt: string, ke
     if (err instanceof joseErrors.JWSSignatureVerificationFailed) throw badRequest('the JWT signature does not verify');
     throw badRequest('the JWT could not be verified');
   }
+  // A token issued in the future was not made by an issuer whose clock Wharf can trust.
+  if ((payload.iat ?? 0) > ctx.clock.now().getTime() / 1000 + LEEWAY_SECONDS) throw badRequest('the JWT is not valid yet (`iat` is in the future)');
+  return payload;
 }
 
 const isoOf = (seconds: unknown): string => (typeof seconds === 'number' ? new Date(seconds * 1000).toISOString() : 'an unknown time');

@@ -144,6 +144,7 @@ describe('trusted publishing API', () => {
     it.each([
       ['a wrong audience', async () => issuer.sign(issuer.github('example', 'repo'), { audience: 'https://elsewhere.example' }), /audience "https:\/\/elsewhere.example" is not this registry's/],
       ['an expired token', async () => issuer.sign(issuer.github('example', 'repo'), { audience, expiresIn: -120 }), /expired at/],
+      ['a token issued in the future', async () => issuer.sign(issuer.github('example', 'repo'), { audience, issuedIn: 600 }), /not valid yet \(`iat` is in the future\)/],
       ['an unknown issuer', async () => issuer.sign(issuer.github('example', 'repo'), { audience, issuer: 'https://token.actions.githubusercontent.com' }), /issuer `https:\/\/token.actions.githubusercontent.com` is not trusted/],
       ['a pull_request_target event', async () => issuer.sign(issuer.github('example', 'repo', 'release.yml', { event_name: 'pull_request_target' }), { audience }), /does not accept tokens of `pull_request_target`/],
       ['a workflow_run event', async () => issuer.sign(issuer.github('example', 'repo', 'release.yml', { event_name: 'workflow_run' }), { audience }), /`workflow_run`/],
