@@ -125,6 +125,12 @@ describe('trusted publishing API', () => {
       expect(configs.github_configs[0]!.repository_owner_id).toBe('4242');
     });
 
+    it('the same JWT sent twice at once is exchanged once', async () => {
+      const jwt = await issuer.sign(issuer.github('example', 'repo'), { audience });
+      const answers = await Promise.all([exchange(jwt), exchange(jwt), exchange(jwt)]);
+      expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 400, 400]);
+    });
+
     it('the short-lived token cannot create a crate, publish another crate, yank or change owners', async () => {
       const created = await publish(tpToken, 'brand-new', '0.1.0');
       expect(created.statusCode).toBe(403);
