@@ -10,6 +10,7 @@ import { crateRoutes } from './http/api/crates.routes.js';
 import { leakRoutes } from './http/api/leaks.routes.js';
 import { publishRoutes } from './http/api/publish.routes.js';
 import { tokenRoutes } from './http/api/tokens.routes.js';
+import { trustpubRoutes } from './http/api/trustpub.routes.js';
 import { apiErrorHandler, sendApiError } from './http/errors.js';
 import { healthRoutes } from './http/health.routes.js';
 import { refuseUnstorableUrl, storableJson } from './http/storable-input.js';
@@ -163,6 +164,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   await app.register(catalogRoutes, { runtime });
   await app.register(tokenRoutes, { runtime });
   await app.register(leakRoutes, { runtime });
+  await app.register(trustpubRoutes, { runtime });
   // The HTML pages are their own encapsulated plugin, with their own error pages and form parser.
   await app.register(webRoutes, { runtime });
   await app.register(healthRoutes, { runtime });

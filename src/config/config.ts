@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { DEFAULT_METADATA_LIMITS, type MetadataLimits } from '../core/publish-metadata.js';
+import { parseTrustedIssuers, type TrustedIssuer } from './trusted-issuers.js';
 import { parsePreset, parseRateLimit, presetLimit, type RateLimit } from './rate-limits.js';
 
 /**
@@ -61,6 +62,8 @@ export interface Config extends Readonly<MetadataLimits> {
   readonly mirrorIndexTtl: number;
   /** How long one upstream request (headers and body) may take before it is abandoned. */
   readonly mirrorTimeoutMs: number;
+  /** CI issuers whose OIDC tokens are exchanged for trusted-publishing tokens; empty: none. */
+  readonly trustedIssuers: readonly TrustedIssuer[];
 }
 
 /** Whether /mirror/ is served: with an upstream, or offline from what was imported. */
@@ -115,6 +118,7 @@ const SETTINGS: Setting[] = [
   { key: 'mirrorOffline', env: 'WHARF_MIRROR_OFFLINE', file: 'mirror_offline', parse: boolean, fallback: () => false },
   { key: 'mirrorIndexTtl', env: 'WHARF_MIRROR_INDEX_TTL', file: 'mirror_index_ttl', parse: integerIn(0, 86_400), fallback: () => 60 },
   { key: 'mirrorTimeoutMs', env: 'WHARF_MIRROR_TIMEOUT_MS', file: 'mirror_timeout_ms', parse: integerIn(100, 600_000), fallback: () => 30_000 },
+  { key: 'trustedIssuers', env: 'WHARF_TRUSTED_PUBLISHING_ISSUERS', file: 'trusted_publishing', parse: parseTrustedIssuers, fallback: () => [] },
 ];
 
 /** The publish metadata bounds (core/publish-metadata.ts), one setting each: `max_features` is WHARF_MAX_FEATURES. */
@@ -178,7 +182,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = result as Config;
-  return Object.freeze({ ...config, publicUrl: config.publicUrl.replace(/\/+$/, '') });
+  const publicUrl = config.publicUrl.replace(/\/+$/, '');
+  // An issuer's audience defaults to the registry's own URL, known only once public_url is read.
+  const trustedIssuers = Object.freeze(config.trustedIssuers.map((i) => Object.freeze({ ...i, audience: i.audience ?? publicUrl })));
+  return Object.freeze({ ...config, publicUrl, trustedIssuers });
 }
 
 function readConfigFile(env: NodeJS.ProcessEnv, problems: string[]): Source {

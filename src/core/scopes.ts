@@ -3,7 +3,7 @@
  * Every token carries explicit endpoint scopes and crate patterns; "all" is written out at
  * creation time, never inferred from missing data.
  */
-export const ENDPOINT_SCOPES = ['publish-new', 'publish-update', 'yank', 'change-owners', 'read'] as const;
+export const ENDPOINT_SCOPES = ['publish-new', 'publish-update', 'yank', 'change-owners', 'trusted-publishing', 'read'] as const;
 export type EndpointScope = (typeof ENDPOINT_SCOPES)[number];
 
 export const ALL_CRATES = '*';

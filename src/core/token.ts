@@ -11,8 +11,13 @@ export const TOKEN_PREFIX = 'wharf_';
 export const TOKEN_RANDOM_LENGTH = 32;
 export const TOKEN_CHECKSUM_LENGTH = 6;
 export const TOKEN_LENGTH = TOKEN_PREFIX.length + TOKEN_RANDOM_LENGTH + TOKEN_CHECKSUM_LENGTH;
-/** The pattern to register with a secret scanner. */
-export const TOKEN_PATTERN = /wharf_[0-9A-Za-z]{38}/;
+/**
+ * A trusted-publishing token (minted for a CI job, living 30 minutes): the same shape after its
+ * own prefix, so it is told apart before any lookup and found by the same scanners.
+ */
+export const TRUSTPUB_TOKEN_PREFIX = 'wharf_tp_';
+/** The pattern to register with a secret scanner: both kinds of token. */
+export const TOKEN_PATTERN = /wharf_(?:tp_)?[0-9A-Za-z]{38}/;
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 // 248 = 62 * 4: bytes at or above it are dropped so every character is equally likely.
@@ -40,17 +45,30 @@ function checksum(body: string): string {
   return out;
 }
 
-export function generateToken(): string {
-  const body = TOKEN_PREFIX + randomBase62(TOKEN_RANDOM_LENGTH);
+export function generateToken(prefix: string = TOKEN_PREFIX): string {
+  const body = prefix + randomBase62(TOKEN_RANDOM_LENGTH);
   return body + checksum(body);
 }
 
-/** True when `token` has the Wharf shape and its checksum matches. No database involved. */
+export function generateTrustpubToken(): string {
+  return generateToken(TRUSTPUB_TOKEN_PREFIX);
+}
+
+function hasShape(token: string, prefix: string): boolean {
+  const length = prefix.length + TOKEN_RANDOM_LENGTH + TOKEN_CHECKSUM_LENGTH;
+  if (token.length !== length || !token.startsWith(prefix)) return false;
+  if (!/^[0-9A-Za-z]+$/.test(token.slice(prefix.length))) return false;
+  return checksum(token.slice(0, -TOKEN_CHECKSUM_LENGTH)) === token.slice(-TOKEN_CHECKSUM_LENGTH);
+}
+
+/** True when `token` has the shape of a user's API token and its checksum matches. No database involved. */
 export function isWellFormedToken(token: string): boolean {
-  if (token.length !== TOKEN_LENGTH || !token.startsWith(TOKEN_PREFIX)) return false;
-  if (!/^[0-9A-Za-z]+$/.test(token.slice(TOKEN_PREFIX.length))) return false;
-  const body = token.slice(0, TOKEN_LENGTH - TOKEN_CHECKSUM_LENGTH);
-  return checksum(body) === token.slice(-TOKEN_CHECKSUM_LENGTH);
+  return hasShape(token, TOKEN_PREFIX);
+}
+
+/** True when `token` has the shape of a trusted-publishing token and its checksum matches. */
+export function isWellFormedTrustpubToken(token: string): boolean {
+  return hasShape(token, TRUSTPUB_TOKEN_PREFIX);
 }
 
 /** What the database stores and looks up: the SHA-256 of the token, hex. */

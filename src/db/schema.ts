@@ -42,6 +42,8 @@ export interface CratesTable {
   default_version: ColumnType<string | null, string | null | undefined, string | null>;
   num_versions: ColumnType<number, number | undefined, number>;
   all_yanked: ColumnType<number, number | undefined, number>;
+  /** 1: only trusted-publishing tokens may publish new versions (crates.io's `trustpub_only`). */
+  trustpub_only: ColumnType<number, number | undefined, number>;
 }
 
 export interface VersionsTable {
@@ -64,6 +66,8 @@ export interface VersionsTable {
   updated_at: string;
   /** The owner's reason for a yank; null when none was given or the version is not yanked. */
   yank_message: ColumnType<string | null, string | null | undefined, string | null>;
+  /** JSON: the CI claims of a trusted publish (crates.io's `trustpub_data`); null for a token of a user. */
+  trustpub_data: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DependenciesTable {
@@ -203,6 +207,39 @@ export interface MirrorCrateFilesTable {
   created_at: string;
 }
 
+/** A crate's trusted publisher: a GitHub repository and workflow, or a GitLab project and CI file. */
+export interface TrustpubConfigsTable {
+  id: Generated<number>;
+  crate_id: number;
+  kind: 'github' | 'gitlab';
+  owner: string;
+  repo: string;
+  match_key: string;
+  workflow: string;
+  environment: string | null;
+  owner_id: string | null;
+  issuer: string | null;
+  created_at: string;
+  created_by: number | null;
+}
+
+export interface TrustpubTokensTable {
+  id: Generated<number>;
+  token_hash: string;
+  crate_ids: string;
+  config_ids: string;
+  trustpub_data: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  revoked_reason: string | null;
+}
+
+export interface TrustpubUsedJtisTable {
+  jti: string;
+  expires_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   crates: CratesTable;
@@ -221,4 +258,7 @@ export interface Database {
   readmes: ReadmesTable;
   mirror_index_files: MirrorIndexFilesTable;
   mirror_crate_files: MirrorCrateFilesTable;
+  trustpub_configs: TrustpubConfigsTable;
+  trustpub_tokens: TrustpubTokensTable;
+  trustpub_used_jtis: TrustpubUsedJtisTable;
 }

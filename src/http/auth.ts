@@ -10,13 +10,17 @@ export function loginChallenge(ctx: ServiceContext): Record<string, string> {
   return { 'www-authenticate': `Cargo login_url="${ctx.config.publicUrl}/me"` };
 }
 
-/** The actor behind the request's token; 401 when there is none or it is not valid. */
-export async function requireActor(ctx: ServiceContext, request: FastifyRequest): Promise<Actor> {
+/**
+ * The actor behind the request's token; 401 when there is none or it is not valid. A
+ * trusted-publishing token is accepted only where `trustpub` says so (publish, reads, its own
+ * revocation); elsewhere it is refused with 403.
+ */
+export async function requireActor(ctx: ServiceContext, request: FastifyRequest, options: { trustpub?: boolean } = {}): Promise<Actor> {
   const header = request.headers.authorization;
   if (!header) {
     throw unauthorized(`this action needs an API token; create one at ${ctx.config.publicUrl}/me and run \`cargo login --registry ${ctx.config.registryName}\``, loginChallenge(ctx));
   }
-  return authenticateToken(ctx, header);
+  return authenticateToken(ctx, header, options);
 }
 
 /**
@@ -25,7 +29,7 @@ export async function requireActor(ctx: ServiceContext, request: FastifyRequest)
  */
 export async function authorizeRead(ctx: ServiceContext, request: FastifyRequest): Promise<void> {
   if (!ctx.config.authRequired) return;
-  const actor = await requireActor(ctx, request);
+  const actor = await requireActor(ctx, request, { trustpub: true });
   if (actor.token && !mayRead(actor)) {
     throw forbidden(`this token lacks the \`read\` scope needed to read this private registry (it has: ${actor.token.scopes.join(', ')})`);
   }

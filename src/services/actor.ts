@@ -8,6 +8,22 @@ export interface Actor {
   name: string | null;
   isAdmin: boolean;
   token: ActorToken | null;
+  /** Set for a trusted-publishing token, which belongs to no user (userId is 0, no such row). */
+  trustpub?: TrustpubGrant;
+}
+
+/** What a trusted-publishing token allows: new versions of exactly these crates. */
+export interface TrustpubGrant {
+  tokenId: number;
+  crateIds: readonly number[];
+  crateNames: readonly string[];
+  /** The CI claims recorded on each version it publishes (JSON of core/trustpub-claims.ts's TrustpubData). */
+  data: string;
+}
+
+/** The user and API token to name in the audit log and on a version: none for trusted publishing. */
+export function auditIdentity(actor: Actor): { userId: number | null; tokenId: number | null } {
+  return actor.trustpub ? { userId: null, tokenId: null } : { userId: actor.userId, tokenId: actor.token?.id ?? null };
 }
 
 export interface ActorToken {
@@ -21,6 +37,7 @@ export interface ActorToken {
  * carries every scope of its user. The detail names what is missing.
  */
 export function requireScope(actor: Actor, scope: EndpointScope, crateName?: string): void {
+  if (actor.trustpub) return requireTrustpubScope(actor.trustpub, scope, crateName);
   const token = actor.token;
   if (!token) return;
   if (!token.scopes.includes(scope)) {
@@ -32,3 +49,25 @@ export function requireScope(actor: Actor, scope: EndpointScope, crateName?: str
     );
   }
 }
+
+function requireTrustpubScope(grant: TrustpubGrant, scope: EndpointScope, crateName?: string): void {
+  const crates = grant.crateNames.map((n) => `\`${n}\``).join(', ');
+  if (scope === 'publish-new') {
+    throw forbidden(
+      `a trusted-publishing token cannot create the crate \`${crateName ?? ''}\`; publish its first version with an owner's API token, then add the trusted publisher`,
+    );
+  }
+  if (scope !== 'publish-update') throw forbidden(`a trusted-publishing token may only publish new versions of ${crates}; it cannot ${SCOPE_ACTIONS[scope]}`);
+  if (crateName !== undefined && !grant.crateNames.some((n) => anyPatternMatches([n], crateName))) {
+    throw forbidden(`this trusted-publishing token may only publish ${crates}, not \`${crateName}\``);
+  }
+}
+
+const SCOPE_ACTIONS: Record<EndpointScope, string> = {
+  'publish-new': 'create a crate',
+  'publish-update': 'publish',
+  yank: 'yank or unyank versions',
+  'change-owners': 'change owners',
+  'trusted-publishing': 'manage trusted publishing',
+  read: 'read',
+};

@@ -20,7 +20,12 @@ export type AuditAction =
   | 'user.lock'
   | 'user.unlock'
   | 'user.admin'
-  | 'user.unadmin';
+  | 'user.unadmin'
+  | 'trustpub.config_add'
+  | 'trustpub.config_remove'
+  | 'trustpub.exchange'
+  | 'trustpub.revoke'
+  | 'crate.trustpub_only';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'token.create',
@@ -41,6 +46,11 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'user.unlock',
   'user.admin',
   'user.unadmin',
+  'trustpub.config_add',
+  'trustpub.config_remove',
+  'trustpub.exchange',
+  'trustpub.revoke',
+  'crate.trustpub_only',
 ];
 
 export interface AuditEvent {

@@ -1,3 +1,4 @@
+import type { TrustpubData } from '../core/trustpub-claims.js';
 import { type SqlBool, SqliteAdapter, sql } from 'kysely';
 import { canonicalCrateName } from '../core/crate-name.js';
 import { badRequest, crateNotFound, versionNotFound } from '../core/errors.js';
@@ -139,6 +140,7 @@ export function crateSummary(c: CrateRow) {
     default_version: c.default_version,
     num_versions: c.num_versions,
     yanked: c.all_yanked === 1,
+    trustpub_only: c.trustpub_only === 1,
     links: { versions: `/api/v1/crates/${c.name}/versions`, owners: `/api/v1/crates/${c.name}/owners`, reverse_dependencies: `/api/v1/crates/${c.name}/reverse_dependencies` },
   };
 }
@@ -168,6 +170,8 @@ async function versionDocs(db: Db, crate: CrateRow, versions: VersionRow[]) {
     rust_version: v.rust_version,
     crate_size: v.crate_size,
     published_by: v.published_by !== null ? (users.get(v.published_by) ?? null) : null,
+    // crates.io's provenance of a trusted publish (plus workflow, ref and environment); null otherwise.
+    trustpub_data: v.trustpub_data ? (JSON.parse(v.trustpub_data) as TrustpubData) : null,
   }));
 }
 

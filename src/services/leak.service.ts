@@ -1,7 +1,8 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { badRequest, unauthorized } from '../core/errors.js';
 import { findUnstorable } from '../core/storable-text.js';
-import { hashToken, isWellFormedToken } from '../core/token.js';
+import { hashToken, isWellFormedToken, isWellFormedTrustpubToken } from '../core/token.js';
+import { revokeLeakedTrustpubToken } from './trustpub/trustpub-token.service.js';
 import { findTokenByHash } from '../db/repositories/token.repository.js';
 import type { ServiceContext } from './context.js';
 import { revokeToken } from './token.service.js';
@@ -60,6 +61,11 @@ function parseReports(body: Buffer): LeakReport[] {
 export async function handleLeakReport(ctx: ServiceContext, body: Buffer): Promise<LeakVerdict[]> {
   const verdicts: LeakVerdict[] = [];
   for (const report of parseReports(body)) {
+    if (isWellFormedTrustpubToken(report.token)) {
+      const found = await revokeLeakedTrustpubToken(ctx, report.token, `reported as leaked at ${report.url || report.source || 'an unknown location'}`);
+      verdicts.push({ token_raw: report.token, token_type: report.type, label: found ? 'true_positive' : 'false_positive' });
+      continue;
+    }
     const known = isWellFormedToken(report.token) ? await findTokenByHash(ctx.db, hashToken(report.token)) : undefined;
     if (known && !known.revoked_at) {
       const where = report.url || report.source || 'an unknown location';

@@ -81,7 +81,8 @@ export class PublishLimits {
   charge(actor: Actor, action: LimitedAction): () => void {
     const buckets = this.buckets[action];
     if (!buckets || actor.isAdmin) return () => undefined;
-    const key = String(actor.userId);
+    // A trusted publisher has no user: its crates share one budget.
+    const key = actor.trustpub ? `trustpub:${[...actor.trustpub.crateIds].sort().join(',')}` : String(actor.userId);
     const waitMs = buckets.take(key);
     if (waitMs > 0) {
       const seconds = Math.max(1, Math.ceil(waitMs / 1000));

@@ -22,7 +22,7 @@ import { replaceCrateKeywords } from '../db/repositories/keyword.repository.js';
 import { sortCategories } from './category.service.js';
 import { insertReadme } from '../db/repositories/readme.repository.js';
 import { crateFileKey } from '../storage/keys.js';
-import { type Actor, requireScope } from './actor.js';
+import { type Actor, auditIdentity, requireScope } from './actor.js';
 import { recordAudit } from './audit.service.js';
 import { recordIndexChange } from './change-feed.service.js';
 import type { ServiceContext } from './context.js';
@@ -149,6 +149,14 @@ async function authorizePublish(db: Db, actor: Actor, meta: PublishMetadata, exi
     throw conflict(`a crate named \`${existing.name}\` already exists; \`${meta.name}\` differs only in case or in \`-\`/\`_\``);
   }
   requireScope(actor, 'publish-update', meta.name);
+  if (actor.trustpub) {
+    // Names were checked above; the id too, so a crate deleted and re-created under the name is not the one configured.
+    if (!actor.trustpub.crateIds.includes(existing.id)) throw forbidden(`this trusted-publishing token may not publish \`${existing.name}\``);
+    return;
+  }
+  if (existing.trustpub_only) {
+    throw forbidden(`\`${existing.name}\` accepts new versions only through trusted publishing; publish it from its configured CI workflow`);
+  }
   if (!(await isOwner(db, existing.id, actor.userId))) {
     throw forbidden(`you are not an owner of the crate \`${existing.name}\`; ask an owner to run \`cargo owner --add ${actor.login}\``);
   }
@@ -235,7 +243,8 @@ async function recordVersion(
       crate_size: size,
       yanked: 0,
       downloads: 0,
-      published_by: actor.userId,
+      published_by: auditIdentity(actor).userId,
+      trustpub_data: actor.trustpub?.data ?? null,
       created_at: now,
       updated_at: now,
     })
@@ -268,11 +277,10 @@ async function recordVersion(
   await recordIndexChange(tx, ctx.clock, meta.name, ctx.config.databaseUrl !== null);
   await recordAudit(tx, ctx.clock, {
     action: 'crate.publish',
-    userId: actor.userId,
-    tokenId: actor.token?.id ?? null,
+    ...auditIdentity(actor),
     crateName: meta.name,
     version: meta.vers,
-    detail: { checksum, new_crate: created },
+    detail: { checksum, new_crate: created, ...(actor.trustpub ? { trustpub_token_id: actor.trustpub.tokenId } : {}) },
   });
   return created;
 }

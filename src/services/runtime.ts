@@ -5,6 +5,7 @@ import { IndexCache } from './index.service.js';
 import { createMirror, type Mirror } from './mirror/mirror.js';
 import { PublishLimits } from './publish-limits.js';
 import { Readmes } from './readme/readme.service.js';
+import { TrustpubIssuers } from './trustpub/trustpub-issuers.js';
 
 /** The long-lived parts of a running registry: the service context plus its in-memory caches. */
 export interface Runtime {
@@ -20,6 +21,8 @@ export interface Runtime {
   readonly readmes: Readmes;
   /** The mirror of an upstream registry under /mirror/, or null when none is configured. */
   readonly mirror: Mirror | null;
+  /** The trusted CI issuers and their cached keys (trusted publishing). */
+  readonly trustpubIssuers: TrustpubIssuers;
 }
 
 export function createRuntime(ctx: ServiceContext): Runtime {
@@ -33,6 +36,7 @@ export function createRuntime(ctx: ServiceContext): Runtime {
     publishLimits: new PublishLimits(ctx.config, ctx.clock),
     readmes: new Readmes(ctx),
     mirror: createMirror(ctx),
+    trustpubIssuers: new TrustpubIssuers(ctx.config, ctx.clock),
   };
 }
 

@@ -1,6 +1,6 @@
 import { type AppError, badRequest, conflict, forbidden, notFound, unauthorized } from '../core/errors.js';
 import { ALL_CRATES, ENDPOINT_SCOPES, type EndpointScope, isEndpointScope } from '../core/scopes.js';
-import { generateToken, hashToken, isWellFormedToken } from '../core/token.js';
+import { generateToken, hashToken, isWellFormedToken, isWellFormedTrustpubToken } from '../core/token.js';
 import {
   countLiveTokens,
   findTokenByHash,
@@ -16,6 +16,7 @@ import {
 import type { Actor } from './actor.js';
 import { recordAudit } from './audit.service.js';
 import { isoNow, type ServiceContext } from './context.js';
+import { authenticateTrustpubToken } from './trustpub/trustpub-token.service.js';
 
 /** last_used_at is written at most this often per token, so reads do not turn into writes. */
 const LAST_USED_GRANULARITY_MS = 60_000;
@@ -128,8 +129,14 @@ function loginHint(ctx: ServiceContext): string {
  * checksums are refused without a database lookup. Unknown tokens get the same answer whoever
  * owns the token space, so nothing leaks about other users' tokens.
  */
-export async function authenticateToken(ctx: ServiceContext, header: string): Promise<Actor> {
+export async function authenticateToken(ctx: ServiceContext, header: string, { trustpub = false }: { trustpub?: boolean } = {}): Promise<Actor> {
   const raw = tokenFromHeader(header);
+  if (isWellFormedTrustpubToken(raw)) {
+    const actor = await authenticateTrustpubToken(ctx, raw);
+    // Everywhere but publishing (and reading what a publish needs), such a token is refused outright.
+    if (!trustpub) throw forbidden(`a trusted-publishing token may only publish new versions of ${actor.trustpub!.crateNames.map((n) => `\`${n}\``).join(', ')}; use an API token of an owner for anything else`);
+    return actor;
+  }
   if (!isWellFormedToken(raw)) {
     throw unauthorized('the API token is malformed or mistyped (its checksum does not match); ' + loginHint(ctx));
   }

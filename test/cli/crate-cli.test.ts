@@ -39,6 +39,22 @@ describe('wharf crate limits and wharf category', () => {
     expect(r.stdout).toMatch(/^Big_Crate:\n {2}max features +32767 \(the registry's setting\)\n {2}max upload size +10 MB \(10485760 bytes\) \(the registry's setting\)\n$/);
   });
 
+  it('turns trusted publishing only on and off, audited, and refuses anything but on or off', async () => {
+    const on = await wharf(['crate', 'trustpub-only', 'big-crate', 'on'], env);
+    expect(complaints(on.stderr)).toBe('');
+    expect(on.stdout).toBe('Big_Crate: trusted publishing only on\n');
+    const off = await wharf(['crate', 'trustpub-only', 'Big_Crate', 'off'], env);
+    expect(off.stdout).toBe('Big_Crate: trusted publishing only off\n');
+    const bad = await wharf(['crate', 'trustpub-only', 'Big_Crate', 'maybe'], env);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/expected `on` or `off`, got `maybe`/);
+    const missing = await wharf(['crate', 'trustpub-only', 'nope', 'on'], env);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/crate `nope` does not exist/);
+    const audit = await wharf(['audit', '--action', 'crate.trustpub_only'], env);
+    expect(audit.stdout.match(/crate\.trustpub_only/g)).toHaveLength(2);
+  });
+
   it('sets and clears overrides', async () => {
     const set = await wharf(['crate', 'limits', 'Big_Crate', '--max-features', '450', '--max-upload-size', '20MB'], env);
     expect(set.code).toBe(0);

@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   generateToken,
+  generateTrustpubToken,
+  isWellFormedTrustpubToken,
   hashToken,
   isWellFormedToken,
   randomBase62,
@@ -238,5 +240,22 @@ describe('randomBase62', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 1_000_000; i++) seen.add(randomBase62(TOKEN_RANDOM_LENGTH, pooled));
     expect(seen.size).toBe(1_000_000);
+  });
+});
+
+describe('trusted-publishing tokens', () => {
+  it('are `wharf_tp_` + 38 base62 characters, told apart from user tokens by shape and checksum alone', () => {
+    const token = generateTrustpubToken();
+    expect(token).toMatch(/^wharf_tp_[0-9A-Za-z]{38}$/);
+    expect(isWellFormedTrustpubToken(token)).toBe(true);
+    expect(isWellFormedToken(token)).toBe(false);
+    expect(isWellFormedTrustpubToken(generateToken())).toBe(false);
+    const last = token.at(-1) === 'a' ? 'b' : 'a';
+    expect(isWellFormedTrustpubToken(token.slice(0, -1) + last)).toBe(false);
+  });
+
+  it('match the scanner pattern inside surrounding text', () => {
+    const token = generateTrustpubToken();
+    expect(`CARGO_REGISTRY_TOKEN=${token}\n`.match(TOKEN_PATTERN)?.[0]).toBe(token);
   });
 });

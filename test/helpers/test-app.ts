@@ -11,12 +11,12 @@ import type { Clock } from '../../src/services/context.js';
 import { createRuntime, type Runtime } from '../../src/services/runtime.js';
 import { createToken, type TokenSpec } from '../../src/services/token.service.js';
 import { createUser } from '../../src/services/user.service.js';
-import { isWellFormedToken } from '../../src/core/token.js';
+import { isWellFormedToken, isWellFormedTrustpubToken } from '../../src/core/token.js';
 import type { Db } from '../../src/db/create-db.js';
 import { type CrateSpec, publishBody } from './crate-builder.js';
 import { createTestDatabase, onPostgres } from './test-db.js';
 
-const TOKEN_LIKE = /wharf_[0-9A-Za-z]{38}/g;
+const TOKEN_LIKE = /wharf_(?:tp_)?[0-9A-Za-z]{38}/g;
 
 /** Tables of a PostgreSQL database holding anything shaped like a valid token (its files are not ours to read). */
 export async function scanDatabase(db: Db): Promise<string[]> {
@@ -29,7 +29,7 @@ export async function scanDatabase(db: Db): Promise<string[]> {
   return found;
 }
 
-const holdsToken = (text: string) => [...text.matchAll(TOKEN_LIKE)].some((m) => isWellFormedToken(m[0]));
+const holdsToken = (text: string) => [...text.matchAll(TOKEN_LIKE)].some((m) => isWellFormedToken(m[0]) || isWellFormedTrustpubToken(m[0]));
 
 /** Names of the places (files under `dir`, or 'logs') holding anything shaped like a valid token. */
 export function scanForTokens(dir: string, logs: readonly string[]): string[] {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { byteSize, type Config } from '../../config/config.js';
 import { formatBytes } from '../../core/publish-frame.js';
 import { type CrateLimits, getCrateLimits, type LimitChanges, setCrateLimits } from '../../services/crate-limits.service.js';
+import { updateTrustpubOnly } from '../../services/trustpub/trustpub-config.service.js';
 import { print, withContext } from './admin.js';
 import { operator } from './token.js';
 
@@ -42,5 +43,14 @@ export function registerCrateCommands(program: Command, config: () => Config): v
         changing ? setCrateLimits(ctx, { actor: null, via: operator() }, name, changes) : getCrateLimits(ctx, name),
       );
       for (const line of describeLimits(result.crate, result.limits)) print(line);
+    });
+  crate
+    .command('trustpub-only <name> <on|off>')
+    .description('accept new versions of the crate only through trusted publishing (on), or from owners\' API tokens too (off)')
+    .action(async (name: string, state: string) => {
+      const value = { on: true, off: false }[state.trim().toLowerCase()];
+      if (value === undefined) throw new Error(`expected \`on\` or \`off\`, got \`${state}\``);
+      const crateName = await withContext(config(), (ctx) => updateTrustpubOnly(ctx, { actor: null, via: operator() }, name, value));
+      print(`${crateName}: trusted publishing only ${value ? 'on' : 'off'}`);
     });
 }

@@ -11,6 +11,7 @@ import { ASSETS } from './assets.js';
 import { authRoutes } from './auth.routes.js';
 import { browseRoutes } from './browse.routes.js';
 import { mirroredRoutes } from './mirrored.routes.js';
+import { trustpubWebRoutes } from './trustpub.routes.js';
 import { FormNonces } from './form-nonce.js';
 import { parseForm, viewerOf } from './request.js';
 import { SECURITY_HEADERS, sendPage } from './respond.js';
@@ -74,6 +75,7 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
   await app.register(authRoutes, deps);
   await app.register(accountRoutes, deps);
   await app.register(adminRoutes, deps);
+  await app.register(trustpubWebRoutes, deps);
 }
 
 async function webErrorHandler(deps: WebDeps, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

@@ -165,7 +165,7 @@ describe('/api/v1/me/tokens with a browser session', () => {
 
   it('writes every endpoint scope and the * crate pattern out explicitly when none are given', async () => {
     const created = await r.mint(alice.session, { name: 'everything' });
-    const all = ['change-owners', 'publish-new', 'publish-update', 'read', 'yank'];
+    const all = ['change-owners', 'publish-new', 'publish-update', 'read', 'trusted-publishing', 'yank'];
     expect([...created.endpoint_scopes].sort()).toEqual(all);
     expect(created.crate_scopes).toEqual(['*']);
     expect(created.expires_at).toBeNull();

@@ -1,3 +1,4 @@
+import { describeProvenance, type TrustpubData } from '../../../core/trustpub-claims.js';
 import type { DependencyRow } from '../../../db/repositories/crate.repository.js';
 import type { CratePage } from '../../../services/browse.service.js';
 import { count, date, externalLink, html, type Html, seg, trusted } from '../html.js';
@@ -57,7 +58,7 @@ function versions(page: CratePage): Html {
 ${versionPages(page)}`;
 }
 
-function sidebar(page: CratePage, registryName: string): Html {
+function sidebar(page: CratePage, registryName: string, viewerLogin: string | null): Html {
   const { crate, version } = page;
   const links: Array<[string, string | null]> = [
     ['Repository', crate.repository],
@@ -73,7 +74,7 @@ function sidebar(page: CratePage, registryName: string): Html {
 <pre><code>${crate.name} = { version = "${version.num}", registry = "${registryName}" }</code></pre>
 <h2>Details</h2>
 <dl>
-<dt>Published</dt><dd>${date(version.created_at)}${version.publishedBy ? html` by <a href="/users/${seg(version.publishedBy)}">${version.publishedBy}</a>` : ''}</dd>
+<dt>Published</dt><dd>${date(version.created_at)}${version.publishedBy ? html` by <a href="/users/${seg(version.publishedBy)}">${version.publishedBy}</a>` : ''}${provenance(version.trustpub_data)}</dd>
 ${version.license ? html`<dt>License</dt><dd>${version.license}</dd>` : ''}
 ${version.rust_version ? html`<dt>Rust version</dt><dd>${version.rust_version}</dd>` : ''}
 <dt>Size</dt><dd>${count(Math.ceil(version.crate_size / 1024))} KiB</dd>
@@ -82,7 +83,16 @@ ${shown.map(([label, url]) => html`<dt>${label}</dt><dd>${externalLink(url, url 
 </dl>
 <h2>Owners</h2>
 <ul>${page.owners.map((o) => html`<li><a href="/users/${seg(o.login)}">${o.login}</a>${o.name ? html` (${o.name})` : ''}</li>`)}</ul>
+${page.owners.some((o) => o.login === viewerLogin) ? html`<p><a href="/crates/${seg(crate.name)}/settings/trusted-publishing">Trusted publishing settings</a></p>` : ''}
 </aside>`;
+}
+
+/** A trusted publish: the repository, commit, workflow and run, linked to the run. */
+function provenance(json: string | null): Html | string {
+  if (!json) return '';
+  const data = JSON.parse(json) as TrustpubData;
+  const text = describeProvenance(data);
+  return html`<br><span class="provenance">${externalLink(data.run_url, text)}</span>`;
 }
 
 function yankedNotice(message: string | null): Html {
@@ -110,7 +120,7 @@ ${versions(page)}
 ${dependencies(page)}
 ${features(page)}
 </div>
-${sidebar(page, registryName)}
+${sidebar(page, registryName, shell.viewer?.actor.login ?? null)}
 </div>`,
   );
 }

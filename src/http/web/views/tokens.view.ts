@@ -22,6 +22,7 @@ const SCOPE_HELP: Record<string, string> = {
   'publish-update': 'publish new versions of existing crates',
   yank: 'yank and unyank versions',
   'change-owners': 'add and remove owners',
+  'trusted-publishing': 'manage the trusted publishers of crates',
   read: 'read a private registry',
 };
 
