@@ -12,6 +12,7 @@ import {
   exportedIndexPath,
   MANIFEST_FILE,
   type MirrorManifest,
+  parseIsoTime,
   parseMirrorManifest,
 } from '../../core/mirror-manifest.js';
 import {
@@ -124,6 +125,9 @@ async function selectForLockfiles(ctx: ServiceContext, lockfiles: Array<{ path: 
   return { indexRows: [...indexRows.values()], crateRows: [...crateRows.values()] };
 }
 
+/** The check time of an imported file on a Wharf with an upstream: older than any TTL. */
+const REVALIDATE_AT_NEXT_READ = new Date(0).toISOString();
+
 /**
  * `wharf mirror import DIR`: verifies every file against the manifest and every .crate against
  * its index line, refuses the whole folder when anything is wrong (naming each bad file by its
@@ -143,6 +147,12 @@ export async function importMirror(ctx: ServiceContext, dir: string, progress: P
   } catch (err) {
     throw badRequest(`${dir}: ${(err as Error).message}`);
   }
+  const configured = ctx.config.mirrorUpstream;
+  if (configured !== null && manifest.upstream !== configured) {
+    throw badRequest(
+      `refused ${dir}: it was exported from a mirror of ${manifest.upstream ?? 'no upstream'}, but this Wharf mirrors ${configured} (mirror_upstream); nothing was imported`,
+    );
+  }
   const { files, bad } = await verifyFolder(ctx, dir, manifest);
   if (bad.length > 0) throw badRequest(`refused ${dir}: ${bad.length} bad file(s), nothing was imported\n${bad.map((b) => `  ${b}`).join('\n')}`);
 
@@ -160,22 +170,29 @@ export async function importMirror(ctx: ServiceContext, dir: string, progress: P
     report.bytes += f.size;
     progress({ files: report.crateFiles + report.alreadyPresent, bytes: report.bytes, total: manifest.crate_files.length }, `${f.name}@${f.version}`);
   }
+  const now = ctx.clock.now();
+  // Nothing in the folder is trusted beyond the bytes its checksums cover: a check time is at most
+  // now, and the upstream's validators are not imported (a 304 must never confirm bytes the
+  // upstream did not send here). A Wharf that can ask the upstream revalidates each imported file
+  // at its next read, so a tampered line lasts until then at most.
+  const online = configured !== null && !ctx.config.mirrorOffline;
   for (const f of manifest.index_files) {
     const existing = await findMirrorIndexFile(ctx.db, f.name);
     const body = files.get(f.path)!.toString('utf8');
+    const claimed = new Date(Math.min(parseIsoTime(f.checked_at)!.getTime(), now.getTime())).toISOString();
     // A newer copy (fetched or imported later) is kept.
-    if (existing && (existing.body === body || existing.checked_at > f.checked_at)) {
+    if (existing && (existing.body === body || existing.checked_at > claimed)) {
       report.alreadyPresent += 1;
       continue;
     }
     await saveMirrorIndexFile(ctx.db, {
       name: f.name,
       body,
-      upstream_etag: f.upstream_etag,
-      upstream_last_modified: f.upstream_last_modified,
+      upstream_etag: null,
+      upstream_last_modified: null,
       upstream_status: null,
-      checked_at: f.checked_at,
-      changed_at: ctx.clock.now().toISOString(),
+      checked_at: online ? REVALIDATE_AT_NEXT_READ : claimed,
+      changed_at: now.toISOString(),
     });
     report.indexFiles += 1;
     report.bytes += f.size;

@@ -36,7 +36,7 @@ export class UpstreamClient {
     if (validators?.lastModified) headers['if-modified-since'] = validators.lastModified;
     const url = new URL(path, this.indexUrl).toString();
     const res = await this.send(url, headers);
-    if (res.status === 304 && validators) {
+    if (res.status === 304 && (headers['if-none-match'] || headers['if-modified-since'])) {
       await res.body?.cancel();
       return { kind: 'not-modified' };
     }
