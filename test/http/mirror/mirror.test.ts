@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listMirrorCrateFiles } from '../../../src/db/repositories/mirror.repository.js';
@@ -120,13 +121,32 @@ describe('mirror of an upstream sparse registry', () => {
     const text = detail(res.body);
     expect(text).toContain(upstream.indexUrl);
     expect(text).toContain(upstream.crate('leaf', '1.0.0').cksum);
-    expect(text).toMatch(/SHA-256 [0-9a-f]{64}/);
+    // The digest of what was received is logged, never answered.
+    const received = createHash('sha256').update('not the crate').digest('hex');
+    expect(text).not.toContain(received);
+    expect(t.logs.join('')).toContain(`SHA-256 ${received}`);
     expect(await listMirrorCrateFiles(t.runtime.ctx.db)).toEqual([]);
     const stored: string[] = [];
     for await (const info of t.runtime.ctx.blobs.list('mirror/')) stored.push(info.key);
     expect(stored).toEqual([]);
     upstream.clearFaults();
     expect((await get('/mirror/api/v1/crates/leaf/1.0.0/download')).statusCode).toBe(200);
+  });
+
+  it("refuses a config.json whose dl points at an internal address the upstream's own is not in", async () => {
+    for (const dl of ['http://169.254.169.254/{crate}/{version}', 'http://10.0.0.1/{crate}/{version}']) {
+      const app = await createTestApp({ mirrorUpstream: upstream.indexUrl, mirrorTimeoutMs: 1500 });
+      try {
+        upstream.inject('/index/config.json', { kind: 'garbage', body: Buffer.from(JSON.stringify({ dl })) });
+        const res = await app.app.inject({ method: 'GET', url: '/mirror/api/v1/crates/leaf/1.0.0/download' });
+        expect(res.statusCode, dl).toBe(502);
+        expect(detail(res.body)).toContain(`it sent Wharf to ${dl.replace('{crate}/{version}', 'leaf/1.0.0')}`);
+        expect(detail(res.body)).toContain('which is refused');
+        upstream.clearFaults();
+      } finally {
+        await app.close();
+      }
+    }
   });
 
   it('refuses an index file whose version would make a path, so no file lands outside the mirror', async () => {
