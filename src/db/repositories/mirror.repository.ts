@@ -10,6 +10,11 @@ export async function findMirrorIndexFile(db: Db, name: string): Promise<MirrorI
   return db.selectFrom('mirror_index_files').selectAll().where('name', '=', name).executeTakeFirst();
 }
 
+/** Whether the cache holds a crate's index file, without reading it. */
+export async function mirrorIndexFileExists(db: Db, name: string): Promise<boolean> {
+  return (await db.selectFrom('mirror_index_files').select('name').where('name', '=', name).executeTakeFirst()) !== undefined;
+}
+
 /** Stores a new body for a crate's file, or the first one. */
 export async function saveMirrorIndexFile(db: Db, row: MirrorIndexRow): Promise<void> {
   const { name, ...rest } = row;

@@ -235,23 +235,46 @@ describe('mirror of an upstream sparse registry', () => {
     expect(detail(missing.body)).toContain('does not exist at the mirror');
   });
 
-  it('publishes a private crate whose name exists upstream, with a warning for cargo', async () => {
+  it("publishes a private crate whose name the mirror's cache holds, with a warning for cargo, and never tells the upstream a private name", async () => {
     const { token } = await t.userWithToken('alice');
     const publish = async (name: string) => {
       const res = await t.app.inject({ method: 'PUT', url: '/api/v1/crates/new', payload: await publishBody({ name, vers: '0.1.0' }), headers: { authorization: token } });
       expect(res.statusCode).toBe(200);
       return (JSON.parse(res.body) as { warnings: { other: string[] } }).warnings.other;
     };
+    // `stem` exists upstream but is not cached: no warning, and no request names it.
+    expect(await publish('stem')).toEqual([]);
+    expect(upstream.requests).toEqual([]);
+    expect((await get('/mirror/index/le/af/leaf')).statusCode).toBe(200);
     expect(await publish('Leaf')).toEqual([
       `a crate named \`Leaf\` also exists on the mirrored registry ${upstream.indexUrl}: dependents must say \`registry = "wharf"\`, or cargo gives them the public crate`,
     ]);
     expect(await publish('only-here')).toEqual([]);
+    expect(upstream.requests.map((r) => r.path)).toEqual(['/index/le/af/leaf']);
     const page = async (name: string) => (await get(`/crates/${name}`, { accept: 'text/html' })).body;
     expect(await page('Leaf')).toContain('A crate named Leaf also exists on the mirrored public registry');
     expect(await page('only-here')).not.toContain('also exists on the mirrored');
     // The private crate did not enter the mirror, nor the other way round.
     expect((await get('/index/le/af/leaf')).body).toContain('"vers":"0.1.0"');
     expect((await get('/mirror/index/le/af/leaf')).body).toBe(upstream.indexFile('leaf'));
+  });
+
+  it('remembers for one TTL that the upstream has no such crate, and bounds how many misses ask it at once', async () => {
+    for (let i = 0; i < 50; i += 1) expect((await get('/mirror/index/zz/zz/zzzz')).statusCode).toBe(404);
+    expect(upstream.count('/index/zz/zz/zzzz')).toBe(1);
+    expect(detail((await get('/mirror/index/zz/zz/zzzz')).body)).toContain('does not exist at the mirror');
+    t.clock.advance(61_000);
+    expect((await get('/mirror/index/zz/zz/zzzz')).statusCode).toBe(404);
+    expect(upstream.count('/index/zz/zz/zzzz')).toBe(2);
+
+    upstream.inject('/index/', { kind: 'slow', ms: 300 });
+    const names = Array.from({ length: 40 }, (_, i) => `made-up-${i}`);
+    const answers = await Promise.all(names.map((name) => get(`/mirror/index/ma/de/${name}`)));
+    const statuses = answers.map((a) => a.statusCode);
+    expect(statuses.filter((s) => s === 404)).toHaveLength(32);
+    expect(statuses.filter((s) => s === 503)).toHaveLength(8);
+    expect(answers.find((a) => a.statusCode === 503)?.headers['retry-after']).toBe('1');
+    expect(upstream.count('/index/ma/de/')).toBe(32);
   });
 
   it('answers 404 for paths that are not canonical index paths or crate names, without asking the upstream', async () => {
