@@ -114,14 +114,25 @@ export async function addMirrorDownloads(db: Db, counts: ReadonlyMap<string, { n
   });
 }
 
-/** Cached index files whose name contains `fragment` (lowercase letters, digits, `-`, `_`), by name. */
-export async function searchMirrorIndexFiles(db: Db, fragment: string, limit: number): Promise<MirrorIndexRow[]> {
+export type MirrorIndexListing = Pick<MirrorIndexRow, 'name' | 'display_name' | 'latest_version' | 'num_versions' | 'checked_at'>;
+
+/** Cached index files whose name contains `fragment` (lowercase letters, digits, `-`, `_`), by name: their summaries, never their bodies. */
+export async function searchMirrorIndexFiles(db: Db, fragment: string, limit: number): Promise<MirrorIndexListing[]> {
   const pattern = `%${fragment.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   return db
     .selectFrom('mirror_index_files')
-    .selectAll()
+    .select(['name', 'display_name', 'latest_version', 'num_versions', 'checked_at'])
     .where(sql<boolean>`name like ${pattern} escape '\\'`)
     .orderBy('name')
     .limit(limit)
     .execute();
+}
+
+/** A cached file's row without its body: enough to tell whether a parse of it is still current. */
+export async function findMirrorIndexState(db: Db, name: string): Promise<Omit<MirrorIndexRow, 'body'> | undefined> {
+  return db
+    .selectFrom('mirror_index_files')
+    .select(['name', 'upstream_etag', 'upstream_last_modified', 'upstream_status', 'checked_at', 'changed_at', 'display_name', 'latest_version', 'num_versions'])
+    .where('name', '=', name)
+    .executeTakeFirst();
 }

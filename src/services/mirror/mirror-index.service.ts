@@ -1,6 +1,6 @@
 import { indexPath } from '../../core/index-line.js';
 import { AppError, notFound } from '../../core/errors.js';
-import { isMirrorableName, parseUpstreamIndex } from '../../core/mirror-index.js';
+import { isMirrorableName, parseUpstreamIndex, summarizeUpstreamIndex } from '../../core/mirror-index.js';
 import { confirmMirrorIndexFile, findMirrorIndexFile, type MirrorIndexRow, saveMirrorIndexFile } from '../../db/repositories/mirror.repository.js';
 import type { ServiceContext } from '../context.js';
 import { type IndexEntry, prepareIndexEntry } from '../index.service.js';
@@ -146,8 +146,9 @@ export class MirrorIndex {
         return { ...(await this.hold(name, row, { checkedAt: now.getTime(), nextCheck: now.getTime() + this.ttlMs })), warning };
       }
       if (result.kind !== 'fresh') throw new AppError('bad_gateway', `the mirror's upstream ${upstream.indexUrl} answered 304 to an unconditional request for \`${name}\``);
+      let lines;
       try {
-        parseUpstreamIndex(result.body, name);
+        lines = parseUpstreamIndex(result.body, name);
       } catch (err) {
         throw new AppError('bad_gateway', `the mirror's upstream ${upstream.indexUrl} sent an invalid index file for \`${name}\`: ${(err as Error).message}`);
       }
@@ -160,6 +161,7 @@ export class MirrorIndex {
         upstream_status: null,
         checked_at: checkedAt,
         changed_at: row && row.body === body ? row.changed_at : checkedAt,
+        ...summarizeUpstreamIndex(lines),
       };
       await saveMirrorIndexFile(this.ctx.db, saved);
       return this.hold(name, saved, { nextCheck: now.getTime() + this.ttlMs });

@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { isMirroredSource, parseCargoLock } from '../../core/cargo-lock.js';
 import { badRequest } from '../../core/errors.js';
-import { parseUpstreamIndex, type UpstreamVersion } from '../../core/mirror-index.js';
+import { parseUpstreamIndex, summarizeUpstreamIndex, type UpstreamVersion } from '../../core/mirror-index.js';
 import {
   type ExportedCrateFile,
   type ExportedIndexFile,
@@ -153,7 +153,7 @@ export async function importMirror(ctx: ServiceContext, dir: string, progress: P
       `refused ${dir}: it was exported from a mirror of ${manifest.upstream ?? 'no upstream'}, but this Wharf mirrors ${configured} (mirror_upstream); nothing was imported`,
     );
   }
-  const { files, bad } = await verifyFolder(ctx, dir, manifest);
+  const { files, lines, bad } = await verifyFolder(ctx, dir, manifest);
   if (bad.length > 0) throw badRequest(`refused ${dir}: ${bad.length} bad file(s), nothing was imported\n${bad.map((b) => `  ${b}`).join('\n')}`);
 
   const report: TransferReport = { indexFiles: 0, crateFiles: 0, bytes: 0, alreadyPresent: 0 };
@@ -193,6 +193,7 @@ export async function importMirror(ctx: ServiceContext, dir: string, progress: P
       upstream_status: null,
       checked_at: online ? REVALIDATE_AT_NEXT_READ : claimed,
       changed_at: now.toISOString(),
+      ...summarizeUpstreamIndex(lines.get(f.name)!),
     });
     report.indexFiles += 1;
     report.bytes += f.size;
@@ -253,7 +254,7 @@ async function verifyFolder(ctx: ServiceContext, dir: string, manifest: MirrorMa
   for (const path of await listFiles(dir)) {
     if (!listed.has(path)) bad.push(`${path}: not listed in ${MANIFEST_FILE}`);
   }
-  return { files, bad };
+  return { files, lines, bad };
 }
 
 /** Every file under `dir`, by its slash-separated path relative to it. */

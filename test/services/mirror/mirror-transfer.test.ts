@@ -112,6 +112,8 @@ describe('mirror import of a tampered folder', () => {
     const offline = await createTestApp({ mirrorOffline: true });
     try {
       expect((await importMirror(offline.runtime.ctx, other)).indexFiles).toBe(1);
+      const row = await findMirrorIndexFile(offline.runtime.ctx.db, 'leaf');
+      expect([row?.display_name, row?.latest_version, Number(row?.num_versions)]).toEqual(['leaf', '1.0.0', 1]);
     } finally {
       await offline.close();
     }
