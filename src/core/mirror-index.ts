@@ -1,4 +1,5 @@
 import { versionProblem } from './semver.js';
+import { bySemverDescending, defaultOfSorted } from './version-order.js';
 
 /**
  * What the mirror reads from an upstream's index files: enough of each line to verify a .crate
@@ -105,4 +106,17 @@ export function upstreamDownloadUrl(dl: string, name: string, version: string, c
 function prefixOf(name: string): string {
   if (name.length <= 2) return String(name.length);
   return name.length === 3 ? `3/${name.slice(0, 1)}` : `${name.slice(0, 2)}/${name.slice(2, 4)}`;
+}
+
+/** What lists show of a mirrored crate, kept beside its index file so they never parse it. */
+export interface UpstreamIndexSummary {
+  display_name: string | null;
+  latest_version: string | null;
+  num_versions: number;
+}
+
+/** The summary of a parsed index file: the version shown first by the private crates' rule. */
+export function summarizeUpstreamIndex(versions: readonly UpstreamVersion[]): UpstreamIndexSummary {
+  const sorted = bySemverDescending(versions.map((v) => ({ num: v.vers, yanked: v.yanked ? 1 : 0 })));
+  return { display_name: versions[0]?.name ?? null, latest_version: defaultOfSorted(sorted)?.num ?? null, num_versions: versions.length };
 }

@@ -40,6 +40,14 @@ export const exportedCratePath = (name: string, version: string): string => `cra
 const NAME = /^[a-z][a-z0-9_-]{0,63}$/;
 const VERSION = /^[0-9A-Za-z.+-]{1,150}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/** `text` read as an ISO-8601 time (what Wharf writes), else null. */
+export function parseIsoTime(text: unknown): Date | null {
+  if (typeof text !== 'string' || !ISO_TIME.test(text)) return null;
+  const time = Date.parse(text);
+  return Number.isFinite(time) ? new Date(time) : null;
+}
 
 /**
  * The manifest in `text`, checked: every entry well formed and at the one path its name and
@@ -54,8 +62,9 @@ export function parseMirrorManifest(text: string): MirrorManifest {
   }
   if (doc?.format !== 'wharf-mirror' || doc.format_version !== 1) throw new Error(`${MANIFEST_FILE} is not a Wharf mirror export (format_version 1)`);
   if (!Array.isArray(doc.index_files) || !Array.isArray(doc.crate_files)) throw new Error(`${MANIFEST_FILE} lists no index_files or crate_files`);
+  if (doc.upstream !== null && typeof doc.upstream !== 'string') throw new Error(`${MANIFEST_FILE} has an \`upstream\` that is neither a URL nor null`);
   for (const f of doc.index_files as ExportedIndexFile[]) {
-    if (typeof f?.name !== 'string' || !NAME.test(f.name) || f.path !== exportedIndexPath(f.name) || !fileFields(f) || typeof f.checked_at !== 'string') {
+    if (typeof f?.name !== 'string' || !NAME.test(f.name) || f.path !== exportedIndexPath(f.name) || !fileFields(f) || parseIsoTime(f.checked_at) === null) {
       throw new Error(`${MANIFEST_FILE} has a malformed index file entry: ${JSON.stringify(f).slice(0, 200)}`);
     }
   }

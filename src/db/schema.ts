@@ -194,6 +194,11 @@ export interface MirrorIndexFilesTable {
   /** The last time the upstream confirmed or replaced the file. */
   checked_at: string;
   changed_at: string;
+  /** The crate's name as its lines spell it; null for a file with no line. */
+  display_name: string | null;
+  /** The version a page shows first (`summarizeUpstreamIndex`). */
+  latest_version: string | null;
+  num_versions: number;
 }
 
 /** A verified upstream .crate file in the blob store (`name` lowercased). */

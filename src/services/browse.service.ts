@@ -13,7 +13,7 @@ import { findUserByLogin } from '../db/repositories/user.repository.js';
 import type { ServiceContext } from './context.js';
 import { bySemverDescending, defaultOfSorted } from '../core/version-order.js';
 import { mirrorEnabled } from '../config/config.js';
-import { findMirrorIndexFile } from '../db/repositories/mirror.repository.js';
+import { mirrorIndexFileExists } from '../db/repositories/mirror.repository.js';
 
 /** What the web pages show: the home page lists, a crate with everything about one version, a user's crates. */
 
@@ -136,7 +136,7 @@ export async function cratePage(ctx: ServiceContext, name: string, num?: string,
     dependencies,
     owners: await listOwners(db, crate.id),
     readmeVersionId: sorted[0]!.id,
-    alsoUpstream: mirrorEnabled(ctx.config) && (await findMirrorIndexFile(db, crate.name.toLowerCase())) !== undefined,
+    alsoUpstream: mirrorEnabled(ctx.config) && (await mirrorIndexFileExists(db, crate.name.toLowerCase())),
   };
 }
 

@@ -14,7 +14,9 @@ export type Fault =
   /** Answers 200 with bytes that are not what was asked for. */
   | { kind: 'garbage'; body: Buffer }
   /** Answers 200 with a body of `bytes` bytes, streamed without a Content-Length. */
-  | { kind: 'oversize'; bytes: number };
+  | { kind: 'oversize'; bytes: number }
+  /** Answers 302 to `location`. */
+  | { kind: 'redirect'; location: string };
 
 export interface UpstreamVersionSpec {
   name: string;
@@ -149,6 +151,7 @@ export class StaticRegistry {
     if (fault?.kind === 'status') return void res.writeHead(fault.status, { 'content-type': 'text/plain' }).end(`fault ${fault.status}`);
     if (fault?.kind === 'garbage') return void res.writeHead(200).end(fault.body);
     if (fault?.kind === 'oversize') return this.stream(res, fault.bytes);
+    if (fault?.kind === 'redirect') return void res.writeHead(302, { location: fault.location }).end();
 
     if (path === '/index/config.json') {
       return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ dl: `${this.url}/files/{lowerprefix}/{crate}/{crate}-{version}.crate` }));

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 
 /**
  * The mirror's cache, shared by every instance: upstream index files as the upstream sent them,
- * with its validators and when they were last confirmed, and the verified .crate files held in
+ * with its validators, when they were last confirmed and a summary of their versions, and the verified .crate files held in
  * the blob store (kept forever: a version never changes).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -15,6 +15,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('upstream_status', 'integer')
     .addColumn('checked_at', 'text', (c) => c.notNull())
     .addColumn('changed_at', 'text', (c) => c.notNull())
+    // A summary of the body, written with it, so search never reads or parses a body.
+    .addColumn('display_name', 'text')
+    .addColumn('latest_version', 'text')
+    .addColumn('num_versions', 'integer', (c) => c.notNull().defaultTo(0))
     .execute();
   await db.schema
     .createTable('mirror_crate_files')

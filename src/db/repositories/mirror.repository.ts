@@ -10,6 +10,11 @@ export async function findMirrorIndexFile(db: Db, name: string): Promise<MirrorI
   return db.selectFrom('mirror_index_files').selectAll().where('name', '=', name).executeTakeFirst();
 }
 
+/** Whether the cache holds a crate's index file, without reading it. */
+export async function mirrorIndexFileExists(db: Db, name: string): Promise<boolean> {
+  return (await db.selectFrom('mirror_index_files').select('name').where('name', '=', name).executeTakeFirst()) !== undefined;
+}
+
 /** Stores a new body for a crate's file, or the first one. */
 export async function saveMirrorIndexFile(db: Db, row: MirrorIndexRow): Promise<void> {
   const { name, ...rest } = row;
@@ -109,14 +114,25 @@ export async function addMirrorDownloads(db: Db, counts: ReadonlyMap<string, { n
   });
 }
 
-/** Cached index files whose name contains `fragment` (lowercase letters, digits, `-`, `_`), by name. */
-export async function searchMirrorIndexFiles(db: Db, fragment: string, limit: number): Promise<MirrorIndexRow[]> {
+export type MirrorIndexListing = Pick<MirrorIndexRow, 'name' | 'display_name' | 'latest_version' | 'num_versions' | 'checked_at'>;
+
+/** Cached index files whose name contains `fragment` (lowercase letters, digits, `-`, `_`), by name: their summaries, never their bodies. */
+export async function searchMirrorIndexFiles(db: Db, fragment: string, limit: number): Promise<MirrorIndexListing[]> {
   const pattern = `%${fragment.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   return db
     .selectFrom('mirror_index_files')
-    .selectAll()
+    .select(['name', 'display_name', 'latest_version', 'num_versions', 'checked_at'])
     .where(sql<boolean>`name like ${pattern} escape '\\'`)
     .orderBy('name')
     .limit(limit)
     .execute();
+}
+
+/** A cached file's row without its body: enough to tell whether a parse of it is still current. */
+export async function findMirrorIndexState(db: Db, name: string): Promise<Omit<MirrorIndexRow, 'body'> | undefined> {
+  return db
+    .selectFrom('mirror_index_files')
+    .select(['name', 'upstream_etag', 'upstream_last_modified', 'upstream_status', 'checked_at', 'changed_at', 'display_name', 'latest_version', 'num_versions'])
+    .where('name', '=', name)
+    .executeTakeFirst();
 }

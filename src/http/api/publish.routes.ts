@@ -35,7 +35,7 @@ export async function publishRoutes(app: FastifyInstance, { runtime }: { runtime
     const result = await publishVersion(ctx, actor, reader.finish(), runtime.publishLimits, runtime.readmes, ceilings.metadata);
     runtime.index.invalidate(result.crate);
     request.log.info({ crate: result.crate, version: result.version, user: actor.login, token_id: actor.token?.id }, 'published');
-    const shadowed = runtime.mirror ? await upstreamNameWarning(runtime.mirror, result.crate, ctx.config.registryName) : null;
+    const shadowed = runtime.mirror ? await upstreamNameWarning(ctx, runtime.mirror, result.crate, ctx.config.registryName) : null;
     const warnings = shadowed ? { ...result.warnings, other: [...result.warnings.other, shadowed] } : result.warnings;
     return reply.send({ warnings });
   });

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { mirrorEnabled } from '../../config/config.js';
-import { mirroredCratePage, searchMirrored } from '../../services/mirror/mirror-browse.service.js';
+import { searchMirrored } from '../../services/mirror/mirror-browse.service.js';
 import { readerFor } from './browse.routes.js';
 import type { Viewer } from './request.js';
 import { sendPage } from './respond.js';
@@ -9,8 +9,8 @@ import type { WebDeps } from './web.plugin.js';
 
 /** The mirrored public crates, browsed apart from the private ones: `/mirrored` and `/mirrored/{name}`. */
 export async function mirroredRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
-  const { ctx } = deps.runtime;
-  if (!mirrorEnabled(ctx.config)) return;
+  const { ctx, mirror } = deps.runtime;
+  if (!mirrorEnabled(ctx.config) || !mirror) return;
   const reader = readerFor(ctx);
   const shell = (viewer: Viewer | null) => ({ viewer, allowSignup: ctx.config.allowSignup });
 
@@ -25,7 +25,7 @@ export async function mirroredRoutes(app: FastifyInstance, deps: WebDeps): Promi
   app.get<{ Params: { name: string } }>('/mirrored/:name', async (request, reply) => {
     const r = await reader(request, reply);
     if (!r) return reply;
-    const page = await mirroredCratePage(ctx, request.params.name);
+    const page = await mirror.pages.page(request.params.name);
     return sendPage(reply, 200, mirroredCrateView(shell(r.viewer), page, ctx.config.registryName), { noStore: r.viewer !== null });
   });
 }

@@ -1,7 +1,8 @@
 import { notFound } from '../../core/errors.js';
-import { parseUpstreamIndex, type UpstreamDependency, type UpstreamVersion } from '../../core/mirror-index.js';
-import { compareVersions, isPrerelease, parseVersion } from '../../core/semver.js';
-import { findMirrorIndexFile, listMirrorCrateFiles, searchMirrorIndexFiles } from '../../db/repositories/mirror.repository.js';
+import { parseUpstreamIndex, summarizeUpstreamIndex, type UpstreamDependency, type UpstreamVersion } from '../../core/mirror-index.js';
+import { bySemverDescending } from '../../core/version-order.js';
+import { findMirrorIndexFile, findMirrorIndexState, listMirrorCrateFiles, searchMirrorIndexFiles } from '../../db/repositories/mirror.repository.js';
+import { ByteLru } from '../byte-lru.js';
 import type { ServiceContext } from '../context.js';
 
 export interface MirroredListItem {
@@ -25,67 +26,78 @@ export interface MirroredCratePage {
 }
 
 const SEARCH_LIMIT = 50;
+/** Memory for parsed mirrored crate pages (a version costs a few dozen bytes). */
+const PAGE_CACHE_BYTES = 16 * 1024 * 1024;
 
 /**
  * The mirrored crates the cache holds whose name contains `query`: browsed apart from the
- * private crates, and only from the cache (browsing never asks the upstream).
+ * private crates, and only from the cache (browsing never asks the upstream). Reads only the
+ * summary kept beside each file, never a body.
  */
 export async function searchMirrored(ctx: ServiceContext, query: string): Promise<MirroredListItem[]> {
   const fragment = query.trim().toLowerCase().replace(/[^a-z0-9_-]/g, '');
   const rows = await searchMirrorIndexFiles(ctx.db, fragment, SEARCH_LIMIT);
-  return rows.map((row) => {
-    const versions = versionsOf(row.body, row.name);
-    return { name: versions[0]?.name ?? row.name, latest: latestOf(versions), versions: versions.length, checkedAt: row.checked_at };
-  });
+  return rows.map((row) => ({ name: row.display_name ?? row.name, latest: row.latest_version, versions: Number(row.num_versions), checkedAt: row.checked_at }));
 }
 
-export async function mirroredCratePage(ctx: ServiceContext, name: string): Promise<MirroredCratePage> {
-  const lower = name.toLowerCase();
-  const row = await findMirrorIndexFile(ctx.db, lower);
-  if (!row) throw notFound(`the mirror holds no crate named \`${name}\``);
-  const versions = versionsOf(row.body, lower);
-  const files = new Map((await listMirrorCrateFiles(ctx.db, lower)).map((f) => [f.version, f]));
-  const latest = latestOf(versions);
-  const latestLine = versions.find((v) => v.vers === latest);
+/** What a page shows of an index file, parsed once per stored body. */
+interface ParsedPage {
+  name: string;
+  versions: Array<{ vers: string; yanked: boolean }>;
+  latest: string | null;
+  dependencies: UpstreamDependency[];
+}
+
+/**
+ * The pages of mirrored crates. An index file may be 16 MiB: it is parsed once per stored body
+ * (known by its name and `changed_at`) and what the page shows is kept in a cache bounded by bytes.
+ */
+export class MirroredPages {
+  private readonly parsed = new ByteLru<string, ParsedPage>(PAGE_CACHE_BYTES, (p) => 200 + p.versions.length * 48 + JSON.stringify(p.dependencies).length);
+
+  constructor(private readonly ctx: ServiceContext) {}
+
+  async page(name: string): Promise<MirroredCratePage> {
+    const { ctx } = this;
+    const lower = name.toLowerCase();
+    const state = await findMirrorIndexState(ctx.db, lower);
+    if (!state) throw notFound(`the mirror holds no crate named \`${name}\``);
+    const key = `${lower} ${state.changed_at}`;
+    let parsed = this.parsed.get(key);
+    if (!parsed) {
+      const row = await findMirrorIndexFile(ctx.db, lower);
+      if (!row) throw notFound(`the mirror holds no crate named \`${name}\``);
+      parsed = parsePage(row.body, lower);
+      // Keyed by the time the body read was stored with, so a newer body is never hidden.
+      this.parsed.set(`${lower} ${row.changed_at}`, parsed);
+    }
+    const files = new Map((await listMirrorCrateFiles(ctx.db, lower)).map((f) => [f.version, f]));
+    return {
+      name: parsed.name,
+      upstream: ctx.config.mirrorUpstream,
+      checkedAt: state.checked_at,
+      vanished: state.upstream_status,
+      versions: parsed.versions.map((v) => ({ ...v, cached: files.has(v.vers), downloads: Number(files.get(v.vers)?.downloads ?? 0) })),
+      latest: parsed.latest,
+      dependencies: parsed.dependencies,
+    };
+  }
+}
+
+function parsePage(body: string, name: string): ParsedPage {
+  let versions: UpstreamVersion[];
+  try {
+    versions = parseUpstreamIndex(Buffer.from(body, 'utf8'), name);
+  } catch {
+    versions = [];
+  }
+  const { display_name, latest_version } = summarizeUpstreamIndex(versions);
+  const latestLine = versions.find((v) => v.vers === latest_version);
   return {
-    name: versions[0]?.name ?? lower,
-    upstream: ctx.config.mirrorUpstream,
-    checkedAt: row.checked_at,
-    vanished: row.upstream_status,
-    versions: versions
-      .map((v) => ({ vers: v.vers, yanked: v.yanked, cached: files.has(v.vers), downloads: Number(files.get(v.vers)?.downloads ?? 0) }))
-      .sort((a, b) => compare(b.vers, a.vers)),
-    latest,
+    name: display_name ?? name,
+    // Newest first.
+    versions: bySemverDescending(versions.map((v) => ({ num: v.vers, yanked: v.yanked }))).map((v) => ({ vers: v.num, yanked: v.yanked })),
+    latest: latest_version,
     dependencies: (latestLine?.deps ?? []).filter((d) => d.kind !== 'dev'),
   };
-}
-
-function versionsOf(body: string, name: string): UpstreamVersion[] {
-  try {
-    return parseUpstreamIndex(Buffer.from(body, 'utf8'), name);
-  } catch {
-    return [];
-  }
-}
-
-/** The newest version that is neither yanked nor a pre-release, else the newest of all. */
-function latestOf(versions: readonly UpstreamVersion[]): string | null {
-  const sorted = [...versions].sort((a, b) => compare(b.vers, a.vers));
-  return (sorted.find((v) => !v.yanked && !prerelease(v.vers)) ?? sorted[0])?.vers ?? null;
-}
-
-function prerelease(vers: string): boolean {
-  try {
-    return isPrerelease(parseVersion(vers));
-  } catch {
-    return true;
-  }
-}
-
-function compare(a: string, b: string): number {
-  try {
-    return compareVersions(parseVersion(a), parseVersion(b));
-  } catch {
-    return a < b ? -1 : a > b ? 1 : 0;
-  }
 }

@@ -151,10 +151,13 @@ export class MirrorCrates {
     const bytes = await upstream.crateFile(url);
     const digest = sha256Hex(bytes);
     if (digest !== line.cksum) {
-      throw new AppError(
+      // The digest received goes to the log only: in an answer it would tell a client something of
+      // whatever the upstream made Wharf fetch.
+      const refused = new AppError(
         'bad_gateway',
-        `the mirror's upstream ${upstream.indexUrl} sent \`${line.name}@${line.vers}\` with SHA-256 ${digest}, but its index line says ${line.cksum}; the file was refused and not stored`,
+        `the mirror's upstream ${upstream.indexUrl} sent \`${line.name}@${line.vers}\` with another SHA-256 than its index line's ${line.cksum}; the file was refused and not stored`,
       );
+      throw Object.assign(refused, { cause: `received ${bytes.length} bytes with SHA-256 ${digest} from ${url}` });
     }
     // Verified: it may be sent while it is being stored (a failed store only means a later fetch).
     const stored = storeMirrorCrate(this.ctx, line.name, line.vers, line.cksum, bytes).then(

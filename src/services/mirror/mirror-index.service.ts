@@ -1,10 +1,11 @@
 import { indexPath } from '../../core/index-line.js';
 import { AppError, notFound } from '../../core/errors.js';
-import { isMirrorableName, parseUpstreamIndex } from '../../core/mirror-index.js';
+import { isMirrorableName, parseUpstreamIndex, summarizeUpstreamIndex } from '../../core/mirror-index.js';
 import { confirmMirrorIndexFile, findMirrorIndexFile, type MirrorIndexRow, saveMirrorIndexFile } from '../../db/repositories/mirror.repository.js';
 import type { ServiceContext } from '../context.js';
 import { type IndexEntry, prepareIndexEntry } from '../index.service.js';
 import type { MirrorActivity } from './mirror-activity.js';
+import { MirrorMisses } from './mirror-misses.js';
 import type { UpstreamClient } from './upstream-client.js';
 
 /** A mirrored index file as served, and what the route should say or log about its freshness. */
@@ -48,6 +49,7 @@ export class MirrorIndex {
   private readonly held = new Map<string, Held>();
   private heldBytes = 0;
   private readonly inflight = new Map<string, Promise<MirrorIndexAnswer>>();
+  private readonly misses = new MirrorMisses();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -69,6 +71,8 @@ export class MirrorIndex {
       this.activity.indexRead(true);
       return this.answer(held);
     }
+    const gone = held || !this.upstream ? null : this.misses.recall(name, now);
+    if (gone !== null && this.upstream) throw notUpstream(name, this.upstream, gone);
     let job = this.inflight.get(name);
     if (!job) {
       job = this.refresh(name).finally(() => this.inflight.delete(name));
@@ -123,14 +127,18 @@ export class MirrorIndex {
     }
     const upstream = this.upstream;
     try {
-      const result = await upstream.indexFile(indexPath(name), row ? { etag: row.upstream_etag, lastModified: row.upstream_last_modified } : null);
+      const ask = () => upstream.indexFile(indexPath(name), row ? { etag: row.upstream_etag, lastModified: row.upstream_last_modified } : null);
+      const result = await (row ? ask() : this.misses.limit(upstream.indexUrl, ask));
       const checkedAt = now.toISOString();
       if (result.kind === 'not-modified' && row) {
         await confirmMirrorIndexFile(this.ctx.db, name, { checked_at: checkedAt, upstream_status: null });
         return this.hold(name, row, { checkedAt: now.getTime(), nextCheck: now.getTime() + this.ttlMs });
       }
       if (result.kind === 'gone') {
-        if (!row) throw notFound(`crate \`${name}\` does not exist at the mirror's upstream ${upstream.indexUrl} (it answered ${result.status})`);
+        if (!row) {
+          this.misses.remember(name, result.status, now.getTime() + this.ttlMs);
+          throw notUpstream(name, upstream, result.status);
+        }
         // Vanished upstream: the cached file stays served until an admin removes it.
         await confirmMirrorIndexFile(this.ctx.db, name, { checked_at: checkedAt, upstream_status: result.status });
         // Said (and logged) by this revalidation's answer only; later reads serve the file quietly.
@@ -138,8 +146,9 @@ export class MirrorIndex {
         return { ...(await this.hold(name, row, { checkedAt: now.getTime(), nextCheck: now.getTime() + this.ttlMs })), warning };
       }
       if (result.kind !== 'fresh') throw new AppError('bad_gateway', `the mirror's upstream ${upstream.indexUrl} answered 304 to an unconditional request for \`${name}\``);
+      let lines;
       try {
-        parseUpstreamIndex(result.body, name);
+        lines = parseUpstreamIndex(result.body, name);
       } catch (err) {
         throw new AppError('bad_gateway', `the mirror's upstream ${upstream.indexUrl} sent an invalid index file for \`${name}\`: ${(err as Error).message}`);
       }
@@ -152,6 +161,7 @@ export class MirrorIndex {
         upstream_status: null,
         checked_at: checkedAt,
         changed_at: row && row.body === body ? row.changed_at : checkedAt,
+        ...summarizeUpstreamIndex(lines),
       };
       await saveMirrorIndexFile(this.ctx.db, saved);
       return this.hold(name, saved, { nextCheck: now.getTime() + this.ttlMs });
@@ -193,3 +203,6 @@ export class MirrorIndex {
     return this.answer(held);
   }
 }
+
+const notUpstream = (name: string, upstream: UpstreamClient, status: number) =>
+  notFound(`crate \`${name}\` does not exist at the mirror's upstream ${upstream.indexUrl} (it answered ${status})`);

@@ -74,13 +74,15 @@ export async function syncMirror(mirror: Mirror, request: SyncRequest, progress:
     if (seen.has(seenKey)) continue;
     seen.add(seenKey);
     let versions;
+    let comparators;
     try {
+      // A requirement Wharf cannot read (from an upstream index line) is one failure, not the end of the sync.
+      comparators = parseVersionReq(req);
       versions = parseUpstreamIndex((await mirror.index.get(name.toLowerCase())).entry.body, name);
     } catch (err) {
       report.failures.push(`${name} ${req}: ${(err as Error).message}`);
       continue;
     }
-    const comparators = parseVersionReq(req);
     for (const v of versions) {
       if ((v.yanked && !root) || !matches(comparators, v.vers)) continue;
       if (!(await fetchOne(v.name, v.vers, null))) continue;

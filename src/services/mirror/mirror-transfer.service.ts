@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { isMirroredSource, parseCargoLock } from '../../core/cargo-lock.js';
 import { badRequest } from '../../core/errors.js';
-import { parseUpstreamIndex, type UpstreamVersion } from '../../core/mirror-index.js';
+import { parseUpstreamIndex, summarizeUpstreamIndex, type UpstreamVersion } from '../../core/mirror-index.js';
 import {
   type ExportedCrateFile,
   type ExportedIndexFile,
@@ -12,6 +12,7 @@ import {
   exportedIndexPath,
   MANIFEST_FILE,
   type MirrorManifest,
+  parseIsoTime,
   parseMirrorManifest,
 } from '../../core/mirror-manifest.js';
 import {
@@ -124,6 +125,9 @@ async function selectForLockfiles(ctx: ServiceContext, lockfiles: Array<{ path: 
   return { indexRows: [...indexRows.values()], crateRows: [...crateRows.values()] };
 }
 
+/** The check time of an imported file on a Wharf with an upstream: older than any TTL. */
+const REVALIDATE_AT_NEXT_READ = new Date(0).toISOString();
+
 /**
  * `wharf mirror import DIR`: verifies every file against the manifest and every .crate against
  * its index line, refuses the whole folder when anything is wrong (naming each bad file by its
@@ -143,7 +147,13 @@ export async function importMirror(ctx: ServiceContext, dir: string, progress: P
   } catch (err) {
     throw badRequest(`${dir}: ${(err as Error).message}`);
   }
-  const { files, bad } = await verifyFolder(ctx, dir, manifest);
+  const configured = ctx.config.mirrorUpstream;
+  if (configured !== null && manifest.upstream !== configured) {
+    throw badRequest(
+      `refused ${dir}: it was exported from a mirror of ${manifest.upstream ?? 'no upstream'}, but this Wharf mirrors ${configured} (mirror_upstream); nothing was imported`,
+    );
+  }
+  const { files, lines, bad } = await verifyFolder(ctx, dir, manifest);
   if (bad.length > 0) throw badRequest(`refused ${dir}: ${bad.length} bad file(s), nothing was imported\n${bad.map((b) => `  ${b}`).join('\n')}`);
 
   const report: TransferReport = { indexFiles: 0, crateFiles: 0, bytes: 0, alreadyPresent: 0 };
@@ -160,22 +170,30 @@ export async function importMirror(ctx: ServiceContext, dir: string, progress: P
     report.bytes += f.size;
     progress({ files: report.crateFiles + report.alreadyPresent, bytes: report.bytes, total: manifest.crate_files.length }, `${f.name}@${f.version}`);
   }
+  const now = ctx.clock.now();
+  // Nothing in the folder is trusted beyond the bytes its checksums cover: a check time is at most
+  // now, and the upstream's validators are not imported (a 304 must never confirm bytes the
+  // upstream did not send here). A Wharf that can ask the upstream revalidates each imported file
+  // at its next read, so a tampered line lasts until then at most.
+  const online = configured !== null && !ctx.config.mirrorOffline;
   for (const f of manifest.index_files) {
     const existing = await findMirrorIndexFile(ctx.db, f.name);
     const body = files.get(f.path)!.toString('utf8');
+    const claimed = new Date(Math.min(parseIsoTime(f.checked_at)!.getTime(), now.getTime())).toISOString();
     // A newer copy (fetched or imported later) is kept.
-    if (existing && (existing.body === body || existing.checked_at > f.checked_at)) {
+    if (existing && (existing.body === body || existing.checked_at > claimed)) {
       report.alreadyPresent += 1;
       continue;
     }
     await saveMirrorIndexFile(ctx.db, {
       name: f.name,
       body,
-      upstream_etag: f.upstream_etag,
-      upstream_last_modified: f.upstream_last_modified,
+      upstream_etag: null,
+      upstream_last_modified: null,
       upstream_status: null,
-      checked_at: f.checked_at,
-      changed_at: ctx.clock.now().toISOString(),
+      checked_at: online ? REVALIDATE_AT_NEXT_READ : claimed,
+      changed_at: now.toISOString(),
+      ...summarizeUpstreamIndex(lines.get(f.name)!),
     });
     report.indexFiles += 1;
     report.bytes += f.size;
@@ -236,7 +254,7 @@ async function verifyFolder(ctx: ServiceContext, dir: string, manifest: MirrorMa
   for (const path of await listFiles(dir)) {
     if (!listed.has(path)) bad.push(`${path}: not listed in ${MANIFEST_FILE}`);
   }
-  return { files, bad };
+  return { files, lines, bad };
 }
 
 /** Every file under `dir`, by its slash-separated path relative to it. */

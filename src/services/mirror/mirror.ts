@@ -1,6 +1,7 @@
 import { mirrorEnabled } from '../../config/config.js';
 import type { ServiceContext } from '../context.js';
 import { MirrorActivity } from './mirror-activity.js';
+import { MirroredPages } from './mirror-browse.service.js';
 import { MirrorCrates } from './mirror-crates.service.js';
 import { MirrorIndex } from './mirror-index.service.js';
 import { UpstreamClient } from './upstream-client.js';
@@ -15,6 +16,8 @@ export interface Mirror {
   readonly index: MirrorIndex;
   readonly crates: MirrorCrates;
   readonly activity: MirrorActivity;
+  /** The /mirrored/{name} pages, parsed once per stored file. */
+  readonly pages: MirroredPages;
 }
 
 /** The mirror the configuration asks for, or null when it asks for none. */
@@ -24,5 +27,5 @@ export function createMirror(ctx: ServiceContext): Mirror | null {
   const upstream = config.mirrorUpstream && !config.mirrorOffline ? new UpstreamClient(config.mirrorUpstream, config.mirrorTimeoutMs) : null;
   const activity = new MirrorActivity(ctx);
   const index = new MirrorIndex(ctx, upstream, activity);
-  return { upstream, index, crates: new MirrorCrates(ctx, index, upstream, activity), activity };
+  return { upstream, index, crates: new MirrorCrates(ctx, index, upstream, activity), activity, pages: new MirroredPages(ctx) };
 }

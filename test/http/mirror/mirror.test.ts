@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listMirrorCrateFiles } from '../../../src/db/repositories/mirror.repository.js';
@@ -120,13 +121,32 @@ describe('mirror of an upstream sparse registry', () => {
     const text = detail(res.body);
     expect(text).toContain(upstream.indexUrl);
     expect(text).toContain(upstream.crate('leaf', '1.0.0').cksum);
-    expect(text).toMatch(/SHA-256 [0-9a-f]{64}/);
+    // The digest of what was received is logged, never answered.
+    const received = createHash('sha256').update('not the crate').digest('hex');
+    expect(text).not.toContain(received);
+    expect(t.logs.join('')).toContain(`SHA-256 ${received}`);
     expect(await listMirrorCrateFiles(t.runtime.ctx.db)).toEqual([]);
     const stored: string[] = [];
     for await (const info of t.runtime.ctx.blobs.list('mirror/')) stored.push(info.key);
     expect(stored).toEqual([]);
     upstream.clearFaults();
     expect((await get('/mirror/api/v1/crates/leaf/1.0.0/download')).statusCode).toBe(200);
+  });
+
+  it("refuses a config.json whose dl points at an internal address the upstream's own is not in", async () => {
+    for (const dl of ['http://169.254.169.254/{crate}/{version}', 'http://10.0.0.1/{crate}/{version}']) {
+      const app = await createTestApp({ mirrorUpstream: upstream.indexUrl, mirrorTimeoutMs: 1500 });
+      try {
+        upstream.inject('/index/config.json', { kind: 'garbage', body: Buffer.from(JSON.stringify({ dl })) });
+        const res = await app.app.inject({ method: 'GET', url: '/mirror/api/v1/crates/leaf/1.0.0/download' });
+        expect(res.statusCode, dl).toBe(502);
+        expect(detail(res.body)).toContain(`it sent Wharf to ${dl.replace('{crate}/{version}', 'leaf/1.0.0')}`);
+        expect(detail(res.body)).toContain('which is refused');
+        upstream.clearFaults();
+      } finally {
+        await app.close();
+      }
+    }
   });
 
   it('refuses an index file whose version would make a path, so no file lands outside the mirror', async () => {
@@ -215,23 +235,46 @@ describe('mirror of an upstream sparse registry', () => {
     expect(detail(missing.body)).toContain('does not exist at the mirror');
   });
 
-  it('publishes a private crate whose name exists upstream, with a warning for cargo', async () => {
+  it("publishes a private crate whose name the mirror's cache holds, with a warning for cargo, and never tells the upstream a private name", async () => {
     const { token } = await t.userWithToken('alice');
     const publish = async (name: string) => {
       const res = await t.app.inject({ method: 'PUT', url: '/api/v1/crates/new', payload: await publishBody({ name, vers: '0.1.0' }), headers: { authorization: token } });
       expect(res.statusCode).toBe(200);
       return (JSON.parse(res.body) as { warnings: { other: string[] } }).warnings.other;
     };
+    // `stem` exists upstream but is not cached: no warning, and no request names it.
+    expect(await publish('stem')).toEqual([]);
+    expect(upstream.requests).toEqual([]);
+    expect((await get('/mirror/index/le/af/leaf')).statusCode).toBe(200);
     expect(await publish('Leaf')).toEqual([
       `a crate named \`Leaf\` also exists on the mirrored registry ${upstream.indexUrl}: dependents must say \`registry = "wharf"\`, or cargo gives them the public crate`,
     ]);
     expect(await publish('only-here')).toEqual([]);
+    expect(upstream.requests.map((r) => r.path)).toEqual(['/index/le/af/leaf']);
     const page = async (name: string) => (await get(`/crates/${name}`, { accept: 'text/html' })).body;
     expect(await page('Leaf')).toContain('A crate named Leaf also exists on the mirrored public registry');
     expect(await page('only-here')).not.toContain('also exists on the mirrored');
     // The private crate did not enter the mirror, nor the other way round.
     expect((await get('/index/le/af/leaf')).body).toContain('"vers":"0.1.0"');
     expect((await get('/mirror/index/le/af/leaf')).body).toBe(upstream.indexFile('leaf'));
+  });
+
+  it('remembers for one TTL that the upstream has no such crate, and bounds how many misses ask it at once', async () => {
+    for (let i = 0; i < 50; i += 1) expect((await get('/mirror/index/zz/zz/zzzz')).statusCode).toBe(404);
+    expect(upstream.count('/index/zz/zz/zzzz')).toBe(1);
+    expect(detail((await get('/mirror/index/zz/zz/zzzz')).body)).toContain('does not exist at the mirror');
+    t.clock.advance(61_000);
+    expect((await get('/mirror/index/zz/zz/zzzz')).statusCode).toBe(404);
+    expect(upstream.count('/index/zz/zz/zzzz')).toBe(2);
+
+    upstream.inject('/index/', { kind: 'slow', ms: 300 });
+    const names = Array.from({ length: 40 }, (_, i) => `made-up-${i}`);
+    const answers = await Promise.all(names.map((name) => get(`/mirror/index/ma/de/${name}`)));
+    const statuses = answers.map((a) => a.statusCode);
+    expect(statuses.filter((s) => s === 404)).toHaveLength(32);
+    expect(statuses.filter((s) => s === 503)).toHaveLength(8);
+    expect(answers.find((a) => a.statusCode === 503)?.headers['retry-after']).toBe('1');
+    expect(upstream.count('/index/ma/de/')).toBe(32);
   });
 
   it('answers 404 for paths that are not canonical index paths or crate names, without asking the upstream', async () => {

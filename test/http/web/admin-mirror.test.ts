@@ -38,7 +38,7 @@ describe('the mirror on the admin pages, and its download counts', () => {
     expect(page.body).toContain(upstream.indexUrl);
     expect(page.body).toContain('Downloads of mirrored crates</dt><dd>3</dd>');
     expect(page.body).toContain('downloads: 3, from the cache: 67%');
-    expect(page.body).toMatch(/sent \S*stem@1\.0\.0\S* with SHA-256/);
+    expect(page.body).toMatch(/sent \S*stem@1\.0\.0\S* with another SHA-256/);
 
     const bob = t.browser();
     await bob.login('bob');

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findMirrorIndexFile } from '../../../src/db/repositories/mirror.repository.js';
 import { StaticRegistry } from '../../helpers/static-registry.js';
 import { createWebApp, type WebTestApp } from '../../helpers/web.js';
 
@@ -46,6 +47,36 @@ describe('mirrored crates on the web, apart from private ones', () => {
     expect(privateSearch.body).toContain('private-stem');
     expect(privateSearch.body).not.toContain('/mirrored/');
     expect((await browser.get('/mirrored/nonesuch')).statusCode).toBe(404);
+  });
+
+  it('keeps a summary beside each index file, and searches it without reading any body', async () => {
+    const row = await findMirrorIndexFile(t.runtime.ctx.db, 'leaf');
+    expect([row?.display_name, row?.latest_version, Number(row?.num_versions)]).toEqual(['leaf', '1.0.0', 2]);
+    await t.runtime.ctx.db.updateTable('mirror_index_files').set({ body: '' }).where('name', '=', 'leaf').execute();
+    try {
+      const found = await t.browser().get('/mirrored?q=lea');
+      expect(found.body).toContain('href="/mirrored/leaf"');
+      expect(found.body).toContain('<span class="badge">1.0.0</span>');
+      expect(found.body).toContain('2 versions');
+    } finally {
+      await t.runtime.ctx.db.updateTable('mirror_index_files').set({ body: upstream.indexFile('leaf') }).where('name', '=', 'leaf').execute();
+    }
+  });
+
+  it('parses a crate page once per stored file, and again once the file changes', async () => {
+    const browser = t.browser();
+    expect((await browser.get('/mirrored/stem')).body).toContain('<td>1.0.0</td>');
+    const db = t.runtime.ctx.db;
+    const row = (await findMirrorIndexFile(db, 'stem'))!;
+    // Another body under the same change time: the parse already made is what the page shows.
+    await db.updateTable('mirror_index_files').set({ body: '' }).where('name', '=', 'stem').execute();
+    try {
+      expect((await browser.get('/mirrored/stem')).body).toContain('<td>1.0.0</td>');
+      await db.updateTable('mirror_index_files').set({ changed_at: new Date(Date.parse(row.changed_at) + 1000).toISOString() }).where('name', '=', 'stem').execute();
+      expect((await browser.get('/mirrored/stem')).body).not.toContain('<td>1.0.0</td>');
+    } finally {
+      await db.updateTable('mirror_index_files').set({ body: row.body, changed_at: row.changed_at }).where('name', '=', 'stem').execute();
+    }
   });
 
   it('has no mirrored pages without a mirror, and asks for an account on a private registry', async () => {

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { addressClass } from '../../src/core/network-address.js';
+
+describe('addressClass', () => {
+  it.each([
+    ['127.0.0.1', 'loopback'],
+    ['127.255.0.9', 'loopback'],
+    ['0.0.0.0', 'loopback'],
+    ['::1', 'loopback'],
+    ['::', 'loopback'],
+    ['[::1]', 'loopback'],
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['::ffff:7f00:1', 'loopback'],
+    ['10.0.0.1', 'private'],
+    ['172.16.0.1', 'private'],
+    ['172.31.255.255', 'private'],
+    ['192.168.1.1', 'private'],
+    ['::ffff:10.1.2.3', 'private'],
+    ['fc00::1', 'private'],
+    ['fd12:3456::1', 'private'],
+    ['169.254.1.1', 'link-local'],
+    ['fe80::1', 'link-local'],
+    ['fe80::1%eth0', 'link-local'],
+    ['febf::1', 'link-local'],
+    ['169.254.169.254', 'metadata'],
+    ['::ffff:169.254.169.254', 'metadata'],
+    ['fd00:ec2::254', 'metadata'],
+    ['8.8.8.8', 'public'],
+    ['172.32.0.1', 'public'],
+    ['172.15.0.1', 'public'],
+    ['192.169.0.1', 'public'],
+    ['2600:1f18::1', 'public'],
+    ['fec0::1', 'public'],
+    ['::ffff:8.8.8.8', 'public'],
+  ])('%s is %s', (address, expected) => {
+    expect(addressClass(address)).toBe(expected);
+  });
+
+  it('is null for names', () => {
+    expect(addressClass('localhost')).toBeNull();
+    expect(addressClass('index.crates.io')).toBeNull();
+  });
+});
