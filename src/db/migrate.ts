@@ -12,6 +12,7 @@ import * as m010 from './migrations/010-yank-message.js';
 import * as m011 from './migrations/011-keywords.js';
 import * as m012 from './migrations/012-categories.js';
 import * as m013 from './migrations/013-crate-summary.js';
+import * as m014 from './migrations/014-version-fields.js';
 
 /** Migrations are compiled into the program (no directory scan), in name order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '011-keywords': m011,
   '012-categories': m012,
   '013-crate-summary': m013,
+  '014-version-fields': m014,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -64,6 +64,14 @@ export interface VersionsTable {
   updated_at: string;
   /** The owner's reason for a yank; null when none was given or the version is not yanked. */
   yank_message: ColumnType<string | null, string | null | undefined, string | null>;
+  /** From the uploaded Cargo.toml and file list (migration 014); null for versions published before. */
+  edition: ColumnType<string | null, string | null | undefined, string | null>;
+  has_lib: ColumnType<number | null, number | null | undefined, number | null>;
+  /** JSON array of the binaries' names. */
+  bin_names: ColumnType<string | null, string | null | undefined, string | null>;
+  homepage: ColumnType<string | null, string | null | undefined, string | null>;
+  documentation: ColumnType<string | null, string | null | undefined, string | null>;
+  repository: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DependenciesTable {

@@ -9,6 +9,7 @@ import { popularCategories } from './category.service.js';
 import { parsePaging } from './paging.js';
 import type { ServiceContext } from './context.js';
 import { crateSummary } from './crate-query.service.js';
+import { userDoc } from './user-doc.js';
 
 /**
  * Registry-wide documents in crates.io's shapes: keywords, users, the caller, the front page's
@@ -32,19 +33,6 @@ export async function keywordDocument(ctx: ServiceContext, keyword: string) {
   const row = await findKeyword(ctx.db, keyword);
   if (!row) throw notFound(`no crate has the keyword \`${keyword}\``);
   return { keyword: keywordDoc(row) };
-}
-
-/** A user as crates.io describes one (Wharf has no avatars: `avatar` is null). */
-export function userDoc(ctx: ServiceContext, u: Pick<UserRow, 'id' | 'login' | 'name' | 'created_at'>) {
-  return {
-    id: u.id,
-    login: u.login,
-    name: u.name,
-    avatar: null,
-    url: `${ctx.config.publicUrl}/users/${encodeURIComponent(u.login)}`,
-    created_at: u.created_at,
-    github_username_matches: false,
-  };
 }
 
 export async function userDocument(ctx: ServiceContext, login: string) {

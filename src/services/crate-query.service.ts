@@ -12,6 +12,7 @@ import {
   type VersionRow,
 } from '../db/repositories/crate.repository.js';
 import type { ServiceContext } from './context.js';
+import { versionDocs } from './version-doc.js';
 import { MAX_UNPAGED_VERSIONS, type VersionPageQuery, sliceVersions } from './version-pages.js';
 
 /** The read side of the API in crates.io's shapes: search, crate and version documents. */
@@ -143,37 +144,9 @@ export function crateSummary(c: CrateRow) {
   };
 }
 
-async function versionDocs(db: Db, crate: CrateRow, versions: VersionRow[]) {
-  const users = new Map<number, { id: number; login: string; name: string | null }>();
-  const publisherIds = [...new Set(versions.map((v) => v.published_by).filter((id): id is number => id !== null))];
-  if (publisherIds.length > 0) {
-    for (const u of await db.selectFrom('users').select(['id', 'login', 'name']).where('id', 'in', publisherIds).execute()) users.set(u.id, u);
-  }
-  return versions.map((v) => ({
-    id: v.id,
-    crate: crate.name,
-    num: v.num,
-    dl_path: `/api/v1/crates/${crate.name}/${v.num}/download`,
-    readme_path: `/api/v1/crates/${crate.name}/${v.num}/readme`,
-    checksum: v.checksum,
-    created_at: v.created_at,
-    updated_at: v.updated_at,
-    downloads: Number(v.downloads),
-    features: JSON.parse(v.features) as Record<string, string[]>,
-    yanked: v.yanked === 1,
-    yank_message: v.yank_message,
-    license: v.license,
-    description: v.description,
-    links: v.links,
-    rust_version: v.rust_version,
-    crate_size: v.crate_size,
-    published_by: v.published_by !== null ? (users.get(v.published_by) ?? null) : null,
-  }));
-}
-
 /** One version's document, as the version routes answer it. */
 export async function describeVersion(ctx: ServiceContext, crate: CrateRow, version: VersionRow) {
-  const [doc] = await versionDocs(ctx.db, crate, [version]);
+  const [doc] = await versionDocs(ctx, crate, [version]);
   return doc;
 }
 
@@ -186,7 +159,7 @@ export async function getCrate(ctx: ServiceContext, name: string) {
   if (!crate) throw crateNotFound(name);
   const keys = await listVersionKeys(ctx.db, crate.id);
   const newest = keys.slice(-MAX_UNPAGED_VERSIONS).reverse();
-  const docs = await versionDocs(ctx.db, crate, await listVersionsByIds(ctx.db, newest.map((v) => v.id)));
+  const docs = await versionDocs(ctx, crate, await listVersionsByIds(ctx.db, newest.map((v) => v.id)));
   return {
     crate: { ...crateSummary(crate), versions: docs.map((d) => d.id) },
     versions: docs,
@@ -206,7 +179,7 @@ export async function getCrateVersions(ctx: ServiceContext, name: string, query:
   if (!crate) throw crateNotFound(name);
   const slice = sliceVersions(await listVersionKeys(ctx.db, crate.id), query);
   const rows = await listVersionsByIds(ctx.db, slice.versions.map((v) => v.id));
-  return { versions: await versionDocs(ctx.db, crate, rows), meta: { total: slice.total, next_page: slice.nextPage } };
+  return { versions: await versionDocs(ctx, crate, rows), meta: { total: slice.total, next_page: slice.nextPage } };
 }
 
 export async function getVersion(ctx: ServiceContext, name: string, num: string) {
@@ -214,7 +187,7 @@ export async function getVersion(ctx: ServiceContext, name: string, num: string)
   if (!crate) throw crateNotFound(name);
   const version = await findVersion(ctx.db, crate.id, num);
   if (!version) throw versionNotFound(crate.name, num);
-  const [doc] = await versionDocs(ctx.db, crate, [version]);
+  const [doc] = await versionDocs(ctx, crate, [version]);
   const deps = await listDependencies(ctx.db, [version.id]);
   return {
     version: doc,

@@ -1,8 +1,9 @@
 import type { Db } from '../../src/db/create-db.js';
+import { refreshVersionSummary } from '../../src/db/repositories/crate.repository.js';
 
 /**
  * Adds versions `nums` to an existing crate straight into the database (publishing thousands of
- * versions through the API would take minutes); each row is what a publish would record.
+ * versions through the API would take minutes); each row is what a publish would record, and the crate's version summary follows.
  */
 export async function addVersionRows(db: Db, crateName: string, nums: readonly string[], features: Record<string, string[]> = {}): Promise<void> {
   const crate = await db.selectFrom('crates').select('id').where('name', '=', crateName).executeTakeFirstOrThrow();
@@ -33,4 +34,6 @@ export async function addVersionRows(db: Db, crateName: string, nums: readonly s
       )
       .execute();
   }
+  // A publish keeps the crate's version summary; so does this.
+  await refreshVersionSummary(db, crate.id);
 }
