@@ -12,8 +12,9 @@ import {
   type VersionRow,
 } from '../db/repositories/crate.repository.js';
 import type { ServiceContext } from './context.js';
+import { crateSummary } from './crate-summary.js';
 import { versionDocs } from './version-doc.js';
-import { MAX_UNPAGED_VERSIONS, type VersionPageQuery, sliceVersions } from './version-pages.js';
+import { type VersionPageQuery, sliceVersions } from './version-pages.js';
 
 /** The read side of the API in crates.io's shapes: search, crate and version documents. */
 
@@ -110,7 +111,7 @@ export async function searchCrates(ctx: ServiceContext, query: SearchQuery) {
     .offset((query.page - 1) * query.perPage)
     .execute();
   return {
-    crates: crates.map((c) => ({ ...crateSummary(c), exact_match: c.canonical_name === canon })),
+    crates: crates.map((c) => crateSummary(c, { exactMatch: c.canonical_name === canon })),
     meta: {
       total,
       next_page: query.page * query.perPage < total ? `?q=${encodeURIComponent(query.q)}&page=${query.page + 1}&per_page=${query.perPage}` : null,
@@ -119,53 +120,10 @@ export async function searchCrates(ctx: ServiceContext, query: SearchQuery) {
   };
 }
 
-/** A crate as crates.io lists it; the version fields come from the summary kept on its row. */
-export function crateSummary(c: CrateRow) {
-  return {
-    id: c.name,
-    name: c.name,
-    description: c.description,
-    homepage: c.homepage,
-    documentation: c.documentation,
-    repository: c.repository,
-    keywords: JSON.parse(c.keywords) as string[],
-    categories: JSON.parse(c.categories) as string[],
-    downloads: Number(c.downloads),
-    recent_downloads: null,
-    created_at: c.created_at,
-    updated_at: c.updated_at,
-    max_version: c.max_version,
-    max_stable_version: c.max_stable_version,
-    newest_version: c.newest_version,
-    default_version: c.default_version,
-    num_versions: c.num_versions,
-    yanked: c.all_yanked === 1,
-    links: { versions: `/api/v1/crates/${c.name}/versions`, owners: `/api/v1/crates/${c.name}/owners`, reverse_dependencies: `/api/v1/crates/${c.name}/reverse_dependencies` },
-  };
-}
-
 /** One version's document, as the version routes answer it. */
 export async function describeVersion(ctx: ServiceContext, crate: CrateRow, version: VersionRow) {
   const [doc] = await versionDocs(ctx, crate, [version]);
   return doc;
-}
-
-/**
- * GET /crates/{name}: the crate and its versions, newest first: at most MAX_UNPAGED_VERSIONS of
- * them (the summary counts them all); the versions endpoint pages through the rest.
- */
-export async function getCrate(ctx: ServiceContext, name: string) {
-  const crate = await findCrateByCanonicalName(ctx.db, name);
-  if (!crate) throw crateNotFound(name);
-  const keys = await listVersionKeys(ctx.db, crate.id);
-  const newest = keys.slice(-MAX_UNPAGED_VERSIONS).reverse();
-  const docs = await versionDocs(ctx, crate, await listVersionsByIds(ctx.db, newest.map((v) => v.id)));
-  return {
-    crate: { ...crateSummary(crate), versions: docs.map((d) => d.id) },
-    versions: docs,
-    keywords: (JSON.parse(crate.keywords) as string[]).map((k) => ({ id: k, keyword: k })),
-    categories: (JSON.parse(crate.categories) as string[]).map((c) => ({ id: c, category: c, slug: c })),
-  };
 }
 
 /**

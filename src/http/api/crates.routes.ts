@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { describeVersion, getCrate, getCrateVersions, getVersion, parseSearchQuery, searchCrates } from '../../services/crate-query.service.js';
+import { getCrate, parseInclude } from '../../services/crate-doc.js';
+import { describeVersion, getCrateVersions, getVersion, parseSearchQuery, searchCrates } from '../../services/crate-query.service.js';
 import { changeOwners, getOwners } from '../../services/owner.service.js';
 import type { Runtime } from '../../services/runtime.js';
 import { parseVersionPageQuery } from '../../services/version-pages.js';
@@ -23,7 +24,7 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
 
   app.get<CrateParams>('/api/v1/crates/:name', async (request) => {
     await authorizeRead(ctx, request);
-    return getCrate(ctx, request.params.name);
+    return getCrate(ctx, request.params.name, parseInclude((request.query as { include?: unknown }).include));
   });
 
   app.get<CrateParams>('/api/v1/crates/:name/versions', async (request) => {
