@@ -1,16 +1,16 @@
 import { type SqlBool, SqliteAdapter, sql } from 'kysely';
 import { canonicalCrateName } from '../core/crate-name.js';
-import { badRequest, crateNotFound, versionNotFound } from '../core/errors.js';
+import { badRequest, crateNotFound, notFound, versionNotFound } from '../core/errors.js';
 import type { Db } from '../db/create-db.js';
 import {
   findCrateByCanonicalName,
   findVersion,
-  listDependencies,
   listVersionKeys,
   listVersionsByIds,
   type CrateRow,
   type VersionRow,
 } from '../db/repositories/crate.repository.js';
+import { findReadme } from '../db/repositories/readme.repository.js';
 import type { ServiceContext } from './context.js';
 import { crateSummary } from './crate-summary.js';
 import { versionDocs } from './version-doc.js';
@@ -140,27 +140,31 @@ export async function getCrateVersions(ctx: ServiceContext, name: string, query:
   return { versions: await versionDocs(ctx, crate, rows), meta: { total: slice.total, next_page: slice.nextPage } };
 }
 
-export async function getVersion(ctx: ServiceContext, name: string, num: string) {
+/** The crate a route names, by either spelling; 404 when there is none. */
+export async function loadCrate(ctx: ServiceContext, name: string): Promise<CrateRow> {
   const crate = await findCrateByCanonicalName(ctx.db, name);
   if (!crate) throw crateNotFound(name);
+  return crate;
+}
+
+/** The crate and the version a version route names; 404 for either missing. */
+export async function loadCrateVersion(ctx: ServiceContext, name: string, num: string): Promise<{ crate: CrateRow; version: VersionRow }> {
+  const crate = await loadCrate(ctx, name);
   const version = await findVersion(ctx.db, crate.id, num);
   if (!version) throw versionNotFound(crate.name, num);
-  const [doc] = await versionDocs(ctx, crate, [version]);
-  const deps = await listDependencies(ctx.db, [version.id]);
-  return {
-    version: doc,
-    dependencies: deps.map((d) => ({
-      id: d.id,
-      version_id: d.version_id,
-      crate_id: d.name,
-      req: d.req,
-      optional: d.optional === 1,
-      default_features: d.default_features === 1,
-      features: JSON.parse(d.features) as string[],
-      target: d.target,
-      kind: d.kind,
-      explicit_name: d.explicit_name,
-      registry: d.registry,
-    })),
-  };
+  return { crate, version };
+}
+
+/** `GET /crates/{name}/{version}`: the version alone, as on crates.io (its dependencies have their own route). */
+export async function getVersion(ctx: ServiceContext, name: string, num: string) {
+  const { crate, version } = await loadCrateVersion(ctx, name, num);
+  return { version: await describeVersion(ctx, crate, version) };
+}
+
+/** `GET /crates/{name}/{version}/readme`: the README rendered when the version was published or first shown. */
+export async function getVersionReadme(ctx: ServiceContext, name: string, num: string): Promise<string> {
+  const { crate, version } = await loadCrateVersion(ctx, name, num);
+  const readme = await findReadme(ctx.db, version.id);
+  if (!readme) throw notFound(`\`${crate.name}@${version.num}\` has no rendered README`);
+  return readme.html;
 }

@@ -7,8 +7,8 @@ const DAY_MS = 86_400_000;
 /** crates.io's "recent downloads" span. */
 export const RECENT_DAYS = 90;
 
-/** The first day (`YYYY-MM-DD`) counted as recent. */
-export const recentSince = (clock: Clock) => new Date(clock.now().getTime() - RECENT_DAYS * DAY_MS).toISOString().slice(0, 10);
+/** The first day (`YYYY-MM-DD`) of the RECENT_DAYS days that end with `day` (today by default). */
+export const recentSince = (clock: Clock, day: Date = clock.now()) => new Date(day.getTime() - (RECENT_DAYS - 1) * DAY_MS).toISOString().slice(0, 10);
 
 /** The API paths of a crate's documents; `versions` is null when the answer carries the versions itself. */
 export function crateLinks(name: string, versionsIncluded = false) {
