@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { getCrate, parseInclude } from '../../services/crate-doc.js';
-import { describeVersion, getCrateVersions, getVersion, parseSearchQuery, searchCrates } from '../../services/crate-query.service.js';
+import { describeVersion, getCrateVersions, getVersion } from '../../services/crate-query.service.js';
+import { parseSearchQuery } from '../../services/search-query.js';
+import { searchCrates } from '../../services/search.service.js';
 import { changeOwners, getOwners } from '../../services/owner.service.js';
 import type { Runtime } from '../../services/runtime.js';
 import { parseVersionPageQuery } from '../../services/version-pages.js';
