@@ -1,12 +1,12 @@
 import { canonicalCrateName } from '../core/crate-name.js';
 import { crateNotFound } from '../core/errors.js';
 import type { Db } from '../db/create-db.js';
-import { findCrateByCanonicalName, listDependencies, listVersionsByIds, type CrateRow, type DependencyRow } from '../db/repositories/crate.repository.js';
+import { findCrateByCanonicalName, listDependencies, listVersionsByIds, type DependencyRow } from '../db/repositories/crate.repository.js';
 import { countReverseDependencies, listReverseDependencies } from '../db/repositories/dependency.repository.js';
 import type { ServiceContext } from './context.js';
 import { loadCrateVersion } from './crate-query.service.js';
 import { parsePaging } from './paging.js';
-import { type VersionDoc, versionDocs } from './version-doc.js';
+import { versionDocs } from './version-doc.js';
 
 /** Dependencies both ways, in crates.io's `Dependency` shape. */
 
@@ -56,12 +56,8 @@ export async function reverseDependencies(ctx: ServiceContext, name: string, raw
     countReverseDependencies(ctx.db, crate.name),
   ]);
   const versionRows = await listVersionsByIds(ctx.db, [...new Set(rows.map((r) => r.version_id))].sort((a, b) => a - b));
-  const crates = await ctx.db.selectFrom('crates').selectAll().where('id', 'in', versionRows.length > 0 ? versionRows.map((v) => v.crate_id) : [-1]).execute();
-  const versions: VersionDoc[] = [];
-  for (const row of versionRows) {
-    const owner = crates.find((c) => c.id === row.crate_id) as CrateRow;
-    versions.push(...(await versionDocs(ctx, owner, [row])));
-  }
+  const crates = versionRows.length > 0 ? await ctx.db.selectFrom('crates').selectAll().where('id', 'in', versionRows.map((v) => v.crate_id)).execute() : [];
+  const versions = await versionDocs(ctx, crates, versionRows);
   return {
     dependencies: rows.map((d) => dependencyDoc(d, crate.name, d.crate_downloads)),
     versions,

@@ -21,19 +21,31 @@ async function usersById(db: Db, ids: number[]) {
   return new Map(rows.map((u) => [u.id, u]));
 }
 
-/** The documents of `versions` (all of one crate), in their order; three queries whatever their number. */
-export async function versionDocs(ctx: ServiceContext, crate: CrateRow, versions: readonly VersionRow[]) {
+/**
+ * The documents of `versions`, in their order: all of `crates` when one crate is given, else each
+ * of the crate among `crates` it belongs to. Three queries whatever their number.
+ */
+export async function versionDocs(ctx: ServiceContext, crates: CrateRow | readonly CrateRow[], versions: readonly VersionRow[]) {
+  const byId = new Map((Array.isArray(crates) ? crates : [crates]).map((c: CrateRow) => [c.id, c]));
+  const crateOf = (v: VersionRow): CrateRow => {
+    const crate = byId.get(v.crate_id);
+    if (!crate) throw new Error(`version ${v.id} belongs to none of the crates given`);
+    return crate;
+  };
   const publishers = await usersById(ctx.db, versions.map((v) => v.published_by).filter((id): id is number => id !== null));
   const oldest = versions.reduce<string | null>((min, v) => (min === null || v.created_at < min ? v.created_at : min), null);
-  const audit = oldest === null ? [] : await listVersionAudit(ctx.db, crate.name, versions.map((v) => v.num), Object.keys(VERSION_ACTIONS), oldest);
+  const names = [...new Set(versions.map((v) => crateOf(v).name))];
+  const audit = oldest === null ? [] : await listVersionAudit(ctx.db, names, versions.map((v) => v.num), Object.keys(VERSION_ACTIONS), oldest);
   const actionsOf = new Map<string, Array<{ action: string; user: UserDoc; time: string }>>();
   for (const row of audit) {
     const user = userDoc(ctx, { id: row.user_id, login: row.login, name: row.name, created_at: row.user_created_at });
-    const list = actionsOf.get(row.version!) ?? [];
+    const key = `${row.crate_name}@${row.version}`;
+    const list = actionsOf.get(key) ?? [];
     list.push({ action: VERSION_ACTIONS[row.action]!, user, time: row.created_at });
-    actionsOf.set(row.version!, list);
+    actionsOf.set(key, list);
   }
   return versions.map((v) => {
+    const crate = crateOf(v);
     const publisher = v.published_by !== null ? publishers.get(v.published_by) : undefined;
     return {
       id: v.id,
@@ -53,7 +65,7 @@ export async function versionDocs(ctx: ServiceContext, crate: CrateRow, versions
       crate_size: v.crate_size,
       published_by: publisher ? userDoc(ctx, publisher) : null,
       // Only actions recorded after the version was published: its own history.
-      audit_actions: (actionsOf.get(v.num) ?? []).filter((a) => a.time >= v.created_at),
+      audit_actions: (actionsOf.get(`${crate.name}@${v.num}`) ?? []).filter((a) => a.time >= v.created_at),
       checksum: v.checksum,
       rust_version: v.rust_version,
       has_lib: v.has_lib === null ? null : v.has_lib === 1,

@@ -130,6 +130,9 @@ describe("crates.io's documents around a crate: dependencies, downloads, README,
       ['stats', ids.get('user-one@1.0.0'), 10],
     ]);
     expect(all.versions.map((v) => v.crate).sort()).toEqual(['user-one', 'user-two']);
+    // Each version carries its own crate's history, though several crates are described at once.
+    const history = all.versions.map((v) => (v as unknown as { audit_actions: Array<{ action: string }> }).audit_actions.map((a) => a.action));
+    expect(history).toEqual([['publish'], ['publish']]);
     const second = await json<RevDeps>('/api/v1/crates/stats/reverse_dependencies?per_page=1&page=2');
     expect(second.dependencies.map((d) => d.version_id)).toEqual([ids.get('user-one@1.0.0')]);
     expect(second.versions.map((v) => v.id)).toEqual([ids.get('user-one@1.0.0')]);
