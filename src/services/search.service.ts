@@ -149,12 +149,16 @@ export async function searchCrates(ctx: ServiceContext, query: SearchQuery) {
   const { db } = ctx;
   const canon = canonicalCrateName(query.q);
   let indexed = query.q !== '' ? searchIndexQuery(db, canon, query.q.toLowerCase()) : null;
+  let total: number | null = null;
   if (indexed !== null) {
     const { rows } = await sql<{ n: number }>`select count(*) as n from crate_search where crate_search match ${indexed}`.execute(db);
-    if (Number(rows[0]?.n ?? 0) > INDEXED_PAGE_LIMIT) indexed = null;
+    total = Number(rows[0]?.n ?? 0);
+    if (total > INDEXED_PAGE_LIMIT) indexed = null;
+    // The index's count is the answer's unless another filter narrows it.
+    if (query.category !== null || query.filter.kind !== 'none' || !query.includeYanked) total = null;
   }
   const base = filtered(db, query, canon, indexed);
-  const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  total ??= Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
 
   const keys = sortKeys(query, canon);
   const ordered = query.sort === 'recent-downloads' ? withRecentDownloads(ctx, base) : base;
