@@ -6,6 +6,7 @@ import { AccessLog, accessLineWriter } from './http/access-log.js';
 import { TurnBatchedDestination } from './http/log-destination.js';
 import { SecretMaskingDestination } from './http/log-secrets.js';
 import { catalogRoutes } from './http/api/catalog.routes.js';
+import { crateReadRoutes } from './http/api/crate-reads.routes.js';
 import { crateRoutes } from './http/api/crates.routes.js';
 import { leakRoutes } from './http/api/leaks.routes.js';
 import { publishRoutes } from './http/api/publish.routes.js';
@@ -161,6 +162,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   await app.register(mirrorRoutes, { runtime });
   await app.register(publishRoutes, { runtime });
   await app.register(crateRoutes, { runtime });
+  await app.register(crateReadRoutes, { runtime });
   await app.register(catalogRoutes, { runtime });
   await app.register(tokenRoutes, { runtime });
   await app.register(leakRoutes, { runtime });

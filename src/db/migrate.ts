@@ -12,6 +12,7 @@ import * as m010 from './migrations/010-yank-message.js';
 import * as m011 from './migrations/011-keywords.js';
 import * as m012 from './migrations/012-categories.js';
 import * as m013 from './migrations/013-crate-summary.js';
+import * as m014 from './migrations/014-version-fields.js';
 import * as m015 from './migrations/015-trusted-publishing.js';
 
 /** Migrations are compiled into the program (no directory scan), in name order. */
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '011-keywords': m011,
   '012-categories': m012,
   '013-crate-summary': m013,
+  '014-version-fields': m014,
   '015-trusted-publishing': m015,
 };
 

@@ -68,6 +68,14 @@ export interface VersionsTable {
   yank_message: ColumnType<string | null, string | null | undefined, string | null>;
   /** JSON: the CI claims of a trusted publish (crates.io's `trustpub_data`); null for a token of a user. */
   trustpub_data: ColumnType<string | null, string | null | undefined, string | null>;
+  /** From the uploaded Cargo.toml and file list (migration 014); null for versions published before. */
+  edition: ColumnType<string | null, string | null | undefined, string | null>;
+  has_lib: ColumnType<number | null, number | null | undefined, number | null>;
+  /** JSON array of the binaries' names. */
+  bin_names: ColumnType<string | null, string | null | undefined, string | null>;
+  homepage: ColumnType<string | null, string | null | undefined, string | null>;
+  documentation: ColumnType<string | null, string | null | undefined, string | null>;
+  repository: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DependenciesTable {

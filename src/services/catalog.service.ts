@@ -1,25 +1,22 @@
 import { sql } from 'kysely';
 import { notFound } from '../core/errors.js';
-import type { Db } from '../db/create-db.js';
 import { countKeywords, findKeyword, type KeywordRow, listKeywords } from '../db/repositories/keyword.repository.js';
-import { findUserByLogin, type UserRow } from '../db/repositories/user.repository.js';
+import { findUserByLogin } from '../db/repositories/user.repository.js';
 import type { CrateRow } from '../db/repositories/crate.repository.js';
 import type { Actor } from './actor.js';
 import { popularCategories } from './category.service.js';
 import { parsePaging } from './paging.js';
 import type { ServiceContext } from './context.js';
-import { crateSummary } from './crate-query.service.js';
+import { recentCrateDownloads } from '../db/repositories/download-stats.repository.js';
+import { crateSummary, recentSince } from './crate-summary.js';
+import { userDoc } from './user-doc.js';
 
 /**
  * Registry-wide documents in crates.io's shapes: keywords, users, the caller, the front page's
  * summary and the site metadata. Lists are paged with bounded `per_page`, like every list here.
  */
 
-const DAY_MS = 86_400_000;
-/** crates.io's "recent downloads" span. */
-const RECENT_DAYS = 90;
-
-const keywordDoc = (k: KeywordRow) => ({ id: k.keyword, keyword: k.keyword, created_at: k.created_at, crates_cnt: k.crates_cnt });
+export const keywordDoc = (k: KeywordRow) => ({ id: k.keyword, keyword: k.keyword, created_at: k.created_at, crates_cnt: k.crates_cnt });
 
 export async function keywordList(ctx: ServiceContext, raw: Record<string, unknown>) {
   const paging = parsePaging(raw);
@@ -32,19 +29,6 @@ export async function keywordDocument(ctx: ServiceContext, keyword: string) {
   const row = await findKeyword(ctx.db, keyword);
   if (!row) throw notFound(`no crate has the keyword \`${keyword}\``);
   return { keyword: keywordDoc(row) };
-}
-
-/** A user as crates.io describes one (Wharf has no avatars: `avatar` is null). */
-export function userDoc(ctx: ServiceContext, u: Pick<UserRow, 'id' | 'login' | 'name' | 'created_at'>) {
-  return {
-    id: u.id,
-    login: u.login,
-    name: u.name,
-    avatar: null,
-    url: `${ctx.config.publicUrl}/users/${encodeURIComponent(u.login)}`,
-    created_at: u.created_at,
-    github_username_matches: false,
-  };
 }
 
 export async function userDocument(ctx: ServiceContext, login: string) {
@@ -105,31 +89,16 @@ export async function myUpdates(ctx: ServiceContext, actor: Actor, raw: Record<s
   };
 }
 
-async function recentDownloads(db: Db, crateIds: number[], since: string): Promise<Map<number, number>> {
-  const map = new Map<number, number>();
-  if (crateIds.length === 0) return map;
-  const rows = await db
-    .selectFrom('version_downloads')
-    .innerJoin('versions', 'versions.id', 'version_downloads.version_id')
-    .select((eb) => ['versions.crate_id', eb.fn.sum<number>('version_downloads.downloads').as('n')])
-    .where('versions.crate_id', 'in', crateIds)
-    .where('version_downloads.date', '>=', since)
-    .groupBy('versions.crate_id')
-    .execute();
-  for (const r of rows) map.set(r.crate_id, Number(r.n));
-  return map;
-}
-
 async function crateDocs(ctx: ServiceContext, crates: CrateRow[], since: string) {
   const ids = crates.map((c) => c.id);
-  const recent = await recentDownloads(ctx.db, ids, since);
-  return crates.map((c) => ({ ...crateSummary(c), recent_downloads: recent.get(c.id) ?? 0 }));
+  const recent = await recentCrateDownloads(ctx.db, ids, since);
+  return crates.map((c) => crateSummary(c, { recentDownloads: recent.get(c.id) ?? 0 }));
 }
 
 /** `GET /api/v1/summary`: what crates.io's front page shows, ten of each. */
 export async function summary(ctx: ServiceContext) {
   const { db } = ctx;
-  const since = new Date(ctx.clock.now().getTime() - RECENT_DAYS * DAY_MS).toISOString().slice(0, 10);
+  const since = recentSince(ctx.clock);
   const top = (order: 'created_at' | 'downloads' | 'updated_at') =>
     db.selectFrom('crates').selectAll().where(sql<boolean>`exists (select 1 from versions where versions.crate_id = crates.id)`).orderBy(order, 'desc').orderBy('canonical_name').limit(10).execute();
   const recentIds = await db

@@ -19,7 +19,7 @@ import type { Operator } from './token.service.js';
 
 /** The registry's categories: crates.io's by default, edited by administrators. */
 
-const categoryDoc = (c: CategoryRow) => ({
+export const categoryDoc = (c: CategoryRow) => ({
   id: c.slug,
   category: c.category,
   slug: c.slug,

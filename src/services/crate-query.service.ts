@@ -1,202 +1,23 @@
-import type { TrustpubData } from '../core/trustpub-claims.js';
-import { type SqlBool, SqliteAdapter, sql } from 'kysely';
-import { canonicalCrateName } from '../core/crate-name.js';
-import { badRequest, crateNotFound, versionNotFound } from '../core/errors.js';
-import type { Db } from '../db/create-db.js';
+import { crateNotFound, notFound, versionNotFound } from '../core/errors.js';
 import {
   findCrateByCanonicalName,
   findVersion,
-  listDependencies,
   listVersionKeys,
   listVersionsByIds,
   type CrateRow,
   type VersionRow,
 } from '../db/repositories/crate.repository.js';
+import { findReadme } from '../db/repositories/readme.repository.js';
 import type { ServiceContext } from './context.js';
-import { MAX_UNPAGED_VERSIONS, type VersionPageQuery, sliceVersions } from './version-pages.js';
+import { versionDocs } from './version-doc.js';
+import { type VersionPageQuery, sliceVersions } from './version-pages.js';
 
-/** The read side of the API in crates.io's shapes: search, crate and version documents. */
-
-export const SEARCH_SORTS = ['relevance', 'downloads', 'recent-updates', 'alpha'] as const;
-export type SearchSort = (typeof SEARCH_SORTS)[number];
-
-export interface SearchQuery {
-  q: string;
-  page: number;
-  perPage: number;
-  sort: SearchSort;
-}
-
-export function parseSearchQuery(raw: Record<string, unknown>): SearchQuery {
-  const int = (v: unknown, name: string, def: number, max: number) => {
-    if (v === undefined || v === '') return def;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw badRequest(`\`${name}\` must be an integer from 1 to ${max}`);
-    return n;
-  };
-  const q = typeof raw.q === 'string' ? raw.q.trim() : '';
-  if (q.length > 200) throw badRequest('the search query is too long (max 200 characters)');
-  const sort = (typeof raw.sort === 'string' && raw.sort !== '' ? raw.sort : 'relevance') as SearchSort;
-  if (!SEARCH_SORTS.includes(sort)) throw badRequest(`\`sort\` must be one of ${SEARCH_SORTS.join(', ')}`);
-  return { q, page: int(raw.page, 'page', 1, 10_000), perPage: int(raw.per_page, 'per_page', 10, 100), sort };
-}
-
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-
-/**
- * Above this many matches, sorting the full-text candidates costs more than the plain scan does
- * (a query found in nearly every crate), so the page comes from the scan; the count still comes
- * from the index.
- */
-const INDEXED_PAGE_LIMIT = 20_000;
-
-/**
- * The SQLite trigram index (migration 004) answers substring queries of 3 characters or more,
- * with the same meaning as the LIKE patterns below: the canonical name contains the canonical
- * query, or the description or keywords contain the lowercased query, case-insensitively.
- */
-function searchIndexQuery(db: Db, canon: string, text: string): string | null {
-  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return null;
-  if ([...canon].length < 3 || [...text].length < 3) return null;
-  const phrase = (s: string) => `"${s.replaceAll('"', '""')}"`;
-  return `name : ${phrase(canon)} OR {description keywords} : ${phrase(text)}`;
-}
-
-export async function searchCrates(ctx: ServiceContext, query: SearchQuery) {
-  const { db } = ctx;
-  const canon = canonicalCrateName(query.q);
-  const text = query.q.toLowerCase();
-  let base = db.selectFrom('crates');
-  let total: number | null = null;
-  const indexed = query.q !== '' ? searchIndexQuery(db, canon, text) : null;
-  if (indexed !== null) {
-    const { rows } = await sql<{ n: number }>`select count(*) as n from crate_search where crate_search match ${indexed}`.execute(db);
-    total = Number(rows[0]?.n ?? 0);
-  }
-  if (indexed !== null && total !== null && total <= INDEXED_PAGE_LIMIT) {
-    base = base.where(sql<SqlBool>`id in (select rowid from crate_search where crate_search match ${indexed})`);
-  } else if (query.q !== '') {
-    const namePattern = `%${escapeLike(canon)}%`;
-    const textPattern = `%${escapeLike(text)}%`;
-    base = base.where((eb) =>
-      eb.or([
-        eb(sql`canonical_name`, 'like', sql`${namePattern} escape '\\'`),
-        eb(sql`lower(coalesce(description, ''))`, 'like', sql`${textPattern} escape '\\'`),
-        eb(sql`lower(keywords)`, 'like', sql`${textPattern} escape '\\'`),
-      ]),
-    );
-  }
-  total ??= Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-  let rows = base.selectAll();
-  switch (query.sort) {
-    case 'relevance':
-      // Exact name first, then names starting with the query, then by downloads.
-      rows = rows
-        .orderBy(sql`case when canonical_name = ${canon} then 0 when canonical_name like ${`${escapeLike(canon)}%`} escape '\\' then 1 else 2 end`)
-        .orderBy('downloads', 'desc');
-      break;
-    case 'downloads':
-      rows = rows.orderBy('downloads', 'desc');
-      break;
-    case 'recent-updates':
-      rows = rows.orderBy('updated_at', 'desc');
-      break;
-    case 'alpha':
-      break;
-  }
-  const crates = await rows
-    .orderBy('canonical_name')
-    .limit(query.perPage)
-    .offset((query.page - 1) * query.perPage)
-    .execute();
-  return {
-    crates: crates.map((c) => ({ ...crateSummary(c), exact_match: c.canonical_name === canon })),
-    meta: {
-      total,
-      next_page: query.page * query.perPage < total ? `?q=${encodeURIComponent(query.q)}&page=${query.page + 1}&per_page=${query.perPage}` : null,
-      prev_page: query.page > 1 ? `?q=${encodeURIComponent(query.q)}&page=${query.page - 1}&per_page=${query.perPage}` : null,
-    },
-  };
-}
-
-/** A crate as crates.io lists it; the version fields come from the summary kept on its row. */
-export function crateSummary(c: CrateRow) {
-  return {
-    id: c.name,
-    name: c.name,
-    description: c.description,
-    homepage: c.homepage,
-    documentation: c.documentation,
-    repository: c.repository,
-    keywords: JSON.parse(c.keywords) as string[],
-    categories: JSON.parse(c.categories) as string[],
-    downloads: Number(c.downloads),
-    recent_downloads: null,
-    created_at: c.created_at,
-    updated_at: c.updated_at,
-    max_version: c.max_version,
-    max_stable_version: c.max_stable_version,
-    newest_version: c.newest_version,
-    default_version: c.default_version,
-    num_versions: c.num_versions,
-    yanked: c.all_yanked === 1,
-    trustpub_only: c.trustpub_only === 1,
-    links: { versions: `/api/v1/crates/${c.name}/versions`, owners: `/api/v1/crates/${c.name}/owners`, reverse_dependencies: `/api/v1/crates/${c.name}/reverse_dependencies` },
-  };
-}
-
-async function versionDocs(db: Db, crate: CrateRow, versions: VersionRow[]) {
-  const users = new Map<number, { id: number; login: string; name: string | null }>();
-  const publisherIds = [...new Set(versions.map((v) => v.published_by).filter((id): id is number => id !== null))];
-  if (publisherIds.length > 0) {
-    for (const u of await db.selectFrom('users').select(['id', 'login', 'name']).where('id', 'in', publisherIds).execute()) users.set(u.id, u);
-  }
-  return versions.map((v) => ({
-    id: v.id,
-    crate: crate.name,
-    num: v.num,
-    dl_path: `/api/v1/crates/${crate.name}/${v.num}/download`,
-    readme_path: `/api/v1/crates/${crate.name}/${v.num}/readme`,
-    checksum: v.checksum,
-    created_at: v.created_at,
-    updated_at: v.updated_at,
-    downloads: Number(v.downloads),
-    features: JSON.parse(v.features) as Record<string, string[]>,
-    yanked: v.yanked === 1,
-    yank_message: v.yank_message,
-    license: v.license,
-    description: v.description,
-    links: v.links,
-    rust_version: v.rust_version,
-    crate_size: v.crate_size,
-    published_by: v.published_by !== null ? (users.get(v.published_by) ?? null) : null,
-    // crates.io's provenance of a trusted publish (plus workflow, ref and environment); null otherwise.
-    trustpub_data: v.trustpub_data ? (JSON.parse(v.trustpub_data) as TrustpubData) : null,
-  }));
-}
+/** The read side of the API in crates.io's shapes: versions and the crate and version they hang from. */
 
 /** One version's document, as the version routes answer it. */
 export async function describeVersion(ctx: ServiceContext, crate: CrateRow, version: VersionRow) {
-  const [doc] = await versionDocs(ctx.db, crate, [version]);
+  const [doc] = await versionDocs(ctx, crate, [version]);
   return doc;
-}
-
-/**
- * GET /crates/{name}: the crate and its versions, newest first: at most MAX_UNPAGED_VERSIONS of
- * them (the summary counts them all); the versions endpoint pages through the rest.
- */
-export async function getCrate(ctx: ServiceContext, name: string) {
-  const crate = await findCrateByCanonicalName(ctx.db, name);
-  if (!crate) throw crateNotFound(name);
-  const keys = await listVersionKeys(ctx.db, crate.id);
-  const newest = keys.slice(-MAX_UNPAGED_VERSIONS).reverse();
-  const docs = await versionDocs(ctx.db, crate, await listVersionsByIds(ctx.db, newest.map((v) => v.id)));
-  return {
-    crate: { ...crateSummary(crate), versions: docs.map((d) => d.id) },
-    versions: docs,
-    keywords: (JSON.parse(crate.keywords) as string[]).map((k) => ({ id: k, keyword: k })),
-    categories: (JSON.parse(crate.categories) as string[]).map((c) => ({ id: c, category: c, slug: c })),
-  };
 }
 
 /**
@@ -210,30 +31,34 @@ export async function getCrateVersions(ctx: ServiceContext, name: string, query:
   if (!crate) throw crateNotFound(name);
   const slice = sliceVersions(await listVersionKeys(ctx.db, crate.id), query);
   const rows = await listVersionsByIds(ctx.db, slice.versions.map((v) => v.id));
-  return { versions: await versionDocs(ctx.db, crate, rows), meta: { total: slice.total, next_page: slice.nextPage } };
+  return { versions: await versionDocs(ctx, crate, rows), meta: { total: slice.total, next_page: slice.nextPage } };
 }
 
-export async function getVersion(ctx: ServiceContext, name: string, num: string) {
+/** The crate a route names, by either spelling; 404 when there is none. */
+export async function loadCrate(ctx: ServiceContext, name: string): Promise<CrateRow> {
   const crate = await findCrateByCanonicalName(ctx.db, name);
   if (!crate) throw crateNotFound(name);
+  return crate;
+}
+
+/** The crate and the version a version route names; 404 for either missing. */
+export async function loadCrateVersion(ctx: ServiceContext, name: string, num: string): Promise<{ crate: CrateRow; version: VersionRow }> {
+  const crate = await loadCrate(ctx, name);
   const version = await findVersion(ctx.db, crate.id, num);
   if (!version) throw versionNotFound(crate.name, num);
-  const [doc] = await versionDocs(ctx.db, crate, [version]);
-  const deps = await listDependencies(ctx.db, [version.id]);
-  return {
-    version: doc,
-    dependencies: deps.map((d) => ({
-      id: d.id,
-      version_id: d.version_id,
-      crate_id: d.name,
-      req: d.req,
-      optional: d.optional === 1,
-      default_features: d.default_features === 1,
-      features: JSON.parse(d.features) as string[],
-      target: d.target,
-      kind: d.kind,
-      explicit_name: d.explicit_name,
-      registry: d.registry,
-    })),
-  };
+  return { crate, version };
+}
+
+/** `GET /crates/{name}/{version}`: the version alone, as on crates.io (its dependencies have their own route). */
+export async function getVersion(ctx: ServiceContext, name: string, num: string) {
+  const { crate, version } = await loadCrateVersion(ctx, name, num);
+  return { version: await describeVersion(ctx, crate, version) };
+}
+
+/** `GET /crates/{name}/{version}/readme`: the README rendered when the version was published or first shown. */
+export async function getVersionReadme(ctx: ServiceContext, name: string, num: string): Promise<string> {
+  const { crate, version } = await loadCrateVersion(ctx, name, num);
+  const readme = await findReadme(ctx.db, version.id);
+  if (!readme) throw notFound(`\`${crate.name}@${version.num}\` has no rendered README`);
+  return readme.html;
 }

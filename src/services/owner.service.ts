@@ -1,17 +1,19 @@
 import { badRequest, conflict, crateNotFound } from '../core/errors.js';
 import { findCrateByCanonicalName, listOwners } from '../db/repositories/crate.repository.js';
-import { findUserByLogin, toPublicUser, type PublicUser, type UserRow } from '../db/repositories/user.repository.js';
+import { findUserByLogin, type UserRow } from '../db/repositories/user.repository.js';
 import type { Actor } from './actor.js';
 import { recordAudit } from './audit.service.js';
 import type { ServiceContext } from './context.js';
+import { ownerDoc } from './user-doc.js';
 import { loadOwnedCrate } from './yank.service.js';
 
 const MAX_LOGINS = 50;
 
-export async function getOwners(ctx: ServiceContext, name: string): Promise<PublicUser[]> {
+/** A crate's user owners as crates.io lists them: `kind`, `url` and `avatar`, by id. */
+export async function getOwners(ctx: ServiceContext, name: string) {
   const crate = await findCrateByCanonicalName(ctx.db, name);
   if (!crate) throw crateNotFound(name);
-  return (await listOwners(ctx.db, crate.id)).map(toPublicUser);
+  return (await listOwners(ctx.db, crate.id)).sort((a, b) => a.id - b.id).map((u) => ownerDoc(ctx, u));
 }
 
 function checkLogins(logins: unknown): string[] {

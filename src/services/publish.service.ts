@@ -6,6 +6,7 @@ import { featureCountProblem, type MetadataLimits, type PublishMetadata, validat
 import { compareVersions, parseVersion, withoutBuild } from '../core/semver.js';
 import { storageFailure } from '../core/storage-failure.js';
 import { findUnstorable } from '../core/storable-text.js';
+import { type CrateTargets, crateTargets } from '../core/crate-targets.js';
 import { inspectCrateTarball } from '../core/tarball.js';
 import type { Db } from '../db/create-db.js';
 import {
@@ -98,7 +99,8 @@ async function storeAndRecord(
   limits: CrateLimits,
   readmes?: Readmes,
 ): Promise<PublishResult> {
-  await inspectCrateTarball(crate, { name: meta.name, version: meta.vers }, { maxUnpackedSize: limits.maxUnpackedSize });
+  const tarball = await inspectCrateTarball(crate, { name: meta.name, version: meta.vers }, { maxUnpackedSize: limits.maxUnpackedSize });
+  const targets = crateTargets(tarball.manifest.raw, tarball.files, `${meta.name}-${meta.vers}/`);
   const readme = await prepareReadme(ctx, meta, readmes);
   const checksum = createHash('sha256').update(crate).digest('hex');
   const key = crateFileKey(meta.name, meta.vers, checksum);
@@ -107,7 +109,7 @@ async function storeAndRecord(
   try {
     // crates.io keeps only the categories on its list and warns about the others.
     const categories = await sortCategories(ctx.db, meta.categories);
-    const created = await recordOnce(ctx, actor, { ...meta, categories: categories.valid }, checksum, crate.length, readme);
+    const created = await recordOnce(ctx, actor, { ...meta, categories: categories.valid }, { checksum, size: crate.length, readme, targets });
     return { crate: meta.name, version: meta.vers, created, warnings: { invalid_categories: categories.invalid, invalid_badges: [], other: [] } };
   } catch (err) {
     await removeUnreferencedFile(ctx, meta, checksum, key);
@@ -124,13 +126,11 @@ async function recordOnce(
   ctx: ServiceContext,
   actor: Actor,
   meta: PublishMetadata,
-  checksum: string,
-  size: number,
-  readme: PreparedReadme | null,
+  upload: UploadFacts,
 ): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ctx.db.transaction().execute((tx) => recordVersion(tx, ctx, actor, meta, { checksum, size, readme }));
+      return await ctx.db.transaction().execute((tx) => recordVersion(tx, ctx, actor, meta, upload));
     } catch (err) {
       if (attempt > 1 || !isCanonicalNameConflict(err)) throw translateConstraintError(err, meta);
       const existing = await findCrateByCanonicalName(ctx.db, meta.name);
@@ -186,13 +186,21 @@ async function refuseMissingDependencies(db: Db, meta: PublishMetadata): Promise
   }
 }
 
+/** What the upload itself tells, beyond its metadata. */
+interface UploadFacts {
+  checksum: string;
+  size: number;
+  readme: PreparedReadme | null;
+  targets: CrateTargets;
+}
+
 /** Inserts the crate (when new), the version, its dependencies, the owner and the audit row. Returns true for a new crate. */
 async function recordVersion(
   tx: Db,
   ctx: ServiceContext,
   actor: Actor,
   meta: PublishMetadata,
-  { checksum, size, readme }: { checksum: string; size: number; readme: PreparedReadme | null },
+  { checksum, size, readme, targets }: UploadFacts,
 ): Promise<boolean> {
   const now = ctx.clock.now().toISOString();
   let crate = await findCrateByCanonicalName(tx, meta.name);
@@ -240,6 +248,12 @@ async function recordVersion(
       rust_version: meta.rustVersion,
       license: meta.license,
       description: meta.description,
+      homepage: meta.homepage,
+      documentation: meta.documentation,
+      repository: meta.repository,
+      edition: targets.edition,
+      has_lib: targets.hasLib ? 1 : 0,
+      bin_names: JSON.stringify(targets.binNames),
       crate_size: size,
       yanked: 0,
       downloads: 0,

@@ -72,3 +72,8 @@ export function publishFrame(json: Buffer | string, crate: Buffer): Buffer {
 export async function publishBody(spec: CrateSpec): Promise<Buffer> {
   return publishFrame(JSON.stringify(metadataFor(spec)), await crateTarball(spec));
 }
+
+/** A dependency of the publish metadata, as cargo sends one: `^1`-style requirement, normal kind. */
+export function dependencySpec(name: string, req: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name, version_req: req, features: [], optional: false, default_features: true, target: null, kind: 'normal', ...extra };
+}

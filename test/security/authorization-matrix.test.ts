@@ -179,6 +179,13 @@ describe('authorization of reads on a private registry', () => {
     ['summary', '/api/v1/summary'],
     ['keywords', '/api/v1/keywords'],
     ['user', '/api/v1/users/alice'],
+    ['version dependencies', '/api/v1/crates/target/1.0.0/dependencies'],
+    ['version downloads', '/api/v1/crates/target/1.0.0/downloads'],
+    ['version authors', '/api/v1/crates/target/1.0.0/authors'],
+    ['crate downloads', '/api/v1/crates/target/downloads'],
+    ['reverse dependencies', '/api/v1/crates/target/reverse_dependencies'],
+    ['user owners', '/api/v1/crates/target/owner_user'],
+    ['team owners', '/api/v1/crates/target/owner_team'],
   ];
 
   beforeAll(async () => {

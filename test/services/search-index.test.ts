@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalCrateName } from '../../src/core/crate-name.js';
-import { parseSearchQuery, searchCrates } from '../../src/services/crate-query.service.js';
+import { parseSearchQuery } from '../../src/services/search-query.js';
+import { searchCrates } from '../../src/services/search.service.js';
 import { publishBody } from '../helpers/crate-builder.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 

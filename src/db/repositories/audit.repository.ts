@@ -41,3 +41,22 @@ export async function listAudit(db: Db, filter: AuditFilter) {
   if (filter.since) q = q.where('audit_log.created_at', '>=', filter.since);
   return q.execute();
 }
+
+/**
+ * The rows of `actions` about these versions of these crates that name a user, oldest first, with
+ * the user (the caller pairs crate and version). Only rows from `since` on count, so a crate deleted and published again under the same
+ * name does not inherit the old versions' history.
+ */
+export async function listVersionAudit(db: Db, crateNames: readonly string[], versions: readonly string[], actions: readonly string[], since: string) {
+  if (versions.length === 0 || crateNames.length === 0) return [];
+  return db
+    .selectFrom('audit_log')
+    .innerJoin('users', 'users.id', 'audit_log.user_id')
+    .select(['audit_log.action', 'audit_log.crate_name', 'audit_log.version', 'audit_log.created_at', 'users.id as user_id', 'users.login', 'users.name', 'users.created_at as user_created_at'])
+    .where('audit_log.crate_name', 'in', crateNames)
+    .where('audit_log.version', 'in', versions)
+    .where('audit_log.action', 'in', actions)
+    .where('audit_log.created_at', '>=', since)
+    .orderBy('audit_log.id')
+    .execute();
+}

@@ -101,3 +101,12 @@ export async function deleteCategory(db: Db, slug: string): Promise<boolean> {
   await recountCategories(db, withAncestors([slug]).filter((s) => s !== slug));
   return Number(result.numDeletedRows) > 0;
 }
+
+/** A crate's categories with their counts, by slug. */
+export async function listCrateCategories(db: Db, crateId: number): Promise<CategoryRow[]> {
+  const rows = await counted(db)
+    .where('c.slug', 'in', (eb) => eb.selectFrom('crate_categories').select('crate_categories.slug').where('crate_categories.crate_id', '=', crateId))
+    .orderBy('c.slug')
+    .execute();
+  return rows.map(toRow);
+}

@@ -39,3 +39,11 @@ export async function findKeyword(db: Db, keyword: string): Promise<KeywordRow |
   const row = await keywordCounts(db).where('keyword', '=', keyword.toLowerCase()).executeTakeFirst();
   return row && { keyword: row.keyword, crates_cnt: Number(row.crates_cnt), created_at: String(row.created_at) };
 }
+
+/** A crate's keywords with their counts, by keyword. */
+export async function listCrateKeywords(db: Db, crateId: number): Promise<KeywordRow[]> {
+  const own = await db.selectFrom('crate_keywords').select('keyword').where('crate_id', '=', crateId).execute();
+  if (own.length === 0) return [];
+  const rows = await keywordCounts(db).where('keyword', 'in', own.map((r) => r.keyword)).orderBy('keyword').execute();
+  return rows.map((r) => ({ keyword: r.keyword, crates_cnt: Number(r.crates_cnt), created_at: String(r.created_at) }));
+}

@@ -1,5 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { describeVersion, getCrate, getCrateVersions, getVersion, parseSearchQuery, searchCrates } from '../../services/crate-query.service.js';
+import { getCrate, parseInclude } from '../../services/crate-doc.js';
+import { describeVersion, getCrateVersions, getVersion } from '../../services/crate-query.service.js';
+import { parseSearchQuery } from '../../services/search-query.js';
+import { searchCrates } from '../../services/search.service.js';
 import { changeOwners, getOwners } from '../../services/owner.service.js';
 import type { Runtime } from '../../services/runtime.js';
 import { parseVersionPageQuery } from '../../services/version-pages.js';
@@ -23,7 +26,7 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
 
   app.get<CrateParams>('/api/v1/crates/:name', async (request) => {
     await authorizeRead(ctx, request);
-    return getCrate(ctx, request.params.name);
+    return getCrate(ctx, request.params.name, parseInclude((request.query as { include?: unknown }).include));
   });
 
   app.get<CrateParams>('/api/v1/crates/:name/versions', async (request) => {

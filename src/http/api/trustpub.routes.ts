@@ -7,7 +7,7 @@ import type { Runtime } from '../../services/runtime.js';
 import { exchangeJwt } from '../../services/trustpub/exchange.service.js';
 import { createConfig, listConfigs, removeConfig, updateTrustpubOnly } from '../../services/trustpub/trustpub-config.service.js';
 import { revokeOwnTrustpubToken } from '../../services/trustpub/trustpub-token.service.js';
-import { getCrate } from '../../services/crate-query.service.js';
+import { getCrate, parseInclude } from '../../services/crate-doc.js';
 import { requireActor } from '../auth.js';
 import { requireSession } from '../session.js';
 
@@ -53,6 +53,6 @@ export async function trustpubRoutes(app: FastifyInstance, { runtime }: { runtim
       throw badRequest('expected a body like {"crate": {"trustpub_only": true}}');
     }
     await updateTrustpubOnly(ctx, { actor: await managerOf(ctx, request, true) }, request.params.name, fields.trustpub_only);
-    return getCrate(ctx, request.params.name);
+    return getCrate(ctx, request.params.name, parseInclude(undefined));
   });
 }

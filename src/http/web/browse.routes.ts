@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cratePage, homeData, userPage } from '../../services/browse.service.js';
 import type { ServiceContext } from '../../services/context.js';
-import { parseSearchQuery, searchCrates } from '../../services/crate-query.service.js';
+import { parseSearchQuery } from '../../services/search-query.js';
+import { searchCrates } from '../../services/search.service.js';
 import { parseTablePage } from '../../services/version-pages.js';
 import { type Viewer, viewerOf } from './request.js';
 import { redirect, sendPage } from './respond.js';

@@ -78,10 +78,12 @@ describe('the public pages', () => {
     const recent = await b.get('/search?q=filler&sort=recent-updates');
     expect(names(recent.body)[0]).toBe('filler-24');
 
-    const bad = await b.get('/search?q=x&sort=sideways');
+    // An unknown sort falls back to names, as on crates.io; a bad page number is refused.
+    expect((await b.get('/search?q=x&sort=sideways')).statusCode).toBe(200);
+    const bad = await b.get('/search?q=x&page=zero');
     expect(bad.statusCode).toBe(400);
     expect(bad.headers['content-type']).toContain('text/html');
-    expect(textOf(parseHtml(bad.body))).toContain('`sort` must be one of');
+    expect(textOf(parseHtml(bad.body))).toContain('`page` must be an integer');
   });
 
   it('crate page: README, versions with yanked marks, install snippet, owners, downloads', async () => {

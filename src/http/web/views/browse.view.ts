@@ -1,5 +1,5 @@
 import type { CrateListItem, HomeData, UserPage } from '../../../services/browse.service.js';
-import type { SearchQuery } from '../../../services/crate-query.service.js';
+import type { SearchQuery } from '../../../services/search-query.js';
 import { count, date, html, type Html, seg } from '../html.js';
 import { layout, type Shell } from '../layout.js';
 

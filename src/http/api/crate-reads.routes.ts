@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import { getVersionReadme, loadCrate, loadCrateVersion } from '../../services/crate-query.service.js';
+import { reverseDependencies, versionDependencies } from '../../services/dependency-query.service.js';
+import { crateDownloads, versionDownloads } from '../../services/download-stats.service.js';
+import { getOwners } from '../../services/owner.service.js';
+import type { Runtime } from '../../services/runtime.js';
+import { authorizeRead } from '../auth.js';
+
+type CrateParams = { Params: { name: string } };
+type VersionParams = { Params: { name: string; version: string } };
+type Query = Record<string, unknown>;
+
+/** crates.io's read-only documents around a crate and its versions: dependencies, downloads, README, owners. */
+export async function crateReadRoutes(app: FastifyInstance, { runtime }: { runtime: Runtime }): Promise<void> {
+  const { ctx } = runtime;
+
+  app.get<VersionParams>('/api/v1/crates/:name/:version/dependencies', async (request) => {
+    await authorizeRead(ctx, request);
+    return versionDependencies(ctx, request.params.name, request.params.version);
+  });
+
+  app.get<VersionParams>('/api/v1/crates/:name/:version/downloads', async (request) => {
+    await authorizeRead(ctx, request);
+    return versionDownloads(ctx, request.params.name, request.params.version, request.query as Query);
+  });
+
+  app.get<VersionParams>('/api/v1/crates/:name/:version/readme', async (request, reply) => {
+    await authorizeRead(ctx, request);
+    const html = await getVersionReadme(ctx, request.params.name, request.params.version);
+    return reply.type('text/html; charset=utf-8').send(html);
+  });
+
+  // Deprecated on crates.io, which answers it empty for every version.
+  app.get<VersionParams>('/api/v1/crates/:name/:version/authors', async (request) => {
+    await authorizeRead(ctx, request);
+    await loadCrateVersion(ctx, request.params.name, request.params.version);
+    return { users: [], meta: { names: [] } };
+  });
+
+  app.get<CrateParams>('/api/v1/crates/:name/downloads', async (request) => {
+    await authorizeRead(ctx, request);
+    return crateDownloads(ctx, request.params.name, request.query as Query);
+  });
+
+  app.get<CrateParams>('/api/v1/crates/:name/reverse_dependencies', async (request) => {
+    await authorizeRead(ctx, request);
+    return reverseDependencies(ctx, request.params.name, request.query as Query);
+  });
+
+  app.get<CrateParams>('/api/v1/crates/:name/owner_user', async (request) => {
+    await authorizeRead(ctx, request);
+    return { users: await getOwners(ctx, request.params.name) };
+  });
+
+  // No team owns a crate yet: the crate must exist, and its team list is empty.
+  app.get<CrateParams>('/api/v1/crates/:name/owner_team', async (request) => {
+    await authorizeRead(ctx, request);
+    await loadCrate(ctx, request.params.name);
+    return { teams: [] };
+  });
+}
