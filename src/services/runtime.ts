@@ -32,7 +32,7 @@ export function createRuntime(ctx: ServiceContext): Runtime {
     changes: new ChangeFeed(ctx.db, ctx.clock, index, ctx.config.databaseUrl),
     publishLimits: new PublishLimits(ctx.config, ctx.clock),
     readmes: new Readmes(ctx),
-    mirror: createMirror(ctx),
+    mirror: createMirror(ctx, { prefetch: true }),
   };
 }
 
@@ -48,6 +48,7 @@ export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.changes.stop();
   await runtime.downloads.stop();
   await runtime.readmes.close();
+  await runtime.mirror?.index.prefetch?.stop();
   await runtime.mirror?.crates.idle();
   await runtime.mirror?.activity.stop();
 }

@@ -5,6 +5,7 @@ import { confirmMirrorIndexFile, findMirrorIndexFile, type MirrorIndexRow, saveM
 import type { ServiceContext } from '../context.js';
 import { type IndexEntry, prepareIndexEntry } from '../index.service.js';
 import type { MirrorActivity } from './mirror-activity.js';
+import { MirrorPrefetch } from './mirror-prefetch.js';
 import type { UpstreamClient } from './upstream-client.js';
 
 /** A mirrored index file as served, and what the route should say or log about its freshness. */
@@ -48,13 +49,20 @@ export class MirrorIndex {
   private readonly held = new Map<string, Held>();
   private heldBytes = 0;
   private readonly inflight = new Map<string, Promise<MirrorIndexAnswer>>();
+  /** Fetches started by the prefetcher, not by a read. */
+  private readonly prefetching = new WeakSet<Promise<MirrorIndexAnswer>>();
+  /** Fetches the dependencies' files of each file fetched; null offline, or when not serving. */
+  readonly prefetch: MirrorPrefetch | null;
 
   constructor(
     private readonly ctx: ServiceContext,
     /** null: offline, only the cache is served. */
     private readonly upstream: UpstreamClient | null,
     private readonly activity: MirrorActivity,
-  ) {}
+    options: { prefetch: boolean } = { prefetch: false },
+  ) {
+    this.prefetch = upstream && options.prefetch ? new MirrorPrefetch({ wanted: (name) => this.wanted(name), warm: (name) => this.warm(name) }) : null;
+  }
 
   private get ttlMs(): number {
     return this.ctx.config.mirrorIndexTtl * 1000;
@@ -70,10 +78,12 @@ export class MirrorIndex {
       return this.answer(held);
     }
     let job = this.inflight.get(name);
-    if (!job) {
-      job = this.refresh(name).finally(() => this.inflight.delete(name));
-      this.inflight.set(name, job);
+    if (job && this.prefetching.has(job)) {
+      // The prefetcher's fetch is shared, but never its failure: the read then asks for itself.
+      this.activity.indexRead(false);
+      job = job.catch(() => this.get(name));
     }
+    job ??= this.start(name, 'read');
     if (!held || this.upstream === null) return job;
     // A revalidation of a file this instance holds: a slow upstream gets the stale copy served.
     job.catch(() => undefined);
@@ -84,6 +94,27 @@ export class MirrorIndex {
       timer = setTimeout(() => resolve(this.answer({ ...held, stale: true, warning })), wait);
     });
     return Promise.race([job, stale]).finally(() => clearTimeout(timer));
+  }
+
+  private start(name: string, by: 'read' | 'prefetch'): Promise<MirrorIndexAnswer> {
+    const job = this.refresh(name, by).finally(() => {
+      if (this.inflight.get(name) === job) this.inflight.delete(name);
+    });
+    if (by === 'prefetch') this.prefetching.add(job);
+    this.inflight.set(name, job);
+    return job;
+  }
+
+  /** Whether a prefetch of `name` would do anything: not held fresh, not being fetched. */
+  private wanted(name: string): boolean {
+    if (!isMirrorableName(name) || this.inflight.has(name)) return false;
+    const held = this.held.get(name);
+    return !held || this.ctx.clock.now().getTime() >= held.nextCheck;
+  }
+
+  /** The prefetcher's fetch: a read's, uncounted in the hit rate. */
+  private warm(name: string): Promise<MirrorIndexAnswer> {
+    return this.inflight.get(name) ?? this.start(name, 'prefetch');
   }
 
   /**
@@ -105,11 +136,11 @@ export class MirrorIndex {
     this.held.delete(name);
   }
 
-  private async refresh(name: string): Promise<MirrorIndexAnswer> {
+  private async refresh(name: string, by: 'read' | 'prefetch'): Promise<MirrorIndexAnswer> {
     const row = await findMirrorIndexFile(this.ctx.db, name);
     const now = this.ctx.clock.now();
     const fromCache = row !== undefined && (this.upstream === null || now.getTime() - Date.parse(row.checked_at) < this.ttlMs);
-    this.activity.indexRead(fromCache);
+    if (by === 'read') this.activity.indexRead(fromCache);
     if (row && this.upstream === null) {
       // Offline: the database is read again after a TTL, for what `wharf mirror import` loaded.
       return this.hold(name, row, { nextCheck: now.getTime() + this.ttlMs });
@@ -138,8 +169,9 @@ export class MirrorIndex {
         return { ...(await this.hold(name, row, { checkedAt: now.getTime(), nextCheck: now.getTime() + this.ttlMs })), warning };
       }
       if (result.kind !== 'fresh') throw new AppError('bad_gateway', `the mirror's upstream ${upstream.indexUrl} answered 304 to an unconditional request for \`${name}\``);
+      let versions;
       try {
-        parseUpstreamIndex(result.body, name);
+        versions = parseUpstreamIndex(result.body, name);
       } catch (err) {
         throw new AppError('bad_gateway', `the mirror's upstream ${upstream.indexUrl} sent an invalid index file for \`${name}\`: ${(err as Error).message}`);
       }
@@ -154,7 +186,10 @@ export class MirrorIndex {
         changed_at: row && row.body === body ? row.changed_at : checkedAt,
       };
       await saveMirrorIndexFile(this.ctx.db, saved);
-      return this.hold(name, saved, { nextCheck: now.getTime() + this.ttlMs });
+      const answer = await this.hold(name, saved, { nextCheck: now.getTime() + this.ttlMs });
+      // A new file: cargo's next requests will be its dependencies' files.
+      this.prefetch?.afterFetch(versions);
+      return answer;
     } catch (err) {
       if (err instanceof AppError && err.status >= 500) this.activity.error(err.detail);
       if (!row || !(err instanceof AppError) || err.status < 500) throw err;
