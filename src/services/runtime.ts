@@ -50,5 +50,6 @@ export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.readmes.close();
   await runtime.mirror?.index.prefetch?.stop();
   await runtime.mirror?.crates.idle();
+  runtime.mirror?.upstream?.close();
   await runtime.mirror?.activity.stop();
 }
