@@ -29,6 +29,8 @@ interface Held {
   size: number;
 }
 
+type Starter = 'read' | 'prefetch' | 'retry';
+
 /** Memory for prepared mirrored files, beyond which the oldest are dropped (the database keeps them). */
 const HELD_BYTES = 32 * 1024 * 1024;
 /**
@@ -79,9 +81,10 @@ export class MirrorIndex {
     }
     let job = this.inflight.get(name);
     if (job && this.prefetching.has(job)) {
-      // The prefetcher's fetch is shared, but never its failure: the read then asks for itself.
+      // The prefetcher's fetch is shared, but never its failure: the read then asks for itself
+      // (once, and counted once: here).
       this.activity.indexRead(false);
-      job = job.catch(() => this.get(name));
+      job = job.catch(() => this.inflight.get(name) ?? this.start(name, 'retry'));
     }
     job ??= this.start(name, 'read');
     if (!held || this.upstream === null) return job;
@@ -96,7 +99,8 @@ export class MirrorIndex {
     return Promise.race([job, stale]).finally(() => clearTimeout(timer));
   }
 
-  private start(name: string, by: 'read' | 'prefetch'): Promise<MirrorIndexAnswer> {
+  /** A fetch shared by every read of `name` until it ends; `by` a read (counted), the prefetcher, or a read's retry. */
+  private start(name: string, by: Starter): Promise<MirrorIndexAnswer> {
     const job = this.refresh(name, by).finally(() => {
       if (this.inflight.get(name) === job) this.inflight.delete(name);
     });
@@ -136,7 +140,7 @@ export class MirrorIndex {
     this.held.delete(name);
   }
 
-  private async refresh(name: string, by: 'read' | 'prefetch'): Promise<MirrorIndexAnswer> {
+  private async refresh(name: string, by: Starter): Promise<MirrorIndexAnswer> {
     const row = await findMirrorIndexFile(this.ctx.db, name);
     const now = this.ctx.clock.now();
     const fromCache = row !== undefined && (this.upstream === null || now.getTime() - Date.parse(row.checked_at) < this.ttlMs);
