@@ -1,7 +1,7 @@
 // Installs what the benchmarks need (nginx-light and wrk from Debian, Verdaccio from npm into
 // bench/.verdaccio) and builds Wharf into a private directory, so a rebuild of dist/ by someone
 // else in the same checkout cannot change the program under measurement halfway through.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, runOk, say } from './util.mjs';
 
@@ -64,5 +64,7 @@ export async function ensureVerdaccio() {
 export async function buildWharf() {
   say('building Wharf into bench/.build/dist');
   await runOk(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', BUILD_DIR], { cwd: ROOT });
+  // The build reads its version from the package.json beside its dist/, as the real one does.
+  copyFileSync(join(ROOT, 'package.json'), join(BUILD_DIR, '..', 'package.json'));
   return BUILD_DIR;
 }

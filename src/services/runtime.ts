@@ -35,7 +35,7 @@ export function createRuntime(ctx: ServiceContext): Runtime {
     changes: new ChangeFeed(ctx.db, ctx.clock, index, ctx.config.databaseUrl),
     publishLimits: new PublishLimits(ctx.config, ctx.clock),
     readmes: new Readmes(ctx),
-    mirror: createMirror(ctx),
+    mirror: createMirror(ctx, { prefetch: true }),
     trustpubIssuers: new TrustpubIssuers(ctx.config, ctx.clock),
   };
 }
@@ -52,6 +52,8 @@ export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.changes.stop();
   await runtime.downloads.stop();
   await runtime.readmes.close();
+  await runtime.mirror?.index.prefetch?.stop();
   await runtime.mirror?.crates.idle();
+  runtime.mirror?.upstream?.close();
   await runtime.mirror?.activity.stop();
 }

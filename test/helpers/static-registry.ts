@@ -5,8 +5,8 @@ import { crateTarball } from './crate-builder.js';
 
 /** What the upstream does wrong to the next matching requests. */
 export type Fault =
-  /** Waits this long before answering. */
-  | { kind: 'slow'; ms: number }
+  /** Waits this long before answering (with `status` and a short body, when given). */
+  | { kind: 'slow'; ms: number; status?: number }
   /** Closes the connection without an answer. */
   | { kind: 'reset' }
   /** Answers this status with a short body. */
@@ -23,6 +23,9 @@ export interface UpstreamVersionSpec {
   vers: string;
   /** `[dependencies]` of the package: name -> requirement (all from the same registry). */
   deps?: Record<string, string>;
+  /** `[build-dependencies]` and `[dev-dependencies]`, the same way. */
+  buildDeps?: Record<string, string>;
+  devDeps?: Record<string, string>;
   /** The library's source. */
   lib?: string;
   yanked?: boolean;
@@ -43,7 +46,10 @@ interface Stored {
 export class StaticRegistry {
   readonly requests: Array<{ path: string; ifNoneMatch: string | undefined }> = [];
   private readonly crates = new Map<string, Stored[]>();
-  private faults: Array<{ match: (path: string) => boolean; fault: Fault }> = [];
+  private faults: Array<{ match: (path: string) => boolean; fault: Fault; times: number }> = [];
+  /** Requests being answered now, and the most there ever were at once. */
+  inFlight = 0;
+  maxInFlight = 0;
   /** Changed to make every ETag change while the files stay the same (a CDN or a rebuild upstream). */
   etagSeed = '';
   private server: Server | null = null;
@@ -76,10 +82,13 @@ export class StaticRegistry {
   }
 
   async publish(spec: UpstreamVersionSpec): Promise<Stored> {
-    const deps = Object.entries(spec.deps ?? {});
+    const table = (title: string, deps: Record<string, string> = {}) =>
+      Object.keys(deps).length > 0 ? `[${title}]\n${Object.entries(deps).map(([n, r]) => `${n} = "${r}"`).join('\n')}\n` : '';
     const manifest = [
       `[package]\nname = "${spec.name}"\nversion = "${spec.vers}"\nedition = "2021"\n`,
-      deps.length > 0 ? `[dependencies]\n${deps.map(([n, r]) => `${n} = "${r}"`).join('\n')}\n` : '',
+      table('dependencies', spec.deps),
+      table('build-dependencies', spec.buildDeps),
+      table('dev-dependencies', spec.devDeps),
     ].join('\n');
     const bytes = await crateTarball({ name: spec.name, vers: spec.vers, manifest, files: { 'src/lib.rs': spec.lib ?? 'pub fn hello() {}\n' } });
     const stored = { spec, bytes, cksum: createHash('sha256').update(bytes).digest('hex'), publishedAt: new Date() };
@@ -107,9 +116,9 @@ export class StaticRegistry {
     this.crates.delete(name.toLowerCase());
   }
 
-  /** Injects `fault` into every later request whose path contains `pathPart`, until cleared. */
-  inject(pathPart: string, fault: Fault): void {
-    this.faults.push({ match: (path) => path.includes(pathPart), fault });
+  /** Injects `fault` into the next `times` requests (all, by default) whose path contains `pathPart`, until cleared. */
+  inject(pathPart: string, fault: Fault, times = Infinity): void {
+    this.faults.push({ match: (path) => path.includes(pathPart), fault, times });
   }
 
   clearFaults(): void {
@@ -124,17 +133,20 @@ export class StaticRegistry {
   indexFile(name: string): string {
     return (this.crates.get(name.toLowerCase()) ?? [])
       .map((s) => {
-        const deps: IndexDependency[] = Object.entries(s.spec.deps ?? {}).map(([dep, req]) => ({
-          name: dep,
-          explicitName: null,
-          req,
-          features: [],
-          optional: false,
-          defaultFeatures: true,
-          target: null,
-          kind: 'normal',
-          registry: null,
-        }));
+        const kinds = [['normal', s.spec.deps], ['build', s.spec.buildDeps], ['dev', s.spec.devDeps]] as const;
+        const deps: IndexDependency[] = kinds.flatMap(([kind, list]) =>
+          Object.entries(list ?? {}).map(([dep, req]) => ({
+            name: dep,
+            explicitName: null,
+            req,
+            features: [],
+            optional: false,
+            defaultFeatures: true,
+            target: null,
+            kind,
+            registry: null,
+          })),
+        );
         const line = { name: s.spec.name, vers: s.spec.vers, deps, cksum: s.cksum, features: {}, yanked: s.spec.yanked ?? false };
         return `${renderIndexLine({ ...line, links: null, rustVersion: null, publishedAt: s.publishedAt })}\n`;
       })
@@ -144,9 +156,15 @@ export class StaticRegistry {
   private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     this.requests.push({ path, ifNoneMatch: req.headers['if-none-match'] });
-    const fault = this.faults.find((f) => f.match(path))?.fault;
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    res.once('close', () => (this.inFlight -= 1));
+    const injected = this.faults.find((f) => f.times > 0 && f.match(path));
+    if (injected) injected.times -= 1;
+    const fault = injected?.fault;
     if (fault?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (res.destroyed) return;
+    if (fault?.kind === 'slow' && fault.status) return void res.writeHead(fault.status, { 'content-type': 'text/plain' }).end(`fault ${fault.status}`);
     if (fault?.kind === 'reset') return void req.socket.destroy();
     if (fault?.kind === 'status') return void res.writeHead(fault.status, { 'content-type': 'text/plain' }).end(`fault ${fault.status}`);
     if (fault?.kind === 'garbage') return void res.writeHead(200).end(fault.body);

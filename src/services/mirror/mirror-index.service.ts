@@ -6,6 +6,7 @@ import type { ServiceContext } from '../context.js';
 import { type IndexEntry, prepareIndexEntry } from '../index.service.js';
 import type { MirrorActivity } from './mirror-activity.js';
 import { MirrorMisses } from './mirror-misses.js';
+import { MirrorPrefetch } from './mirror-prefetch.js';
 import type { UpstreamClient } from './upstream-client.js';
 
 /** A mirrored index file as served, and what the route should say or log about its freshness. */
@@ -29,6 +30,8 @@ interface Held {
   size: number;
 }
 
+type Starter = 'read' | 'prefetch' | 'retry';
+
 /** Memory for prepared mirrored files, beyond which the oldest are dropped (the database keeps them). */
 const HELD_BYTES = 32 * 1024 * 1024;
 /**
@@ -50,13 +53,20 @@ export class MirrorIndex {
   private heldBytes = 0;
   private readonly inflight = new Map<string, Promise<MirrorIndexAnswer>>();
   private readonly misses = new MirrorMisses();
+  /** Fetches started by the prefetcher, not by a read. */
+  private readonly prefetching = new WeakSet<Promise<MirrorIndexAnswer>>();
+  /** Fetches the dependencies' files of each file fetched; null offline, or when not serving. */
+  readonly prefetch: MirrorPrefetch | null;
 
   constructor(
     private readonly ctx: ServiceContext,
     /** null: offline, only the cache is served. */
     private readonly upstream: UpstreamClient | null,
     private readonly activity: MirrorActivity,
-  ) {}
+    options: { prefetch: boolean } = { prefetch: false },
+  ) {
+    this.prefetch = upstream && options.prefetch ? new MirrorPrefetch({ wanted: (name) => this.wanted(name), warm: (name) => this.warm(name) }) : null;
+  }
 
   private get ttlMs(): number {
     return this.ctx.config.mirrorIndexTtl * 1000;
@@ -74,10 +84,13 @@ export class MirrorIndex {
     const gone = held || !this.upstream ? null : this.misses.recall(name, now);
     if (gone !== null && this.upstream) throw notUpstream(name, this.upstream, gone);
     let job = this.inflight.get(name);
-    if (!job) {
-      job = this.refresh(name).finally(() => this.inflight.delete(name));
-      this.inflight.set(name, job);
+    if (job && this.prefetching.has(job)) {
+      // The prefetcher's fetch is shared, but never its failure: the read then asks for itself
+      // (once, and counted once: here).
+      this.activity.indexRead(false);
+      job = job.catch(() => this.inflight.get(name) ?? this.start(name, 'retry'));
     }
+    job ??= this.start(name, 'read');
     if (!held || this.upstream === null) return job;
     // A revalidation of a file this instance holds: a slow upstream gets the stale copy served.
     job.catch(() => undefined);
@@ -88,6 +101,28 @@ export class MirrorIndex {
       timer = setTimeout(() => resolve(this.answer({ ...held, stale: true, warning })), wait);
     });
     return Promise.race([job, stale]).finally(() => clearTimeout(timer));
+  }
+
+  /** A fetch shared by every read of `name` until it ends; `by` a read (counted), the prefetcher, or a read's retry. */
+  private start(name: string, by: Starter): Promise<MirrorIndexAnswer> {
+    const job = this.refresh(name, by).finally(() => {
+      if (this.inflight.get(name) === job) this.inflight.delete(name);
+    });
+    if (by === 'prefetch') this.prefetching.add(job);
+    this.inflight.set(name, job);
+    return job;
+  }
+
+  /** Whether a prefetch of `name` would do anything: not held fresh, not being fetched. */
+  private wanted(name: string): boolean {
+    if (!isMirrorableName(name) || this.inflight.has(name)) return false;
+    const held = this.held.get(name);
+    return !held || this.ctx.clock.now().getTime() >= held.nextCheck;
+  }
+
+  /** The prefetcher's fetch: a read's, uncounted in the hit rate. */
+  private warm(name: string): Promise<MirrorIndexAnswer> {
+    return this.inflight.get(name) ?? this.start(name, 'prefetch');
   }
 
   /**
@@ -109,11 +144,11 @@ export class MirrorIndex {
     this.held.delete(name);
   }
 
-  private async refresh(name: string): Promise<MirrorIndexAnswer> {
+  private async refresh(name: string, by: Starter): Promise<MirrorIndexAnswer> {
     const row = await findMirrorIndexFile(this.ctx.db, name);
     const now = this.ctx.clock.now();
     const fromCache = row !== undefined && (this.upstream === null || now.getTime() - Date.parse(row.checked_at) < this.ttlMs);
-    this.activity.indexRead(fromCache);
+    if (by === 'read') this.activity.indexRead(fromCache);
     if (row && this.upstream === null) {
       // Offline: the database is read again after a TTL, for what `wharf mirror import` loaded.
       return this.hold(name, row, { nextCheck: now.getTime() + this.ttlMs });
@@ -164,7 +199,10 @@ export class MirrorIndex {
         ...summarizeUpstreamIndex(lines),
       };
       await saveMirrorIndexFile(this.ctx.db, saved);
-      return this.hold(name, saved, { nextCheck: now.getTime() + this.ttlMs });
+      const answer = await this.hold(name, saved, { nextCheck: now.getTime() + this.ttlMs });
+      // A new file: cargo's next requests will be its dependencies' files.
+      this.prefetch?.afterFetch(lines);
+      return answer;
     } catch (err) {
       if (err instanceof AppError && err.status >= 500) this.activity.error(err.detail);
       if (!row || !(err instanceof AppError) || err.status < 500) throw err;

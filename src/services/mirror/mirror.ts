@@ -20,12 +20,15 @@ export interface Mirror {
   readonly pages: MirroredPages;
 }
 
-/** The mirror the configuration asks for, or null when it asks for none. */
-export function createMirror(ctx: ServiceContext): Mirror | null {
+/**
+ * The mirror the configuration asks for, or null when it asks for none. `prefetch`: a serving
+ * instance fetches the dependencies' index files of each file it fetches (`MirrorPrefetch`).
+ */
+export function createMirror(ctx: ServiceContext, options: { prefetch: boolean } = { prefetch: false }): Mirror | null {
   const { config } = ctx;
   if (!mirrorEnabled(config)) return null;
   const upstream = config.mirrorUpstream && !config.mirrorOffline ? new UpstreamClient(config.mirrorUpstream, config.mirrorTimeoutMs) : null;
   const activity = new MirrorActivity(ctx);
-  const index = new MirrorIndex(ctx, upstream, activity);
+  const index = new MirrorIndex(ctx, upstream, activity, options);
   return { upstream, index, crates: new MirrorCrates(ctx, index, upstream, activity), activity, pages: new MirroredPages(ctx) };
 }

@@ -107,6 +107,11 @@ export class UpstreamClient {
     }
   }
 
+  /** Closes the idle keep-alive connections (at shutdown). */
+  close(): void {
+    this.transport.close();
+  }
+
   private async send(url: string, headers: Record<string, string>): Promise<{ res: UpstreamAnswer; signal: AbortSignal }> {
     // One deadline covers the redirects, the headers and the body.
     const signal = AbortSignal.timeout(this.timeoutMs);
