@@ -1,3 +1,4 @@
+import { parseIpv4, parseIpv6 } from './network-address.js';
 /**
  * The network a client address belongs to, as the sign-in and sign-up limits count clients.
  *
@@ -25,42 +26,4 @@ export function clientNetwork(address: string): string {
 
 export const UNPARSED = 'unparsed';
 
-/** Four decimal octets, no leading zeros (which some readers take for octal). */
-function parseIpv4(text: string): number[] | null {
-  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) return null;
-  const octets = text.split('.');
-  if (octets.some((o) => o.length > 1 && o.startsWith('0'))) return null;
-  const values = octets.map(Number);
-  return values.every((v) => v <= 255) ? values : null;
-}
 
-/** Eight 16-bit groups, or null. Accepts `::` compression, a trailing dotted IPv4 part and a `%zone`. */
-function parseIpv6(text: string): number[] | null {
-  const zone = text.indexOf('%');
-  // A zone names the local interface of a link-local address; it is not part of the address.
-  const bare = zone >= 0 ? (zone < text.length - 1 ? text.slice(0, zone) : '') : text;
-  if (bare.length === 0 || bare.length > 45 || !/^[0-9a-fA-F:.]+$/.test(bare)) return null;
-  const halves = bare.split('::');
-  if (halves.length > 2) return null;
-  const head = halves[0] === '' ? [] : halves[0]!.split(':');
-  const tail = halves.length === 2 ? (halves[1] === '' ? [] : halves[1]!.split(':')) : [];
-  const parts = halves.length === 2 ? tail : head;
-  let last: number[] = [];
-  if (parts.length > 0 && parts[parts.length - 1]!.includes('.')) {
-    const v4 = parseIpv4(parts.pop()!);
-    if (!v4) return null;
-    last = [(v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!];
-  }
-  const groups = (list: string[]) => (list.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g)) ? list.map((g) => parseInt(g, 16)) : null);
-  const front = groups(head);
-  const back = groups(tail);
-  if (!front || !back) return null;
-  if (halves.length === 1) {
-    const all = [...front, ...last];
-    return all.length === 8 ? all : null;
-  }
-  const given = front.length + back.length + last.length;
-  // `::` stands for at least one group of zeros.
-  if (given > 7) return null;
-  return [...front, ...Array<number>(8 - given).fill(0), ...back, ...last];
-}

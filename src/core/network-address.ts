@@ -27,7 +27,8 @@ function ipv4Class([a = 0, b = 0, c = 0, d = 0]: number[]): AddressClass {
 }
 
 function ipv6Class(ip: string): AddressClass {
-  const groups = expandIpv6(ip);
+  // addressClass only calls this for what node's isIP takes as IPv6, which parses.
+  const groups = parseIpv6(ip) ?? [];
   // IPv4-mapped (::ffff:a.b.c.d) and the deprecated IPv4-compatible forms reach the IPv4 address.
   if (groups.slice(0, 5).every((g) => g === 0) && (groups[5] === 0xffff || groups[5] === 0)) {
     const v4 = [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff];
@@ -41,17 +42,42 @@ function ipv6Class(ip: string): AddressClass {
   return 'public';
 }
 
-/** The eight 16-bit groups of a valid IPv6 address (a trailing dotted IPv4 part included). */
-function expandIpv6(ip: string): number[] {
-  let text = ip.split('%')[0]!;
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (dotted) {
-    const [a, b, c, d] = dotted[1]!.split('.').map(Number) as [number, number, number, number];
-    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+/** Four decimal octets, no leading zeros (which some readers take for octal). */
+export function parseIpv4(text: string): number[] | null {
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) return null;
+  const octets = text.split('.');
+  if (octets.some((o) => o.length > 1 && o.startsWith('0'))) return null;
+  const values = octets.map(Number);
+  return values.every((v) => v <= 255) ? values : null;
+}
+
+/** Eight 16-bit groups, or null. Accepts `::` compression, a trailing dotted IPv4 part and a `%zone`. */
+export function parseIpv6(text: string): number[] | null {
+  const zone = text.indexOf('%');
+  // A zone names the local interface of a link-local address; it is not part of the address.
+  const bare = zone >= 0 ? (zone < text.length - 1 ? text.slice(0, zone) : '') : text;
+  if (bare.length === 0 || bare.length > 45 || !/^[0-9a-fA-F:.]+$/.test(bare)) return null;
+  const halves = bare.split('::');
+  if (halves.length > 2) return null;
+  const head = halves[0] === '' ? [] : halves[0]!.split(':');
+  const tail = halves.length === 2 ? (halves[1] === '' ? [] : halves[1]!.split(':')) : [];
+  const parts = halves.length === 2 ? tail : head;
+  let last: number[] = [];
+  if (parts.length > 0 && parts[parts.length - 1]!.includes('.')) {
+    const v4 = parseIpv4(parts.pop()!);
+    if (!v4) return null;
+    last = [(v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!];
   }
-  const [head = '', tail] = text.split('::');
-  const part = (s: string | undefined) => (s ? s.split(':').map((g) => parseInt(g, 16)) : []);
-  const left = part(head);
-  const right = part(tail);
-  return tail === undefined ? left : [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
+  const groups = (list: string[]) => (list.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g)) ? list.map((g) => parseInt(g, 16)) : null);
+  const front = groups(head);
+  const back = groups(tail);
+  if (!front || !back) return null;
+  if (halves.length === 1) {
+    const all = [...front, ...last];
+    return all.length === 8 ? all : null;
+  }
+  const given = front.length + back.length + last.length;
+  // `::` stands for at least one group of zeros.
+  if (given > 7) return null;
+  return [...front, ...Array<number>(8 - given).fill(0), ...back, ...last];
 }

@@ -15,7 +15,10 @@ import * as m013 from './migrations/013-crate-summary.js';
 import * as m014 from './migrations/014-version-fields.js';
 import * as m015 from './migrations/015-trusted-publishing.js';
 
-/** Migrations are compiled into the program (no directory scan), in name order. */
+/**
+ * Migrations are compiled into the program (no directory scan), in name order. There is no 007,
+ * and there must never be one: a database already past it would refuse a migration added below.
+ */
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
   '002-sessions': m002,

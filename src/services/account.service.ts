@@ -4,7 +4,7 @@ import type { Actor } from './actor.js';
 import { recordAudit } from './audit.service.js';
 import { isoNow, type ServiceContext } from './context.js';
 import type { VerifiedUser } from './identity.service.js';
-import { hashPassword, passwordProblem, verifyPassword } from './password.service.js';
+import { hashPassword, passwordProblem } from './password.service.js';
 import { createSession, endAllSessions, endSession } from './session.service.js';
 import { type Operator, revokeAllTokens } from './token.service.js';
 import { createUser, type NewUser } from './user.service.js';

@@ -100,7 +100,7 @@ export async function summary(ctx: ServiceContext) {
   const { db } = ctx;
   const since = recentSince(ctx.clock);
   const top = (order: 'created_at' | 'downloads' | 'updated_at') =>
-    db.selectFrom('crates').selectAll().where(sql<boolean>`exists (select 1 from versions where versions.crate_id = crates.id)`).orderBy(order, 'desc').orderBy('canonical_name').limit(10).execute();
+    db.selectFrom('crates').selectAll().where('num_versions', '>', 0).orderBy(order, 'desc').orderBy('canonical_name').limit(10).execute();
   const recentIds = await db
     .selectFrom('version_downloads')
     .innerJoin('versions', 'versions.id', 'version_downloads.version_id')

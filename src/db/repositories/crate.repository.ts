@@ -45,11 +45,6 @@ export async function listVersionKeys(db: Db, crateId: number): Promise<VersionK
   return db.selectFrom('versions').select(['id', 'num', 'yanked']).where('crate_id', '=', crateId).orderBy('id').execute();
 }
 
-/** The keys of the versions of several crates, in publish order. */
-export async function listVersionKeysOf(db: Db, crateIds: readonly number[]): Promise<Array<VersionKey & { crate_id: number }>> {
-  if (crateIds.length === 0) return [];
-  return db.selectFrom('versions').select(['id', 'num', 'yanked', 'crate_id']).where('crate_id', 'in', crateIds).orderBy('id').execute();
-}
 
 /** Full rows of the versions with these ids, in the order of `ids`. */
 export async function listVersionsByIds(db: Db, ids: readonly number[]): Promise<VersionRow[]> {

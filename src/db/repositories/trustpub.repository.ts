@@ -23,10 +23,6 @@ export async function listConfigsOfCrate(db: Db, kind: TrustpubKind, crateId: nu
   return configsWithCrate(db).where('trustpub_configs.kind', '=', kind).where('trustpub_configs.crate_id', '=', crateId).orderBy('trustpub_configs.id').execute();
 }
 
-export async function countConfigsOfCrate(db: Db, crateId: number): Promise<number> {
-  const row = await db.selectFrom('trustpub_configs').select((eb) => eb.fn.countAll<number>().as('n')).where('crate_id', '=', crateId).executeTakeFirstOrThrow();
-  return Number(row.n);
-}
 
 /** Every configuration naming this repository (GitHub) or project (GitLab), case-insensitively. */
 export async function listConfigsByMatchKey(db: Db, kind: TrustpubKind, matchKey: string): Promise<TrustpubConfigRow[]> {

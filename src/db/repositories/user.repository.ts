@@ -4,15 +4,6 @@ import type { UsersTable } from '../schema.js';
 
 export type UserRow = Selectable<UsersTable>;
 
-/** The public face of a user, in crates.io's shape. */
-export interface PublicUser {
-  id: number;
-  login: string;
-  name: string | null;
-}
-
-export const toPublicUser = (u: Pick<UserRow, 'id' | 'login' | 'name'>): PublicUser => ({ id: u.id, login: u.login, name: u.name });
-
 export async function findUserByLogin(db: Db, login: string): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('login_lower', '=', login.toLowerCase()).executeTakeFirst();
 }

@@ -204,7 +204,8 @@ export class MirrorIndex {
       this.prefetch?.afterFetch(lines);
       return answer;
     } catch (err) {
-      if (err instanceof AppError && err.status >= 500) this.activity.error(err.detail);
+      // Wharf's own 503s (its limits on misses and on bytes in flight) are not the upstream's errors.
+      if (err instanceof AppError && err.status >= 500 && err.code !== 'unavailable') this.activity.error(err.detail);
       if (!row || !(err instanceof AppError) || err.status < 500) throw err;
       // The upstream is down, slow or sent garbage: the cached file is served, marked stale, and
       // the upstream is asked again after another TTL instead of on every read.

@@ -5,7 +5,7 @@ import { createSession, csrfTokenFor, endSession, markReauthenticated, SESSION_C
 import { revokeToken, type TokenView } from '../../../src/services/token.service.js';
 import { createUser } from '../../../src/services/user.service.js';
 import { publishBody } from '../../helpers/crate-builder.js';
-import { createTestApp, type TestApp } from '../../helpers/test-app.js';
+import { createTestApp } from '../../helpers/test-app.js';
 
 type Res = { statusCode: number; body: string; json(): unknown };
 const detail = (res: Res) => (res.json() as { errors: Array<{ detail: string }> }).errors[0]?.detail ?? '';

@@ -42,7 +42,7 @@ ${crateList(data.popular, 'Nothing downloaded yet.')}
 }
 
 export interface SearchResult {
-  crates: Array<{ name: string; description: string | null; downloads: number; max_version: string; updated_at: string }>;
+  crates: Array<{ name: string; description: string | null; downloads: number; max_version: string; default_version: string | null; updated_at: string }>;
   meta: { total: number };
 }
 
@@ -66,7 +66,8 @@ export function searchView(shell: Omit<Shell, 'title'>, query: SearchQuery, resu
     name: c.name,
     description: c.description,
     downloads: c.downloads,
-    version: c.max_version,
+    // The version a crate page shows, as in every other list.
+    version: c.default_version ?? c.max_version,
     updatedAt: c.updated_at,
   }));
   return layout(
