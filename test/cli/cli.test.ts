@@ -75,7 +75,7 @@ describe('the wharf binary', () => {
       const published = await cargo.run(['publish', '--registry', 'wharf', '--no-verify'], { cwd: dir, token });
       expect(published.code).toBe(0);
       // A wrong token and a mistyped one go through the logger too.
-      const wrong = await cargo.run(['yank', '--registry', 'wharf', 'cli-crate@0.1.0'], { token: `${token.slice(0, -1)}x` });
+      const wrong = await cargo.run(['yank', '--registry', 'wharf', 'cli-crate@0.1.0'], { token: `${token.slice(0, -1)}${token.endsWith('x') ? 'y' : 'x'}` });
       expect(wrong.stderr).toContain('checksum');
       const owners = await fetch(`${url}/api/v1/crates/cli-crate/owners`, { headers: { authorization: `Bearer ${token}` } });
       expect(owners.status).toBe(200);
