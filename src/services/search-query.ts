@@ -1,4 +1,5 @@
 import { badRequest } from '../core/errors.js';
+import { MAX_PAGE, MAX_PER_PAGE, pagingNumber } from './paging.js';
 
 /**
  * The parameters of `GET /api/v1/crates` as crates.io reads them. `sort` falls back as there: a
@@ -45,13 +46,6 @@ function values(raw: Record<string, unknown>, key: string): string[] {
 
 const first = (raw: Record<string, unknown>, key: string): string | undefined => values(raw, key)[0];
 
-function int(v: string | undefined, name: string, def: number, max: number): number {
-  if (v === undefined || v === '') return def;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw badRequest(`\`${name}\` must be an integer from 1 to ${max}`);
-  return n;
-}
-
 function id(v: string, name: string): number {
   const n = Number(v);
   if (!/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw badRequest(`\`${name}\` must be a whole number`);
@@ -97,8 +91,8 @@ export function parseSearchQuery(raw: Record<string, unknown>): SearchQuery {
   return {
     q,
     sort,
-    page: int(pageText, 'page', 1, 10_000),
-    perPage: int(first(raw, 'per_page'), 'per_page', 10, 100),
+    page: pagingNumber(pageText, 'page', MAX_PAGE) ?? 1,
+    perPage: pagingNumber(first(raw, 'per_page'), 'per_page', MAX_PER_PAGE) ?? 10,
     explicitPage,
     seek: seek === '' ? null : seek,
     category: first(raw, 'category') ?? null,

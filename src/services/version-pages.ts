@@ -1,6 +1,7 @@
 import { badRequest } from '../core/errors.js';
 import { bySemverDescending } from '../core/version-order.js';
 import type { VersionKey } from '../db/repositories/crate.repository.js';
+import { MAX_PAGE, MAX_PER_PAGE, pagingNumber } from './paging.js';
 
 /**
  * Pages of a crate's versions, for the API's version list and the crate page's table: only the
@@ -11,13 +12,8 @@ import type { VersionKey } from '../db/repositories/crate.repository.js';
 export const VERSION_SORTS = ['date', 'semver'] as const;
 export type VersionSort = (typeof VERSION_SORTS)[number];
 
-/** The most `per_page` may ask for (crates.io's bound). */
-export const MAX_PER_PAGE = 100;
-
 /** A list asked for with no paging parameters holds at most this many versions, then offers the next page. */
 export const MAX_UNPAGED_VERSIONS = 1000;
-
-const MAX_PAGE = 10_000;
 
 export interface VersionPageQuery {
   sort: VersionSort;
@@ -27,13 +23,6 @@ export interface VersionPageQuery {
   /** The id of the last version of the previous page. */
   seek: number | null;
 }
-
-const int = (v: unknown, name: string, max: number): number | null => {
-  if (v === undefined || v === '') return null;
-  const n = typeof v === 'string' && /^[0-9]{1,6}$/.test(v) ? Number(v) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > max) throw badRequest(`\`${name}\` must be an integer from 1 to ${max}`);
-  return n;
-};
 
 export const encodeSeek = (id: number): string => Buffer.from(String(id)).toString('base64url');
 
@@ -48,8 +37,8 @@ function decodeSeek(v: unknown): number | null {
 export function parseVersionPageQuery(raw: Record<string, unknown>): VersionPageQuery {
   const sort = (raw.sort === undefined || raw.sort === '' ? 'date' : raw.sort) as VersionSort;
   if (!VERSION_SORTS.includes(sort)) throw badRequest(`\`sort\` must be one of ${VERSION_SORTS.join(', ')}`);
-  const perPage = int(raw.per_page, 'per_page', MAX_PER_PAGE);
-  const page = int(raw.page, 'page', MAX_PAGE);
+  const perPage = pagingNumber(raw.per_page, 'per_page', MAX_PER_PAGE);
+  const page = pagingNumber(raw.page, 'page', MAX_PAGE);
   const seek = decodeSeek(raw.seek);
   if (page !== null && seek !== null) throw badRequest('give `page` or `seek`, not both');
   return { sort, perPage, page, seek };
@@ -57,7 +46,7 @@ export function parseVersionPageQuery(raw: Record<string, unknown>): VersionPage
 
 /** The page of the crate page's versions table: 1 when absent. */
 export function parseTablePage(v: unknown): number {
-  return int(v, 'page', MAX_PAGE) ?? 1;
+  return pagingNumber(v, 'page', MAX_PAGE) ?? 1;
 }
 
 export function ordered<V extends VersionKey>(keys: readonly V[], sort: VersionSort): V[] {
