@@ -38,6 +38,16 @@ export function bySemverDescending<V extends Pick<OrderedVersion, 'num'>>(versio
     .map(({ v }) => v);
 }
 
+/** Whether `num` is above every one of `versions` (yanked ones included): a new highest version. */
+export function isAboveAll(num: string, versions: readonly Pick<OrderedVersion, 'num'>[]): boolean {
+  const v = precedence(num);
+  if (!v) return false;
+  return versions.every((other) => {
+    const o = precedence(other.num);
+    return o === null || compareVersions(v, o) > 0;
+  });
+}
+
 /**
  * The version a crate shows by default, out of its versions in semver order (highest first): the
  * highest unyanked stable one, else the highest unyanked, else the highest.

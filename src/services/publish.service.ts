@@ -3,7 +3,8 @@ import { canonicalCrateName } from '../core/crate-name.js';
 import { badRequest, conflict, forbidden, tooLarge } from '../core/errors.js';
 import { formatBytes } from '../core/publish-frame.js';
 import { featureCountProblem, type MetadataLimits, type PublishMetadata, validatePublishMetadata } from '../core/publish-metadata.js';
-import { compareVersions, parseVersion, withoutBuild } from '../core/semver.js';
+import { withoutBuild } from '../core/semver.js';
+import { isAboveAll } from '../core/version-order.js';
 import { storageFailure } from '../core/storage-failure.js';
 import { findUnstorable } from '../core/storable-text.js';
 import { type CrateTargets, crateTargets } from '../core/crate-targets.js';
@@ -206,7 +207,7 @@ async function recordVersion(
   let crate = await findCrateByCanonicalName(tx, meta.name);
   const created = !crate;
   // This version's README becomes the one the crate page shows.
-  const showsReadme = !crate || isNewest(meta.vers, await listVersionKeys(tx, crate.id));
+  const showsReadme = !crate || isAboveAll(meta.vers, await listVersionKeys(tx, crate.id));
   if (!crate) {
     crate = await tx
       .insertInto('crates')
@@ -319,14 +320,9 @@ function crateMetadata(meta: PublishMetadata) {
 async function prepareReadme(ctx: ServiceContext, meta: PublishMetadata, readmes?: Readmes): Promise<PreparedReadme | null> {
   if (!readmes || meta.readme === null) return null;
   const existing = await findCrateByCanonicalName(ctx.db, meta.name);
-  if (existing && !isNewest(meta.vers, await listVersionKeys(ctx.db, existing.id))) return null;
+  if (existing && !isAboveAll(meta.vers, await listVersionKeys(ctx.db, existing.id))) return null;
   // A publish waits behind one render at most; the first view renders what it skipped.
   return readmes.prepare(meta.readme, 1);
-}
-
-function isNewest(vers: string, versions: { num: string }[]): boolean {
-  const v = parseVersion(vers);
-  return versions.every((other) => compareVersions(v, parseVersion(other.num)) > 0);
 }
 
 async function removeUnreferencedFile(ctx: ServiceContext, meta: PublishMetadata, checksum: string, key: string): Promise<void> {

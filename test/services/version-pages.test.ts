@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareVersions, parseVersion } from '../../src/core/semver.js';
-import { bySemverDescending, defaultOfSorted } from '../../src/core/version-order.js';
+import { bySemverDescending, defaultOfSorted, isAboveAll } from '../../src/core/version-order.js';
 import { sliceVersions } from '../../src/services/version-pages.js';
 
 const number = fc.oneof(fc.constantFrom(0, 1, 2, 10), fc.nat({ max: 1_000_000 })).map(String);
@@ -18,6 +18,15 @@ describe('version ordering on stored versions', () => {
       fc.property(fc.uniqueArray(version, { maxLength: 30, selector: (v) => v.split('+')[0] }), (nums) => {
         const expected = [...nums].sort((a, b) => compareVersions(parseVersion(b), parseVersion(a)));
         expect(bySemverDescending(nums.map((num) => ({ num }))).map((v) => v.num)).toEqual(expected);
+      }),
+    );
+  });
+
+  it('tells a new highest version as the validating parser does', () => {
+    fc.assert(
+      fc.property(version, fc.uniqueArray(version, { maxLength: 20, selector: (v) => v.split('+')[0] }), (num, nums) => {
+        const expected = nums.every((other) => compareVersions(parseVersion(num), parseVersion(other)) > 0);
+        expect(isAboveAll(num, nums.map((n) => ({ num: n })))).toBe(expected);
       }),
     );
   });
