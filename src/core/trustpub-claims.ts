@@ -110,7 +110,7 @@ export function claimsProblem(claims: CiClaims): string | null {
 export function matchConfigs<T extends PublisherConfig>(claims: CiClaims, configs: readonly T[]): { matched: T[] } | { problem: string } {
   const repo = `\`${claims.path}\``;
   if (configs.length === 0) return { problem: `no trusted publishing configuration names the repository ${repo}` };
-  let left = configs.filter((c) => (c.owner_id === null || c.owner_id === claims.ownerId) && (c.issuer === null || c.issuer === claims.issuer));
+  let left = configs.filter((c) => (c.owner_id === null || c.owner_id === claims.ownerId) && c.issuer === claims.issuer);
   if (left.length === 0) {
     return {
       problem: `the trusted publishing configurations of ${repo} were first used by another owner (id ${configs.map((c) => c.owner_id).join(', ')}, issuer ${configs.map((c) => c.issuer).join(', ')}), not id ${claims.ownerId} of ${claims.issuer}; an owner of the crate must re-create the configuration`,

@@ -13,9 +13,12 @@ import type { FlushableDestination } from './log-destination.js';
  * - A session cookie (and a CSRF token, which is derived from one): 32 random bytes in base64url,
  *   a run of exactly 43 such characters. Random ones mix upper and lower case (all but one in
  *   ~10^9), which keeps long lowercase names, hex digests and paths out of the mask.
+ * - A JWT (a CI token brought to trusted publishing): base64url JSON header, payload and
+ *   signature joined by dots; its header is long enough to trip the run check below.
  */
 const TOKEN_SHAPE = new RegExp(TOKEN_PATTERN.source, 'g');
 const SESSION_RUN = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g;
+const JWT_SHAPE = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 export const MASK = '[masked]';
 
 /**
@@ -39,6 +42,7 @@ function hasLongRun(line: string): boolean {
 export function maskSecrets(line: string): string {
   if (!hasLongRun(line)) return line;
   return line
+    .replace(JWT_SHAPE, MASK)
     .replace(TOKEN_SHAPE, MASK)
     .replace(SESSION_RUN, (run) => (/[A-Z]/.test(run) && /[a-z]/.test(run) ? MASK : run));
 }

@@ -67,7 +67,8 @@ describe('matching claims against configurations', () => {
     workflow: 'release.yml',
     environment: null,
     owner_id: null,
-    issuer: null,
+    // Every configuration is bound to an issuer when it is created.
+    issuer: 'https://issuer.example',
     ...over,
   });
 
@@ -81,6 +82,10 @@ describe('matching claims against configurations', () => {
     expect(matchConfigs(claims, [config({ workflow: 'publish.yml' })])).toEqual({ problem: expect.stringMatching(/does not name the workflow `release.yml`.*expected `publish.yml`/) });
     expect(matchConfigs({ ...claims, environment: null }, [config({ environment: 'prod' })])).toEqual({ problem: expect.stringMatching(/requires an environment/) });
     expect(matchConfigs(claims, [config({ environment: 'prod' })])).toEqual({ problem: expect.stringMatching(/does not name the environment `Production`/) });
+  });
+
+  it('matches only the issuer a configuration was created for', () => {
+    expect(matchConfigs(claims, [config({ issuer: 'https://company-ghes.example' })])).toEqual({ problem: expect.stringMatching(/another owner/) });
   });
 
   it('refuses an owner id or issuer other than the one pinned by the first exchange', () => {

@@ -44,7 +44,13 @@ export class TestIssuer {
     if (publish) this.published.push({ ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' });
   }
 
-  async sign(claims: Record<string, unknown>, options: { kid?: string; audience: string; expiresIn?: number; issuer?: string; issuedIn?: number }): Promise<string> {
+  /** Takes a key out of the published key set (as an issuer does with a compromised one). */
+  withdrawKey(kid: string): void {
+    const at = this.published.findIndex((k) => k.kid === kid);
+    if (at >= 0) this.published.splice(at, 1);
+  }
+
+  async sign(claims: Record<string, unknown>, options: { kid?: string; audience: string | string[]; expiresIn?: number; issuer?: string; issuedIn?: number }): Promise<string> {
     const kid = options.kid ?? 'key-1';
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ jti: randomUUID(), ...claims })

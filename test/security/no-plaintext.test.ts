@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateToken } from '../../src/core/token.js';
+import { generateToken, generateTrustpubToken } from '../../src/core/token.js';
 import { createSession } from '../../src/services/session.service.js';
 import { revokeToken } from '../../src/services/token.service.js';
 import { maskSecrets } from '../../src/http/log-secrets.js';
@@ -55,6 +55,9 @@ describe('no plaintext secret at rest or in logs', () => {
   it('masks token- and session-shaped values in any log line, and leaves other long values alone', () => {
     const token = generateToken();
     const session = 'Qm9sZC1yYW5kb20tdmFsdWUtZm9yLWEtc2Vzc2lvbi0'; // 43 base64url characters
+    // A CI token's shape: base64url JSON header, payload and signature.
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const jwt = `${b64({ alg: 'RS256', kid: 'k1', typ: 'JWT' })}.${b64({ iss: 'https://ci.example', sub: 'repo:a/b' })}.${'s'.repeat(40)}`;
     expect(session).toHaveLength(43);
     const cases: Array<[string, string]> = [
       [`{"login":"${token}"}`, '{"login":"[masked]"}'],
@@ -62,6 +65,8 @@ describe('no plaintext secret at rest or in logs', () => {
       [`{"msg":"no user with the login \`${token}x\`"}`, '{"msg":"no user with the login \`[masked]x\`"}'],
       [`{"url":"/crates/${session}"}`, '{"url":"/crates/[masked]"}'],
       [`{"x":"${csrfTokenFor(session)}"}`, '{"x":"[masked]"}'],
+      [`{"url":"/x?jwt=${jwt}"}`, '{"url":"/x?jwt=[masked]"}'],
+      [`{"msg":"bad token ${generateTrustpubToken()}"}`, '{"msg":"bad token [masked]"}'],
     ];
     for (const [line, masked] of cases) expect(maskSecrets(line)).toBe(masked);
     const kept = [

@@ -60,6 +60,15 @@ export async function revokeTrustpubToken(db: Db, id: number, at: string, reason
   return rows.length > 0;
 }
 
+/** Revokes the live tokens minted through configuration `configId` (a few at most: they live 30 minutes). */
+export async function revokeTokensOfConfig(db: Db, configId: number, nowIso: string): Promise<number> {
+  const live = await db.selectFrom('trustpub_tokens').select(['id', 'config_ids']).where('revoked_at', 'is', null).where('expires_at', '>', nowIso).execute();
+  const ids = live.filter((t) => (JSON.parse(t.config_ids) as number[]).includes(configId)).map((t) => t.id);
+  if (ids.length === 0) return 0;
+  await db.updateTable('trustpub_tokens').set({ revoked_at: nowIso, revoked_reason: 'its trusted publishing configuration was removed' }).where('id', 'in', ids).execute();
+  return ids.length;
+}
+
 export async function setTrustpubOnly(db: Db, crateId: number, value: boolean): Promise<void> {
   await db.updateTable('crates').set({ trustpub_only: value ? 1 : 0 }).where('id', '=', crateId).execute();
 }

@@ -55,6 +55,9 @@ export async function exchangeJwt(ctx: ServiceContext, issuers: TrustpubIssuers,
   return mint(ctx, claims, payload);
 }
 
+/** The longest a CI token may still be valid when it is exchanged (GitHub's and GitLab's live minutes). */
+const MAX_JWT_LIFETIME_SECONDS = 24 * 3600;
+
 async function verify(ctx: ServiceContext, client: IssuerClient, jwt: string, key: Parameters<typeof jwtVerify>[1]): Promise<JWTPayload> {
   const audience = client.issuer.audience ?? ctx.config.publicUrl;
   let payload: JWTPayload;
@@ -78,7 +81,12 @@ async function verify(ctx: ServiceContext, client: IssuerClient, jwt: string, ke
     throw badRequest('the JWT could not be verified');
   }
   // A token issued in the future was not made by an issuer whose clock Wharf can trust.
-  if ((payload.iat ?? 0) > ctx.clock.now().getTime() / 1000 + LEEWAY_SECONDS) throw badRequest('the JWT is not valid yet (`iat` is in the future)');
+  const nowSeconds = ctx.clock.now().getTime() / 1000;
+  if ((payload.iat ?? 0) > nowSeconds + LEEWAY_SECONDS) throw badRequest('the JWT is not valid yet (`iat` is in the future)');
+  // CI tokens live minutes; a far expiry is a broken or hostile issuer, and would outlive the record of its use.
+  if ((payload.exp ?? 0) > nowSeconds + MAX_JWT_LIFETIME_SECONDS) throw badRequest(`the JWT expires more than ${MAX_JWT_LIFETIME_SECONDS / 3600} hours from now; CI tokens are short-lived`);
+  // crates.io accepts one audience only: a token meant for several services is not this registry's alone.
+  if (typeof payload.aud !== 'string') throw badRequest(`the JWT's audience must be this registry's (\`${audience}\`) alone`);
   return payload;
 }
 

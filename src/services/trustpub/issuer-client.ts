@@ -9,6 +9,8 @@ const MAX_KEYS = 100;
 const TIMEOUT_MS = 10_000;
 /** An unknown `kid` fetches the key set again at most this often, so forged tokens cannot make Wharf hammer the issuer. */
 const MIN_REFRESH_MS = 60_000;
+/** Known keys are read again after this long, so a key the issuer withdraws stops being trusted. */
+const MAX_KEY_AGE_MS = 3600_000;
 
 type VerifyKey = Awaited<ReturnType<typeof importJWK>>;
 
@@ -42,8 +44,17 @@ export class IssuerClient {
   /** The public key `kid` names, or null when the issuer (read again if allowed) has none by that id. */
   async key(kid: string, alg: string): Promise<VerifyKey | null> {
     let jwk = this.keys.get(kid);
-    if (!jwk && this.clock.now().getTime() - this.loadedAt >= this.minRefreshMs) {
+    const age = this.clock.now().getTime() - this.loadedAt;
+    if (!jwk && age >= this.minRefreshMs) {
       await this.refresh();
+      jwk = this.keys.get(kid);
+    } else if (jwk && age >= MAX_KEY_AGE_MS) {
+      // A key the issuer withdrew must stop working even while tokens keep naming it.
+      try {
+        await this.refresh();
+      } catch {
+        // The issuer is unreachable: the known keys stay until it answers again.
+      }
       jwk = this.keys.get(kid);
     }
     if (!jwk) return null;

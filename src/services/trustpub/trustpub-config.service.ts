@@ -6,6 +6,7 @@ import {
   findConfig,
   insertConfig,
   listConfigsOfCrate,
+  revokeTokensOfConfig,
   setTrustpubOnly,
   type TrustpubConfigRow,
 } from '../../db/repositories/trustpub.repository.js';
@@ -35,6 +36,7 @@ export function configView(row: TrustpubConfigRow): ConfigView {
     [f.repo]: row.repo,
     [f.workflow]: row.workflow,
     environment: row.environment,
+    issuer: row.issuer,
     created_at: row.created_at,
   };
 }
@@ -64,6 +66,7 @@ export async function createConfig(ctx: ServiceContext, actor: Actor, kind: Trus
   const config = { owner: get(f.owner) as string, repo: get(f.repo) as string, workflow: get(f.workflow) as string, environment: get('environment', true) };
   const problem = configProblem(kind, config);
   if (problem) throw badRequest(problem);
+  const issuer = issuerFor(ctx, kind, get('issuer', true));
   const crate = await crateManagedBy(ctx, actor, crateName);
   const id = await ctx.db.transaction().execute(async (tx) => {
     if ((await listConfigsOfCrate(tx, kind, crate.id)).length >= MAX_CONFIGS) {
@@ -76,14 +79,30 @@ export async function createConfig(ctx: ServiceContext, actor: Actor, kind: Trus
       ...config,
       match_key: matchKey(config.owner, config.repo),
       owner_id: null,
-      issuer: null,
+      issuer,
       created_at: now,
       created_by: actor.userId,
     });
-    await recordAudit(tx, ctx.clock, { action: 'trustpub.config_add', ...auditIdentity(actor), crateName: crate.name, detail: { id: inserted, kind, ...config } });
+    await recordAudit(tx, ctx.clock, { action: 'trustpub.config_add', ...auditIdentity(actor), crateName: crate.name, detail: { id: inserted, kind, issuer, ...config } });
     return inserted;
   });
   return configView((await findConfig(ctx.db, kind, id))!);
+}
+
+/**
+ * The issuer a new configuration trusts: the one named, or the only trusted issuer of its kind.
+ * A configuration is bound to one issuer from the start, so a repository of the same name on
+ * another trusted issuer of the same kind (github.com and a company's own server) cannot use it.
+ */
+function issuerFor(ctx: ServiceContext, kind: TrustpubKind, named: string | null): string {
+  const candidates = ctx.config.trustedIssuers.filter((i) => i.kind === kind).map((i) => i.url);
+  if (named !== null) {
+    if (!candidates.includes(named)) throw badRequest(`\`${named}\` is not a trusted ${kind} issuer of this registry (trusted: ${candidates.join(', ') || 'none'})`);
+    return named;
+  }
+  if (candidates.length === 1) return candidates[0]!;
+  if (candidates.length === 0) throw badRequest(`this registry trusts no ${kind} issuer; an administrator adds one to \`trusted_publishing.issuers\``);
+  throw badRequest(`this registry trusts several ${kind} issuers (${candidates.join(', ')}): name the one this configuration is for in \`issuer\``);
 }
 
 export async function listConfigs(ctx: ServiceContext, actor: Actor, kind: TrustpubKind, crateName: unknown): Promise<ConfigView[]> {
@@ -98,6 +117,8 @@ export async function removeConfig(ctx: ServiceContext, actor: Actor, kind: Trus
   const crate = await crateManagedBy(ctx, actor, row.crate_name);
   await ctx.db.transaction().execute(async (tx) => {
     await deleteConfig(tx, id);
+    // Tokens it already let a CI job mint stop at once: a removed configuration is often a compromised repository.
+    await revokeTokensOfConfig(tx, id, isoNow(ctx.clock));
     await recordAudit(tx, ctx.clock, { action: 'trustpub.config_remove', ...auditIdentity(actor), crateName: crate.name, detail: configView(row) });
   });
 }

@@ -15,7 +15,13 @@ describe('trusted publishing API', () => {
 
   beforeAll(async () => {
     issuer = await TestIssuer.start();
-    t = await createTestApp({ trustedIssuers: [{ url: issuer.url, kind: 'github', audience: null }] });
+    t = await createTestApp({
+      trustedIssuers: [
+        { url: issuer.url, kind: 'github', audience: null },
+        // A GitLab issuer this suite never signs with: GitLab configurations need one to be bound to.
+        { url: `${issuer.url}/gitlab`, kind: 'gitlab', audience: null },
+      ],
+    });
     alice = (await t.userWithToken('alice')).token;
     bob = (await t.userWithToken('bob')).token;
     await t.publish(alice, { name: 'tp-crate', vers: '1.0.0' });
@@ -157,6 +163,8 @@ describe('trusted publishing API', () => {
       ['a workflow no configuration names', async () => issuer.sign(issuer.github('example', 'repo', 'ci.yml'), { audience }), /does not name the workflow `ci.yml`.*expected `release.yml`/],
       ['a repository no configuration names', async () => issuer.sign(issuer.github('example', 'elsewhere'), { audience }), /no trusted publishing configuration names the repository `example\/elsewhere`/],
       ['another owner id under the same name', async () => issuer.sign(issuer.github('example', 'repo', 'release.yml', { repository_owner_id: '999' }), { audience }), /first used by another owner/],
+      ['an audience list, even one naming this registry', async () => issuer.sign(issuer.github('example', 'repo'), { audience: [audience, 'https://elsewhere.example'] }), /audience must be this registry's .* alone/],
+      ['an expiry more than a day away', async () => issuer.sign(issuer.github('example', 'repo'), { audience, expiresIn: 48 * 3600 }), /expires more than 24 hours from now/],
       ['a key the issuer does not publish', async () => {
         await issuer.addKey('hidden', false);
         return issuer.sign(issuer.github('example', 'repo'), { audience, kid: 'hidden' });
@@ -216,12 +224,75 @@ describe('trusted publishing API', () => {
       expect(detail(res)).toMatch(/revoked .*reported as leaked at https:\/\/example.com\/log/);
     });
 
+    it('removing a configuration revokes the tokens it minted at once', async () => {
+      const extra = await api('POST', '/api/v1/trusted_publishing/github_configs', alice, githubConfig({ crate: 'other-crate' }));
+      expect(extra.statusCode).toBe(200);
+      const id = (extra.json() as { github_config: { id: number } }).github_config.id;
+      const jwt = await issuer.sign(issuer.github('example', 'repo'), { audience, expiresIn: 3 * 3600 });
+      const token = ((await exchange(jwt)).json() as { token: string }).token;
+      expect((await publish(token, 'other-crate', '1.0.1')).statusCode).toBe(200);
+      expect((await api('DELETE', `/api/v1/trusted_publishing/github_configs/${id}`, alice)).statusCode).toBe(204);
+      const after = await publish(token, 'other-crate', '1.0.2');
+      expect(after.statusCode).toBe(401);
+      expect(detail(after)).toMatch(/its trusted publishing configuration was removed/);
+    });
+
+    it('a key the issuer withdraws stops being trusted within an hour, though tokens keep naming it', async () => {
+      await issuer.addKey('withdrawn');
+      t.clock.advance(61_000);
+      const sign = () => issuer.sign(issuer.github('example', 'repo'), { audience, kid: 'withdrawn', expiresIn: 3 * 3600 });
+      expect((await exchange(await sign())).statusCode).toBe(200);
+      issuer.withdrawKey('withdrawn');
+      t.clock.advance(3_601_000);
+      const refused = await exchange(await sign());
+      expect(refused.statusCode).toBe(400);
+      expect(detail(refused)).toMatch(/key id `withdrawn` is not among the keys/);
+    });
+
     it('a token expires after 30 minutes', async () => {
-      const token = ((await exchange(await issuer.sign(issuer.github('example', 'repo'), { audience }))).json() as { token: string }).token;
+      const token = ((await exchange(await issuer.sign(issuer.github('example', 'repo'), { audience, expiresIn: 3 * 3600 }))).json() as { token: string }).token;
       t.clock.advance(31 * 60_000);
       const res = await publish(token, 'tp-crate', '1.5.0');
       expect(res.statusCode).toBe(401);
       expect(detail(res)).toMatch(/expired at/);
+    });
+  });
+
+  describe('with two trusted issuers of one kind (github.com and a company server)', () => {
+    let t2: TestApp;
+    let second: TestIssuer;
+    let owner: string;
+    beforeAll(async () => {
+      second = await TestIssuer.start();
+      t2 = await createTestApp({
+        trustedIssuers: [
+          { url: issuer.url, kind: 'github', audience: null },
+          { url: second.url, kind: 'github', audience: null },
+        ],
+      });
+      owner = (await t2.userWithToken('dora')).token;
+      await t2.publish(owner, { name: 'bound-crate', vers: '1.0.0' });
+    });
+    afterAll(async () => {
+      await t2?.close();
+      await second?.close();
+    });
+
+    it("binds a configuration to one issuer, so the other's repository of the same name cannot use it", async () => {
+      const post = (config: Record<string, unknown>) =>
+        t2.app.inject({ method: 'POST', url: '/api/v1/trusted_publishing/github_configs', payload: { github_config: config }, headers: { authorization: owner } });
+      const body = { crate: 'bound-crate', repository_owner: 'acme', repository_name: 'widget', workflow_filename: 'release.yml', environment: null };
+      const unnamed = await post(body);
+      expect(unnamed.statusCode).toBe(400);
+      expect(detail(unnamed)).toMatch(/trusts several github issuers .*name the one this configuration is for in `issuer`/);
+      const created = await post({ ...body, issuer: issuer.url });
+      expect(created.statusCode).toBe(200);
+      expect((created.json() as { github_config: { issuer: string } }).github_config.issuer).toBe(issuer.url);
+      const swap = (jwt: string) => t2.app.inject({ method: 'POST', url: '/api/v1/trusted_publishing/tokens', payload: { jwt } });
+      const impostor = await swap(await second.sign(second.github('acme', 'widget', 'release.yml', { repository_owner_id: '999' }), { audience }));
+      expect(impostor.statusCode).toBe(400);
+      expect(detail(impostor)).toMatch(/first used by another owner|issuer/);
+      expect((await swap(await issuer.sign(issuer.github('acme', 'widget'), { audience }))).statusCode).toBe(200);
     });
   });
 });

@@ -9,7 +9,7 @@ describe('the trusted publishing settings page', () => {
   const page = '/crates/web-crate/settings/trusted-publishing';
 
   beforeAll(async () => {
-    t = await createWebApp();
+    t = await createWebApp({ trustedIssuers: [{ url: 'http://127.0.0.1:9/issuer', kind: 'github', audience: null }] });
     const aliceId = (await t.account('alice')).id;
     await t.account('bob');
     const { token } = await t.tokenFor(aliceId);
