@@ -3,7 +3,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { type DestinationStream, destination, type Logger } from 'pino';
 import { badRequest } from './core/errors.js';
 import { AccessLog, accessLineWriter } from './http/access-log.js';
-import { TurnBatchedDestination } from './http/log-destination.js';
+import { type FlushableDestination, TurnBatchedDestination } from './http/log-destination.js';
+import { PrettyDestination } from './http/log-pretty.js';
 import { SecretMaskingDestination } from './http/log-secrets.js';
 import { catalogRoutes } from './http/api/catalog.routes.js';
 import { crateReadRoutes } from './http/api/crate-reads.routes.js';
@@ -63,7 +64,8 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   const nextRequestId = requestIds();
   // stdout gets each turn's lines in one write; tests pass their own stream and see every line at
   // once. Either way every line, the fast paths' access lines included, is masked on its way.
-  const logStream = new SecretMaskingDestination(options.logStream ?? new TurnBatchedDestination(destination({ dest: 1, sync: true })));
+  const target: FlushableDestination = options.logStream ?? new TurnBatchedDestination(destination({ dest: 1, sync: true }));
+  const logStream = new SecretMaskingDestination(config.logFormat === 'pretty' ? new PrettyDestination(target) : target);
   let fastPath: FastPath = () => false;
   let closing = false;
   const app = Fastify({

@@ -9,6 +9,7 @@ import { registerAuditCommand } from './cli/commands/audit.js';
 import { registerBackupCommands } from './cli/commands/backup.js';
 import { registerCheckCommand } from './cli/commands/check.js';
 import { registerCategoryCommands } from './cli/commands/category.js';
+import { needsNoRegistry, registerConfigCommands } from './cli/commands/config.js';
 import { registerCrateCommands } from './cli/commands/crate.js';
 import { registerMirrorCommands } from './cli/commands/mirror.js';
 import { registerTokenCommands } from './cli/commands/token.js';
@@ -24,7 +25,8 @@ export async function main(argv: string[]): Promise<void> {
 
   const program = new Command('wharf').description('Wharf, a self-hosted Cargo registry').showHelpAfterError();
   // Before any command runs: which registry it works on, so a wrong folder shows at once.
-  program.hook('preAction', () => {
+  program.hook('preAction', (_program, command) => {
+    if (needsNoRegistry(command)) return;
     process.stderr.write(`wharf: ${describeRegistry(getConfig())}\n`);
   });
   program
@@ -53,6 +55,7 @@ export async function main(argv: string[]): Promise<void> {
   registerCrateCommands(program, getConfig);
   registerCategoryCommands(program, getConfig);
   registerMirrorCommands(program, getConfig);
+  registerConfigCommands(program);
 
   try {
     await program.parseAsync(argv);

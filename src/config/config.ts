@@ -22,6 +22,8 @@ export interface Config extends Readonly<MetadataLimits> {
   readonly maxUnpackedSize: number;
   readonly authRequired: boolean;
   readonly logLevel: string;
+  /** `json` lines for machines, `pretty` lines for people (the default when stdout is a terminal). */
+  readonly logFormat: 'json' | 'pretty';
   /** How often batched download counts are written to the database. */
   readonly downloadFlushMs: number;
   readonly maxTokensPerUser: number;
@@ -98,6 +100,7 @@ const SETTINGS: Setting[] = [
   ...metadataLimitSettings(),
   { key: 'authRequired', env: 'WHARF_AUTH_REQUIRED', file: 'auth_required', parse: boolean, fallback: () => false },
   { key: 'logLevel', env: 'WHARF_LOG_LEVEL', file: 'log_level', parse: oneOf(LOG_LEVELS), fallback: () => 'info' },
+  { key: 'logFormat', env: 'WHARF_LOG_FORMAT', file: 'log_format', parse: oneOf(['json', 'pretty']), fallback: () => (process.stdout.isTTY ? 'pretty' : 'json') },
   { key: 'downloadFlushMs', env: 'WHARF_DOWNLOAD_FLUSH_MS', file: 'download_flush_ms', parse: integerIn(10, 3_600_000), fallback: () => 5000 },
   { key: 'maxTokensPerUser', env: 'WHARF_MAX_TOKENS_PER_USER', file: 'max_tokens_per_user', parse: integerIn(1, 1_000_000), fallback: () => 500 },
   { key: 'changePollMs', env: 'WHARF_CHANGE_POLL_MS', file: 'change_poll_ms', parse: integerIn(10, 60_000), fallback: () => 250 },
@@ -120,6 +123,16 @@ const SETTINGS: Setting[] = [
   { key: 'mirrorTimeoutMs', env: 'WHARF_MIRROR_TIMEOUT_MS', file: 'mirror_timeout_ms', parse: integerIn(100, 600_000), fallback: () => 30_000 },
   { key: 'trustedIssuers', env: 'WHARF_TRUSTED_PUBLISHING_ISSUERS', file: 'trusted_publishing', parse: parseTrustedIssuers, fallback: () => [] },
 ];
+
+/** Each setting's names, in the order Wharf reads them (for the sample file and its test). */
+export const SETTING_NAMES: readonly { key: keyof Config; env: string; file: string }[] = SETTINGS.map(({ key, env, file }) => ({ key, env, file }));
+
+/** The value every setting takes when neither the file nor the environment sets it. */
+export function defaultSettings(): Partial<Config> {
+  const result: Partial<Config> = {};
+  for (const setting of SETTINGS) (result as Record<string, unknown>)[setting.key] = setting.fallback(result);
+  return result;
+}
 
 /** The publish metadata bounds (core/publish-metadata.ts), one setting each: `max_features` is WHARF_MAX_FEATURES. */
 function metadataLimitSettings(): Setting[] {

@@ -1,0 +1,61 @@
+/**
+ * What each setting of wharf.toml means, for the generated sample file (`wharf config sample`,
+ * wharf.example.toml). Keyed by the file key; a setting missing here fails the sample test, so the
+ * sample cannot fall behind the settings Wharf reads.
+ *
+ * `example` is shown (commented out) for settings whose default is "not set" or is derived from
+ * other settings; every other setting shows its real default, computed from config.ts.
+ */
+export interface SettingDoc {
+  readonly doc: string;
+  /** TOML for a setting without a literal default, e.g. `"https://index.crates.io/"`. */
+  readonly example?: string;
+}
+
+export const SETTING_DOCS: Readonly<Record<string, SettingDoc>> = {
+  host: { doc: 'Address to listen on. `::` listens on every IPv6 and IPv4 address.' },
+  port: { doc: 'Port to listen on.' },
+  data_dir: { doc: 'Folder of the SQLite database and the crate files (relative to the working directory; default ./data).', example: '"data"' },
+  public_url: { doc: 'The URL clients see in the index, API and download links. Default: http://HOST:PORT.', example: '"https://crates.example.com"' },
+  registry_name: { doc: 'The name printed in `--registry NAME` hints and the cargo configuration snippet.' },
+  max_crate_size: { doc: 'Largest .crate upload, in bytes or with a unit (KB, MB, GB; binary units).' },
+  max_unpacked_size: { doc: 'Largest unpacked size of a .crate.' },
+  max_features: { doc: 'Features a crate may declare, and that one feature may enable (per-crate overrides: `wharf crate limits`).' },
+  max_dependencies: { doc: 'Dependencies of one version.' },
+  max_keywords: { doc: 'Keywords of one crate.' },
+  max_keyword_length: { doc: 'Characters of one keyword.' },
+  max_categories: { doc: 'Categories of one crate.' },
+  max_description_length: { doc: 'Characters of a description.' },
+  max_feature_name_length: { doc: 'Characters of a feature name.' },
+  auth_required: { doc: 'Every read (index, downloads, search, crate pages) needs a token or a session: a private registry.' },
+  log_level: { doc: 'fatal, error, warn, info, debug, trace or silent. Tokens and cookies are never logged.' },
+  log_format: { doc: 'json (one JSON object per line) or pretty (for people); default: pretty when stdout is a terminal, else json.', example: '"json"' },
+  download_flush_ms: { doc: 'How often batched download counts are written to the database, in milliseconds.' },
+  max_tokens_per_user: { doc: 'Live API tokens one user may hold.' },
+  change_poll_ms: { doc: 'How often an instance checks for index changes made by other instances, in milliseconds.' },
+  database_url: { doc: 'PostgreSQL instead of the embedded SQLite database. Not set by default.', example: '"postgres://wharf:secret@127.0.0.1:5432/wharf"' },
+  database_pool_max: { doc: 'PostgreSQL connections per instance.' },
+  auto_migrate: { doc: 'Apply database migrations at start. Default: true on SQLite, false on PostgreSQL (run `wharf migrate`).', example: 'true' },
+  secret_scanning_keys: {
+    doc: 'Public keys (id = PEM, ECDSA P-256) of a secret scanner allowed to report leaked tokens. None by default.',
+    example:
+      '{ "key-1" = "-----BEGIN PUBLIC KEY-----\\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEytVLMG19SdSBl7nEMe/6EiVdS4X/\\n01WB0Wxfy/unv8LwLGfekJPIBcfkG/Y4m2WYqDFdkHJ03m4VaiZ1nZssCA==\\n-----END PUBLIC KEY-----\\n" }',
+  },
+  allow_signup: { doc: 'Anyone may create an account at /signup; otherwise administrators create accounts.' },
+  rate_limit_preset: { doc: 'Publish rate limits per user: default, crates-io or off.' },
+  rate_limit_new_crates: { doc: 'New crates per user, e.g. "1 per 10 minutes, burst 5" or "off". Default: from the preset.', example: '"10 per second, burst 1000"' },
+  rate_limit_new_versions: { doc: 'New versions per user. Default: from the preset.', example: '"30 per second, burst 1000"' },
+  rate_limit_yanks: { doc: 'Yanks and unyanks per user. Default: from the preset.', example: '"30 per second, burst 1000"' },
+  request_timeout_ms: { doc: 'A request (headers and body) must arrive within this time, in milliseconds, or the connection is closed.' },
+  headers_timeout_ms: { doc: 'The request headers must arrive within this time, in milliseconds.' },
+  trust_proxy: { doc: 'Reverse proxies whose X-Forwarded-For names the client: addresses, CIDR ranges, loopback, linklocal, uniquelocal.' },
+  reauth_minutes: { doc: 'How long a sign-in or a re-entered password allows sensitive actions before it is asked again.' },
+  mirror_upstream: { doc: 'The sparse index mirrored at /mirror/index/. Not set: no mirror and no outbound request.', example: '"https://index.crates.io/"' },
+  mirror_offline: { doc: 'Serve the mirror from its cache only and never contact the upstream (an air-gapped copy).' },
+  mirror_index_ttl: { doc: 'Seconds a mirrored index file is served before it is revalidated with the upstream.' },
+  mirror_timeout_ms: { doc: 'Longest time one upstream request (headers and body) may take, in milliseconds.' },
+  trusted_publishing: {
+    doc: 'CI issuers whose OIDC tokens may be exchanged for short-lived publish tokens (url, kind = github | gitlab, audience: default public_url). None by default. In the environment: WHARF_TRUSTED_PUBLISHING_ISSUERS as a JSON array.',
+    example: '[[trusted_publishing.issuers]]\nurl = "https://token.actions.githubusercontent.com"\nkind = "github"',
+  },
+};
