@@ -14,6 +14,19 @@ export interface UsersTable {
   password_hash: string | null;
   locked_at: string | null;
   created_at: string;
+  /** Set when an administrator deleted the account; the row stays for what refers to it. */
+  deleted_at: string | null;
+}
+
+export interface PasswordResetsTable {
+  id: Generated<number>;
+  user_id: number;
+  /** SHA-256 of the link's secret. */
+  token_hash: string;
+  created_by: number | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
 }
 
 export interface CratesTable {
@@ -266,6 +279,7 @@ export interface Database {
   version_downloads: VersionDownloadsTable;
   audit_log: AuditLogTable;
   sessions: SessionsTable;
+  password_resets: PasswordResetsTable;
   index_changes: IndexChangesTable;
   server_secrets: ServerSecretsTable;
   readmes: ReadmesTable;

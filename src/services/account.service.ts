@@ -34,12 +34,13 @@ export async function signOut(ctx: ServiceContext, cookie: string): Promise<void
   await endSession(ctx, cookie);
 }
 
-function checkPassword(password: string, login: string): void {
+export function checkPassword(password: string, login: string): void {
   const problem = passwordProblem(password, login);
   if (problem) throw badRequest(problem);
 }
 
-async function storePassword(ctx: ServiceContext, user: UserRow, password: string, by: Operator): Promise<void> {
+/** Sets a password after checking its rule; every session of the account ends. */
+export async function storePassword(ctx: ServiceContext, user: UserRow, password: string, by: Operator): Promise<void> {
   checkPassword(password, user.login);
   const hash = await hashPassword(password);
   await ctx.db.transaction().execute(async (tx) => {
@@ -176,7 +177,7 @@ export interface AccountView {
 }
 
 export async function listAccounts(ctx: ServiceContext): Promise<AccountView[]> {
-  const rows = await ctx.db.selectFrom('users').selectAll().orderBy('login_lower').limit(5000).execute();
+  const rows = await ctx.db.selectFrom('users').selectAll().where('deleted_at', 'is', null).orderBy('login_lower').limit(5000).execute();
   return rows.map((u) => ({
     id: u.id,
     login: u.login,

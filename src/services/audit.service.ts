@@ -21,6 +21,8 @@ export type AuditAction =
   | 'user.unlock'
   | 'user.admin'
   | 'user.unadmin'
+  | 'user.delete'
+  | 'user.password_reset'
   | 'trustpub.config_add'
   | 'trustpub.config_remove'
   | 'trustpub.exchange'
@@ -46,6 +48,8 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'user.unlock',
   'user.admin',
   'user.unadmin',
+  'user.delete',
+  'user.password_reset',
   'trustpub.config_add',
   'trustpub.config_remove',
   'trustpub.exchange',

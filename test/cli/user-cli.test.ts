@@ -8,7 +8,7 @@ import { findUserByLogin } from '../../src/db/repositories/user.repository.js';
 import { verifyPassword } from '../../src/services/password.service.js';
 import { createSession, liveSession } from '../../src/services/session.service.js';
 import { authenticateToken, createToken } from '../../src/services/token.service.js';
-import { complaints, databaseEnv, wharf } from '../helpers/wharf-process.js';
+import { complaints, databaseEnv, wharf, wharfOnTerminal } from '../helpers/wharf-process.js';
 
 describe('wharf user: passwords from the command line', () => {
   let dataDir: string;
@@ -94,4 +94,48 @@ describe('wharf user: passwords from the command line', () => {
     expect(ghost.code).not.toBe(0);
     expect(ghost.stderr).toContain('no user with the login `ghost`');
   }, 30_000);
+
+  it('user list shows every account; --json gives the same as data', async () => {
+    const r = await wharf(['user', 'list'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^LOGIN +ROLE +STATE +SIGN-IN +CREATED +EMAIL$/m);
+    expect(r.stdout).toMatch(/^alice +admin +active +password +\d{4}-\d{2}-\d{2}$/m);
+    expect(r.stdout).toMatch(/^bob +user +active +no password +\d{4}-\d{2}-\d{2}$/m);
+    expect(r.stdout).toMatch(/^2 accounts$/m);
+    const json = JSON.parse((await wharf(['user', 'list', '--json'], env)).stdout) as { login: string }[];
+    expect(json.map((a) => a.login)).toEqual(['alice', 'bob']);
+  });
+
+  it('user reset-password prints a single-use link for the admin to pass on', async () => {
+    const r = await wharf(['user', 'reset-password', 'bob'], env);
+    expect(complaints(r.stderr)).toBe('');
+    expect(r.stdout).toMatch(/^Give this link to bob through a channel you trust; it works once, until \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC:$/m);
+    expect(r.stdout).toMatch(/^http:\/\/127\.0\.0\.1:8000\/reset-password\/[A-Za-z0-9_-]{43}$/m);
+  });
+
+  it('user delete asks for the login on a terminal, refuses scripts without --yes, and deletes with it', async () => {
+    const script = await wharf(['user', 'delete', 'bob'], env);
+    expect(script.code).not.toBe(0);
+    expect(script.stderr).toContain('this deletes the account `bob`; add --yes to confirm');
+    const wrong = await wharfOnTerminal(['user', 'delete', 'bob'], env, 'alice\n');
+    expect(wrong.screen).toContain('Type the login to go on:');
+    expect(wrong.screen).toContain('not confirmed: nothing was deleted');
+    expect(wrong.code).not.toBe(0);
+    expect(await inDb((ctx) => findUserByLogin(ctx.db, 'bob'))).toBeDefined();
+
+    const done = await wharfOnTerminal(['user', 'delete', 'bob'], env, 'bob\n');
+    expect(done.code).toBe(0);
+    expect(done.screen).toContain('deleted the account bob: revoked 0 token(s), ended its sessions');
+    expect(await inDb((ctx) => findUserByLogin(ctx.db, 'bob'))).toBeUndefined();
+    const again = await wharf(['user', 'delete', 'bob', '--yes'], env);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('no user with the login `bob`');
+  });
+
+  it('states the password rule before the password is typed on a terminal', async () => {
+    const r = await wharfOnTerminal(['user', 'password', 'alice'], env, 'short\nshort\n');
+    expect(r.screen).toMatch(/The password needs at least 12 characters \(at most 1024\) and must not be the login\.[\s\S]*New password:/);
+    expect(r.screen).toContain('a password needs at least 12 characters');
+    expect(r.code).not.toBe(0);
+  });
 });

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
+import { confirmByTyping } from './confirm.js';
 import type { Config } from '../../config/config.js';
 import { ENDPOINT_SCOPES, parseCratePatterns, parseScopes } from '../../core/scopes.js';
 import { checkRevokeReason, createToken, inspectToken, listTokens, revokeAllTokens, revokeToken, type TokenView } from '../../services/token.service.js';
@@ -110,19 +110,11 @@ async function readStdin(): Promise<string> {
  * the operator types the registry's name to go on; anywhere else it needs `--yes`.
  */
 async function confirmRegistryWide(registryName: string): Promise<void> {
-  if (!process.stdin.isTTY) {
-    throw new Error('this revokes every token of the registry; add --yes to confirm (or --user <login> for one account)');
-  }
-  const answer = await promptLine(`This revokes every live token of the registry \`${registryName}\`: every user and CI job must make a new one.\nType the registry's name to go on: `);
-  if (answer.trim() !== registryName) throw new Error('not confirmed: nothing was revoked');
-}
-
-function promptLine(question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  return new Promise((resolve) => {
-    rl.question(question, (answer) => {
-      rl.close();
-      resolve(answer);
-    });
+  await confirmByTyping({
+    warning: `This revokes every live token of the registry \`${registryName}\`: every user and CI job must make a new one.`,
+    expected: registryName,
+    what: "the registry's name",
+    withoutTerminal: 'this revokes every token of the registry; add --yes to confirm (or --user <login> for one account)',
+    notConfirmed: 'not confirmed: nothing was revoked',
   });
 }

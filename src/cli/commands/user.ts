@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/config.js';
-import { createAccount, setLocked, setPassword } from '../../services/account.service.js';
+import { createPasswordReset, deleteAccount, PASSWORD_RESET_HOURS } from '../../services/account-lifecycle.service.js';
+import { createAccount, listAccounts, setLocked, setPassword } from '../../services/account.service.js';
+import { confirmByTyping } from './confirm.js';
 import { print, requireUser, withContext } from './admin.js';
 import { readNewPassword, readSecretFromStdin } from './read-secret.js';
 import { operator } from './token.js';
@@ -49,4 +51,50 @@ export function registerUserCommands(program: Command, config: () => Config): vo
       await withContext(config(), async (ctx) => setPassword(ctx, (await requireUser(ctx, login)).id, password, { actor: null, via: operator() }));
       print(`set the password of ${login}; every session of the account was signed out`);
     });
+
+  user
+    .command('list')
+    .description('list the accounts: login, role, state, password, creation date')
+    .option('--json', 'print JSON, one array of accounts')
+    .action(async (opts: { json?: boolean }) => {
+      const accounts = await withContext(config(), (ctx) => listAccounts(ctx));
+      if (opts.json) return print(JSON.stringify(accounts));
+      const rows = accounts.map((a) => [a.login, a.isAdmin ? 'admin' : 'user', a.lockedAt ? 'locked' : 'active', a.hasPassword ? 'password' : 'no password', a.createdAt.slice(0, 10), a.email ?? '']);
+      printTable(['LOGIN', 'ROLE', 'STATE', 'SIGN-IN', 'CREATED', 'EMAIL'], rows);
+      print(`${accounts.length} account${accounts.length === 1 ? '' : 's'}`);
+    });
+
+  user
+    .command('delete <login>')
+    .description('delete an account (refused while it owns crates): its tokens are revoked, its sessions end, its login is free again')
+    .option('--yes', 'delete without asking (for scripts); on a terminal the login is asked for instead', false)
+    .action(async (login: string, opts: { yes: boolean }) => {
+      if (!opts.yes) {
+        await confirmByTyping({
+          warning: `This deletes the account \`${login}\`: its tokens are revoked, its sessions end, and its name, e-mail and password are erased. It cannot be undone.`,
+          expected: login,
+          what: 'the login',
+          withoutTerminal: `this deletes the account \`${login}\`; add --yes to confirm`,
+          notConfirmed: 'not confirmed: nothing was deleted',
+        });
+      }
+      const done = await withContext(config(), (ctx) => deleteAccount(ctx, { actor: null, via: operator() }, login));
+      print(`deleted the account ${done.login}: revoked ${done.revokedTokens} token(s), ended its sessions; the login \`${done.login}\` is free again`);
+    });
+
+  user
+    .command('reset-password <login>')
+    .description(`print a single-use link (valid ${PASSWORD_RESET_HOURS} hours) with which the user sets a new password`)
+    .action(async (login: string) => {
+      const link = await withContext(config(), (ctx) => createPasswordReset(ctx, { actor: null, via: operator() }, login));
+      print(`Give this link to ${link.login} through a channel you trust; it works once, until ${link.expiresAt.replace('T', ' ').slice(0, 16)} UTC:`);
+      print(link.url);
+      print('Any earlier reset link of the account no longer works. Setting the password signs the account out everywhere.');
+    });
+}
+
+/** Columns padded to their widest cell; the last column is not padded. */
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  for (const row of [header, ...rows]) print(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
 }

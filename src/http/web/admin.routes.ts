@@ -3,6 +3,7 @@ import { AppError, badRequest, forbidden, unauthorized } from '../../core/errors
 import { listAudit } from '../../db/repositories/audit.repository.js';
 import { countLiveTokens } from '../../db/repositories/token.repository.js';
 import { findUserByLogin } from '../../db/repositories/user.repository.js';
+import { createPasswordReset, deleteAccount } from '../../services/account-lifecycle.service.js';
 import { createAccount, listAccounts, setAdmin, setLocked } from '../../services/account.service.js';
 import { AUDIT_ACTIONS, type AuditAction } from '../../services/audit.service.js';
 import { mirrorOverview } from '../../services/mirror/mirror-admin.service.js';
@@ -10,7 +11,7 @@ import { revokeAllTokens } from '../../services/token.service.js';
 import { checkSessionForm, field, type FormBody, formOf, type Viewer, viewerOf } from './request.js';
 import { redirect, sendPage } from './respond.js';
 import { requireSudo } from './sudo.js';
-import { type AuditFilters, auditView, confirmRevokeAllView, mirrorView, type NewUserForm, revokeAllView, usersView } from './views/admin.view.js';
+import { type AuditFilters, auditView, confirmDeleteUserView, confirmRevokeAllView, mirrorView, type NewUserForm, passwordResetLinkView, revokeAllView, usersView } from './views/admin.view.js';
 import type { WebDeps } from './web.plugin.js';
 
 const USER_ACTIONS = ['lock', 'unlock', 'admin', 'unadmin'] as const;
@@ -70,6 +71,34 @@ export async function adminRoutes(app: FastifyInstance, deps: WebDeps): Promise<
     } catch (err) {
       if (!(err instanceof AppError) || (err.status !== 400 && err.status !== 409)) throw err;
       return showUsers(reply, viewer, err.status, { error: err.detail, form: input });
+    }
+  });
+
+  app.post<{ Params: { login: string } }>('/admin/users/:login/delete', async (request, reply) => {
+    const posted = await adminPost(request, reply);
+    if (!posted) return reply;
+    const { viewer, form } = posted;
+    const login = request.params.login;
+    if (field(form, 'confirm') !== 'yes') return sendPage(reply, 200, confirmDeleteUserView(shellOf(viewer), { csrf: viewer.csrf, login }), { noStore: true });
+    try {
+      await deleteAccount(ctx, { actor: viewer.actor }, login);
+    } catch (err) {
+      if (!(err instanceof AppError) || (err.status !== 400 && err.status !== 409)) throw err;
+      return showUsers(reply, viewer, err.status, { error: err.detail });
+    }
+    return redirect(reply, '/admin/users?notice=deleted');
+  });
+
+  app.post<{ Params: { login: string } }>('/admin/users/:login/reset-password', async (request, reply) => {
+    const posted = await adminPost(request, reply);
+    if (!posted) return reply;
+    try {
+      const link = await createPasswordReset(ctx, { actor: posted.viewer.actor }, request.params.login);
+      // Shown once: the page is never stored, and the link is not kept anywhere but in this answer.
+      return sendPage(reply, 200, passwordResetLinkView(shellOf(posted.viewer), link), { noStore: true, headers: { 'referrer-policy': 'no-referrer' } });
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status !== 400) throw err;
+      return showUsers(reply, posted.viewer, 400, { error: err.detail });
     }
   });
 

@@ -11,6 +11,7 @@ import { ASSETS } from './assets.js';
 import { authRoutes } from './auth.routes.js';
 import { browseRoutes } from './browse.routes.js';
 import { mirroredRoutes } from './mirrored.routes.js';
+import { passwordResetRoutes } from './password-reset.routes.js';
 import { trustpubWebRoutes } from './trustpub.routes.js';
 import { FormNonces } from './form-nonce.js';
 import { parseForm, viewerOf } from './request.js';
@@ -73,6 +74,7 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
   await app.register(browseRoutes, deps);
   await app.register(mirroredRoutes, deps);
   await app.register(authRoutes, deps);
+  await app.register(passwordResetRoutes, deps);
   await app.register(accountRoutes, deps);
   await app.register(adminRoutes, deps);
   await app.register(trustpubWebRoutes, deps);

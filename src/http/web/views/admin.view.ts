@@ -32,6 +32,7 @@ const USER_NOTICES = {
   unlocked: 'The account was unlocked.',
   admin: 'The user is now an administrator.',
   unadmin: 'The user is no longer an administrator.',
+  deleted: 'The account was deleted: its tokens were revoked, its sessions ended, and its login is free again.',
 } as const;
 
 export interface NewUserForm {
@@ -59,7 +60,8 @@ export function usersView(shell: AdminShell, p: { csrf: string; users: readonly 
 <td>${u.hasPassword ? 'set' : html`<span class="muted">none</span>`}</td><td>${date(u.createdAt)}</td>
 <td>${u.login === shell.viewer?.actor.login
         ? html`<span class="muted">you</span>`
-        : html`${u.lockedAt ? action(u.login, 'unlock', 'Unlock') : action(u.login, 'lock', 'Lock', true)} ${u.isAdmin ? action(u.login, 'unadmin', 'Remove admin') : action(u.login, 'admin', 'Make admin')}`}</td></tr>`,
+        : html`${u.lockedAt ? action(u.login, 'unlock', 'Unlock') : action(u.login, 'lock', 'Lock', true)} ${u.isAdmin ? action(u.login, 'unadmin', 'Remove admin') : action(u.login, 'admin', 'Make admin')}
+${u.lockedAt ? '' : action(u.login, 'reset-password', 'Reset password')} ${action(u.login, 'delete', 'Delete', true)}`}</td></tr>`,
     )}</tbody>
 </table></div>
 <h2>Create a user</h2>
@@ -74,6 +76,32 @@ ${csrfField(p.csrf)}
 ${sudoField(shell)}
 <button type="submit">Create the user</button>
 </form>`,
+  );
+}
+
+export function confirmDeleteUserView(shell: AdminShell, p: { csrf: string; login: string }): Html {
+  return adminPage(
+    shell,
+    '/admin/users',
+    `Confirm: delete ${p.login}`,
+    html`<div class="error" role="alert"><p>This deletes the account <strong>${p.login}</strong>: its API tokens are revoked, its sessions end, and its name, e-mail and password are erased. It cannot be undone. An account that owns crates cannot be deleted.</p></div>
+<form method="post" action="/admin/users/${seg(p.login)}/delete" class="panel">
+${csrfField(p.csrf)}
+<div class="field"><label><input type="checkbox" name="confirm" value="yes" required> I understand that ${p.login} can never sign in again</label></div>
+<button type="submit" class="danger">Delete the account</button>
+<a href="/admin/users">Cancel</a>
+</form>`,
+  );
+}
+
+export function passwordResetLinkView(shell: AdminShell, link: { login: string; url: string; expiresAt: string }): Html {
+  return adminPage(
+    shell,
+    '/admin/users',
+    `Password reset for ${link.login}`,
+    html`<p>Give this link to <strong>${link.login}</strong> through a channel you trust. It works once, until ${date(link.expiresAt)}; any earlier link of the account no longer works. It is shown only on this page.</p>
+<p><input type="text" readonly value="${link.url}" aria-label="Password-reset link" class="token-value"></p>
+<p><a href="/admin/users">Back to the users</a></p>`,
   );
 }
 
