@@ -1,3 +1,4 @@
+import { noProgress, type Progress } from './progress.js';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -47,7 +48,7 @@ export interface VersionKey {
 }
 
 /** Creates a backup in `dir`, which must be empty or absent. */
-export async function backupRegistry(ctx: ServiceContext, dir: string): Promise<BackupResult> {
+export async function backupRegistry(ctx: ServiceContext, dir: string, progress: Progress = noProgress): Promise<BackupResult> {
   await requireEmptyDir(dir, 'the backup folder');
   // A backup holds everything the registry does: private to this account, like the data folder.
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -56,6 +57,7 @@ export async function backupRegistry(ctx: ServiceContext, dir: string): Promise<
 
   const problems: string[] = [];
   const files: BackupManifest['files'] = [];
+  let copied = 0;
   for (const v of versions) {
     const key = crateFileKey(v.name, v.num, v.checksum);
     const source = await ctx.blobs.get(key);
@@ -64,6 +66,8 @@ export async function backupRegistry(ctx: ServiceContext, dir: string): Promise<
       continue;
     }
     const { size, sha256 } = await copyStream(source.stream, join(dir, key));
+    copied += size;
+    progress({ files: files.length + 1, bytes: copied, total: versions.length }, `${v.name}@${v.num}`);
     if (sha256 !== v.checksum) problems.push(`${v.name}@${v.num}: its file ${key} does not match its recorded checksum (copied as found)`);
     files.push({ key, size, sha256 });
   }

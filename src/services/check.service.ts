@@ -1,3 +1,5 @@
+import { humanBytes } from '../core/human-size.js';
+import { noProgress, type Progress } from './progress.js';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { listVersions, type CrateRow, type VersionRow } from '../db/repositories/crate.repository.js';
@@ -44,7 +46,7 @@ export interface CheckReport {
 
 const CRATES_PREFIX = 'crates/';
 
-export async function checkRegistry(ctx: ServiceContext, options: CheckOptions): Promise<CheckReport> {
+export async function checkRegistry(ctx: ServiceContext, options: CheckOptions, progress: Progress = noProgress): Promise<CheckReport> {
   // Files first: a file written after this listing cannot be taken for an orphan.
   const files: BlobInfo[] = [];
   for await (const info of ctx.blobs.list(CRATES_PREFIX)) files.push(info);
@@ -52,14 +54,18 @@ export async function checkRegistry(ctx: ServiceContext, options: CheckOptions):
   const crates = await ctx.db.selectFrom('crates').selectAll().orderBy('id').execute();
   const report: CheckReport = { crates: crates.length, versions: 0, files: files.length, problems: [], youngOrphans: [], removed: [] };
   const expected = new Set<string>();
+  const total = await ctx.db.selectFrom('versions').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+  const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
+  let checkedBytes = 0;
   for (const crate of crates) {
     const versions = await listVersions(ctx.db, crate.id);
-    report.versions += versions.length;
     for (const v of versions) {
       const key = crateFileKey(crate.name, v.num, v.checksum);
       expected.add(key);
       const problem = await checkFile(ctx, crate, v, key);
       if (problem) report.problems.push(problem);
+      checkedBytes += v.crate_size;
+      progress({ files: ++report.versions, bytes: checkedBytes, total: Number(total.n), totalBytes }, `${crate.name}@${v.num}`);
     }
     const indexProblem = await checkIndex(ctx, crate, versions);
     if (indexProblem) report.problems.push(indexProblem);
@@ -82,7 +88,7 @@ export async function checkRegistry(ctx: ServiceContext, options: CheckOptions):
     report.problems.push({
       kind: 'orphan',
       key: orphan.key,
-      message: `orphan file ${orphan.key} (${orphan.size} bytes, last changed ${orphan.modifiedAt.toISOString()}): no version points to it`,
+      message: `orphan file ${orphan.key} (${humanBytes(orphan.size)}, last changed ${orphan.modifiedAt.toISOString()}): no version points to it`,
     });
   }
   return report;

@@ -1,3 +1,4 @@
+import { noProgress, type Progress } from './progress.js';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -33,7 +34,12 @@ export interface RestoreResult {
   replaced: string | null;
 }
 
-export async function restoreRegistry(config: Config, dir: string, { force }: { force: boolean }): Promise<RestoreResult> {
+export async function restoreRegistry(
+  config: Config,
+  dir: string,
+  { force }: { force: boolean },
+  progress: Progress = noProgress,
+): Promise<RestoreResult> {
   const manifest = await readManifest(dir);
   const postgres = config.databaseUrl !== null;
   if ((manifest.database === 'postgres') !== postgres) {
@@ -46,9 +52,15 @@ export async function restoreRegistry(config: Config, dir: string, { force }: { 
       throw new Error(`refusing to restore over a registry that is not empty (${targetProblem}); pass --force to replace it (it is kept beside the data)`);
     }
     // Every file is checked against the manifest before anything in the target changes.
+    const total = manifest.files.length;
+    const totalBytes = manifest.files.reduce((sum, f) => sum + f.size, 0);
+    let done = 0;
+    let bytes = 0;
     for (const file of manifest.files) {
       const { size, sha256 } = await hashFile(join(dir, file.key));
       if (size !== file.size || sha256 !== file.sha256) throw new Error(`the backup is damaged: ${file.key} does not match its recorded size and checksum`);
+      bytes += size;
+      progress({ files: ++done, bytes, total, totalBytes }, `checking ${file.key}`);
     }
 
     const replaced = targetProblem ? await setAside(config) : null;
@@ -64,8 +76,12 @@ export async function restoreRegistry(config: Config, dir: string, { force }: { 
       for (const suffix of ['-wal', '-shm']) await rm(`${target}${suffix}`, { force: true });
       await rename(tmp, target);
     }
+    done = 0;
+    bytes = 0;
     for (const file of manifest.files) {
-      await copyStream(createReadStream(join(dir, file.key)), join(config.dataDir, file.key));
+      const { size } = await copyStream(createReadStream(join(dir, file.key)), join(config.dataDir, file.key));
+      bytes += size;
+      progress({ files: ++done, bytes, total, totalBytes }, `copying ${file.key}`);
     }
     return { manifest, replaced };
   } finally {

@@ -90,7 +90,7 @@ describe('operator commands and the data they work on', () => {
     const forced = await wharf(['restore', backupDir, '--force'], env);
     expect(complaints(forced.stderr)).toBe('');
     expect(forced.code).toBe(0);
-    const replaced = /is now in (\S+)\n/.exec(forced.stdout)?.[1];
+    const replaced = /is kept in (\S+)\n/.exec(forced.stdout)?.[1];
     expect(replaced).toBeDefined();
     expect(replaced!.startsWith(join(dataDir, 'replaced-'))).toBe(true);
     expect(forced.stdout).toContain(`to undo this restore: wharf restore --force ${replaced}`);

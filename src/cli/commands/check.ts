@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/config.js';
 import { checkRegistry, type CheckReport, MISSING_FILE_ADVICE, type ProblemKind } from '../../services/check.service.js';
+import { withProgress } from '../progress.js';
 import { print, withContext } from './admin.js';
 
 const LABELS: Record<ProblemKind, string> = {
@@ -22,7 +23,7 @@ export function registerCheckCommand(program: Command, config: () => Config): vo
       const minutes = Number(opts.graceMinutes);
       if (!Number.isFinite(minutes) || minutes < 0) throw new Error('--grace-minutes must be a number of minutes, 0 or more');
       const graceMs = minutes * 60_000;
-      const report = await withContext(config(), (ctx) => checkRegistry(ctx, { graceMs, repair: opts.repair ?? false }));
+      const report = await withProgress('checked', (progress) => withContext(config(), (ctx) => checkRegistry(ctx, { graceMs, repair: opts.repair ?? false }, progress)));
       if (opts.json) print(JSON.stringify(report));
       else printReport(report, minutes, opts.repair ?? false);
       if (report.problems.length > 0) process.exitCode = 1;

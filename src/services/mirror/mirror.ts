@@ -7,7 +7,7 @@ import { MirrorIndex } from './mirror-index.service.js';
 import { UpstreamClient } from './upstream-client.js';
 
 /** Reports a long sync, export or import as it goes: files and bytes so far, out of `total` when known. */
-export type Progress = (state: { files: number; bytes: number; total: number | null }, current: string) => void;
+export type { Progress } from '../progress.js';
 
 /** The mirror of an upstream sparse registry, served under /mirror/. */
 export interface Mirror {
