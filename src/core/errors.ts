@@ -31,6 +31,11 @@ const STATUS: Record<ErrorCode, number> = {
 
 export class AppError extends Error {
   readonly status: number;
+  /**
+   * Why a credential was refused, as one word for the log (`missing`, `malformed`, `unknown`,
+   * `revoked`, `expired`, `locked`, `out_of_scope`); never part of what the client sees.
+   */
+  refusedAs?: string;
 
   constructor(
     readonly code: ErrorCode,
@@ -41,6 +46,12 @@ export class AppError extends Error {
     this.name = 'AppError';
     this.status = STATUS[code];
   }
+}
+
+/** Marks `err` as the refusal of a credential, for the log line that says why. */
+export function refusedAs<T extends AppError>(reason: string, err: T): T {
+  err.refusedAs = reason;
+  return err;
 }
 
 export const badRequest = (detail: string): AppError => new AppError('bad_request', detail);

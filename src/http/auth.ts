@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { forbidden, unauthorized } from '../core/errors.js';
+import { forbidden, refusedAs, unauthorized } from '../core/errors.js';
 import type { EndpointScope } from '../core/scopes.js';
 import type { Actor } from '../services/actor.js';
 import type { ServiceContext } from '../services/context.js';
@@ -18,7 +18,7 @@ export function loginChallenge(ctx: ServiceContext): Record<string, string> {
 export async function requireActor(ctx: ServiceContext, request: FastifyRequest, options: { trustpub?: boolean } = {}): Promise<Actor> {
   const header = request.headers.authorization;
   if (!header) {
-    throw unauthorized(`this action needs an API token; create one at ${ctx.config.publicUrl}/me and run \`cargo login --registry ${ctx.config.registryName}\``, loginChallenge(ctx));
+    throw refusedAs('missing', unauthorized(`this action needs an API token; create one at ${ctx.config.publicUrl}/me and run \`cargo login --registry ${ctx.config.registryName}\``, loginChallenge(ctx)));
   }
   return authenticateToken(ctx, header, options);
 }

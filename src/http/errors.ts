@@ -9,8 +9,10 @@ export function sendApiError(reply: FastifyReply, status: number, detail: string
 
 export function apiErrorHandler(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (err instanceof AppError) {
-    // A 401 is the normal RFC 3139 handshake and a wrong token is not an attack: log quietly.
+    // A refused credential says why (never with the secret); other refusals are the client's
+    // business (a 404, a bad version) and stay at debug.
     if (err.status >= 500) request.log.error({ err, cause: err.cause }, 'request failed');
+    else if (err.refusedAs) request.log.info({ status: err.status, refusal: err.refusedAs }, 'credential refused');
     else request.log.debug({ status: err.status, code: err.code }, 'request refused');
     return sendApiError(reply, err.status, err.detail, { ...err.headers });
   }

@@ -1,4 +1,4 @@
-import { forbidden } from '../core/errors.js';
+import { AppError, forbidden, refusedAs } from '../core/errors.js';
 import { anyPatternMatches, type EndpointScope } from '../core/scopes.js';
 
 /** Who is making a request, and through which token (null for a browser session). */
@@ -37,6 +37,15 @@ export interface ActorToken {
  * carries every scope of its user. The detail names what is missing.
  */
 export function requireScope(actor: Actor, scope: EndpointScope, crateName?: string): void {
+  try {
+    checkScope(actor, scope, crateName);
+  } catch (err) {
+    if (err instanceof AppError) refusedAs('out_of_scope', err);
+    throw err;
+  }
+}
+
+function checkScope(actor: Actor, scope: EndpointScope, crateName?: string): void {
   if (actor.trustpub) return requireTrustpubScope(actor.trustpub, scope, crateName);
   const token = actor.token;
   if (!token) return;

@@ -1,4 +1,4 @@
-import { type AppError, badRequest, conflict, forbidden, notFound, unauthorized } from '../core/errors.js';
+import { type AppError, badRequest, conflict, forbidden, notFound, refusedAs, unauthorized } from '../core/errors.js';
 import { ALL_CRATES, ENDPOINT_SCOPES, type EndpointScope, isEndpointScope } from '../core/scopes.js';
 import { generateToken, hashToken, isWellFormedToken, isWellFormedTrustpubToken } from '../core/token.js';
 import {
@@ -138,10 +138,10 @@ export async function authenticateToken(ctx: ServiceContext, header: string, { t
     return actor;
   }
   if (!isWellFormedToken(raw)) {
-    throw unauthorized('the API token is malformed or mistyped (its checksum does not match); ' + loginHint(ctx));
+    throw refusedAs('malformed', unauthorized('the API token is malformed or mistyped (its checksum does not match); ' + loginHint(ctx)));
   }
   const row = await findTokenByHash(ctx.db, hashToken(raw));
-  if (!row) throw unauthorized('the API token is not valid; ' + loginHint(ctx));
+  if (!row) throw refusedAs('unknown', unauthorized('the API token is not valid; ' + loginHint(ctx)));
   const now = ctx.clock.now();
   const refusal = refusalOf(ctx, row, now);
   if (refusal) throw refusal;
@@ -209,12 +209,12 @@ function tokenFromHeader(header: string): string {
 
 function refusalOf(ctx: ServiceContext, row: TokenWithOwner, now: Date): AppError | null {
   if (row.revoked_at) {
-    return unauthorized(`this token was revoked on ${row.revoked_at.slice(0, 10)}: ${row.revoked_reason ?? 'no reason given'}; ${loginHint(ctx)}`);
+    return refusedAs('revoked', unauthorized(`this token was revoked on ${row.revoked_at.slice(0, 10)}: ${row.revoked_reason ?? 'no reason given'}; ${loginHint(ctx)}`));
   }
   if (expiryOf(row) <= now.getTime()) {
-    return unauthorized(`this token expired on ${row.expires_at?.slice(0, 10)}; ${loginHint(ctx)}`);
+    return refusedAs('expired', unauthorized(`this token expired on ${row.expires_at?.slice(0, 10)}; ${loginHint(ctx)}`));
   }
-  if (row.user_locked_at) return forbidden(`the account \`${row.user_login}\` is locked`);
+  if (row.user_locked_at) return refusedAs('locked', forbidden(`the account \`${row.user_login}\` is locked`));
   return null;
 }
 

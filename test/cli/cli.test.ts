@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,6 +86,8 @@ describe('the wharf binary', () => {
     }
     const logs = server.output.join('');
     expect(logs).toContain('published');
+    expect(logs).toContain('"refusal":"malformed"');
+    expect(logs).toContain('shutdown complete');
     expect(scanForTokens(dataDir, [logs])).toEqual([]);
     const { WHARF_DATABASE_URL: dbUrl } = await databaseEnv(env);
     if (dbUrl) {
@@ -96,4 +99,17 @@ describe('the wharf binary', () => {
       }
     }
   }, 120_000);
+
+  it('names the setting to change when the port is taken', async () => {
+    const port = await freePort();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    try {
+      const r = await wharf(['serve'], { ...env, WHARF_PORT: String(port) });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(`127.0.0.1:${port} is already in use (another Wharf, or another program): stop it, or choose another port with WHARF_PORT`);
+    } finally {
+      blocker.close();
+    }
+  });
 });

@@ -34,7 +34,14 @@ export async function serve(config: Config): Promise<void> {
         `${config.publicUrl}/login (there is no default password)`,
     );
   }
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    await ctx.db.destroy().catch(() => undefined);
+    lock.release();
+    throw listenProblem(err, config);
+  }
   app.log.info({ index: `sparse+${config.publicUrl}/index/` }, `Wharf registry \`${config.registryName}\` ready`);
 
   let closing = false;
@@ -47,6 +54,7 @@ export async function serve(config: Config): Promise<void> {
       .then(() => ctx.db.destroy())
       .then(() => {
         lock.release();
+        app.log.info({ event: 'shutdown', signal }, 'shutdown complete: every request in flight was answered');
         process.exit(0);
       })
       .catch((err: unknown) => {
@@ -56,4 +64,16 @@ export async function serve(config: Config): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** A listen failure the operator can act on, named with the setting that fixes it. */
+function listenProblem(err: unknown, config: Config): unknown {
+  const code = (err as { code?: unknown }).code;
+  const where = `${config.host}:${config.port}`;
+  if (code === 'EADDRINUSE') {
+    return new Error(`${where} is already in use (another Wharf, or another program): stop it, or choose another port with WHARF_PORT (\`port\` in wharf.toml)`);
+  }
+  if (code === 'EACCES') return new Error(`not allowed to listen on ${where}: ports below 1024 need privileges; choose another with WHARF_PORT`);
+  if (code === 'EADDRNOTAVAIL') return new Error(`${config.host} is not an address of this machine: set WHARF_HOST to one of its addresses (or 0.0.0.0)`);
+  return err;
 }

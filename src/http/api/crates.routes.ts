@@ -57,6 +57,7 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
     const actor = await requireActor(ctx, request);
     const name = await runtime.publishLimits.guard(actor, 'yank', () => setYanked(ctx, actor, request.params.name, request.params.version, true));
     runtime.index.invalidate(name);
+    request.log.info({ event: 'crate.yank', crate: name, version: request.params.version, user: actor.login }, 'yanked');
     return { ok: true };
   });
 
@@ -64,6 +65,7 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
     const actor = await requireActor(ctx, request);
     const name = await runtime.publishLimits.guard(actor, 'yank', () => setYanked(ctx, actor, request.params.name, request.params.version, false));
     runtime.index.invalidate(name);
+    request.log.info({ event: 'crate.unyank', crate: name, version: request.params.version, user: actor.login }, 'unyanked');
     return { ok: true };
   });
 
@@ -75,6 +77,8 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
       updateYank(ctx, actor, request.params.name, request.params.version, update),
     );
     runtime.index.invalidate(crate.name);
+    const event = version.yanked ? 'crate.yank' : 'crate.unyank';
+    request.log.info({ event, crate: crate.name, version: version.num, user: actor.login }, version.yanked ? 'yanked' : 'unyanked');
     return { version: await describeVersion(ctx, crate, version) };
   });
 
@@ -91,6 +95,7 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
         const actor = await requireActor(ctx, request);
         const body = request.body as { users?: unknown; owners?: unknown } | undefined;
         const msg = await changeOwners(ctx, actor, request.params.name, body?.users ?? body?.owners, add);
+        request.log.info({ event: add ? 'owner.add' : 'owner.remove', crate: request.params.name, user: actor.login }, msg);
         return { ok: true, msg };
       },
     });

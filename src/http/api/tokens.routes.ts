@@ -63,6 +63,7 @@ export async function tokenRoutes(app: FastifyInstance, { runtime }: { runtime: 
   app.put('/api/v1/me/tokens', async (request) => {
     const actor = await requireSession(ctx, request, { write: true, sudo: true });
     const { token, view } = await createToken(ctx, actor.userId, tokenSpec(request.body), actor);
+    request.log.info({ event: 'token.create', token_id: view.id, user: actor.login, scopes: view.endpoint_scopes }, 'token created');
     return { api_token: { ...view, token } };
   });
 
@@ -81,19 +82,25 @@ export async function tokenRoutes(app: FastifyInstance, { runtime }: { runtime: 
     const id = tokenId(request.params.id);
     const actor = await tokenManager(ctx, request, id, true);
     const reason = actor.token ? 'revoked by its own holder' : 'revoked by its owner';
-    return { api_token: await revokeToken(ctx, { actor }, id, reason, actor.userId) };
+    const revoked = await revokeToken(ctx, { actor }, id, reason, actor.userId);
+    request.log.info({ event: 'token.revoke', token_id: id, user: actor.login }, 'token revoked');
+    return { api_token: revoked };
   });
 
   app.delete('/api/v1/me/tokens', async (request) => {
     const actor = await requireSession(ctx, request, { write: true, sudo: true });
     const count = await revokeAllTokens(ctx, { actor }, { userId: actor.userId }, 'revoked by its owner (all tokens)');
+    request.log.info({ event: 'token.revoke_all', user: actor.login, count }, 'every token of the user revoked');
     return { ok: true, revoked: count };
   });
 
   // Any token may revoke itself, whatever its scopes: the first thing to do with a leaked token.
   app.delete('/api/v1/tokens/current', async (request, reply) => {
     const actor = await requireActor(ctx, request);
-    if (actor.token) await revokeToken(ctx, { actor }, actor.token.id, 'revoked by its own holder', actor.userId);
+    if (actor.token) {
+      await revokeToken(ctx, { actor }, actor.token.id, 'revoked by its own holder', actor.userId);
+      request.log.info({ event: 'token.revoke', token_id: actor.token.id, user: actor.login }, 'token revoked by its holder');
+    }
     return reply.code(204).send();
   });
 
