@@ -11,6 +11,7 @@ import { registerCheckCommand } from './cli/commands/check.js';
 import { registerCategoryCommands } from './cli/commands/category.js';
 import { registerCrateCommands } from './cli/commands/crate.js';
 import { registerMirrorCommands } from './cli/commands/mirror.js';
+import { registerTeamCommands } from './cli/commands/team.js';
 import { registerTokenCommands } from './cli/commands/token.js';
 import { registerUserCommands } from './cli/commands/user.js';
 
@@ -53,6 +54,7 @@ export async function main(argv: string[]): Promise<void> {
   registerCrateCommands(program, getConfig);
   registerCategoryCommands(program, getConfig);
   registerMirrorCommands(program, getConfig);
+  registerTeamCommands(program, getConfig);
 
   try {
     await program.parseAsync(argv);
