@@ -203,6 +203,9 @@ describe('teams as owners', () => {
     expect(team.teams).toEqual([{ id: expect.any(Number), login: 'team:core', kind: 'team', url: null, name: 'The core team', avatar: null }]);
     const users = (await send('GET', '/api/v1/crates/teamed/owner_user', null)).json() as { users: Array<{ login: string }> };
     expect(users.users.map((u) => u.login)).toEqual(['alice']);
+    const teamId = (team.teams[0] as { id: number }).id;
+    const search = (await send('GET', `/api/v1/crates?team_id=${teamId}`, null)).json() as { crates: Array<{ name: string }> };
+    expect(search.crates.map((c) => c.name)).toEqual(['teamed']);
   });
 
   it('lets a member publish and yank, but not change owners', async () => {

@@ -43,6 +43,7 @@ describe('owner invitations on /me/invitations', () => {
     expect(res.headers.location).toBe('/me/invitations?notice=accepted');
     expect((await bob.get('/me/invitations?notice=accepted')).body).toContain('You are now an owner of the crate.');
     expect(await ownerLogins()).toEqual(['alice', 'bob']);
+    expect((await bob.get('/crates/web-owned')).body).toContain('href="/users/bob"');
   });
 
   it('declines by form', async () => {
