@@ -12,8 +12,9 @@ const TEAM_NOTICES = {
 
 /** The administrators' page of teams: create and remove teams, add and remove members. */
 export function teamsView(shell: AdminShell, p: { csrf: string; teams: readonly TeamView[]; notice?: unknown; error?: string | null }): Html {
+  // Without a password field: past the re-authentication window, the confirmation page asks for it.
   const post = (path: string, fields: Html | '', label: string, cls = 'secondary') =>
-    html`<form method="post" action="${path}">${csrfField(p.csrf)}${fields}${sudoField(shell)}<button type="submit" class="${cls}">${label}</button></form>`;
+    html`<form method="post" action="${path}">${csrfField(p.csrf)}${fields}<button type="submit" class="${cls}">${label}</button></form>`;
   return adminPage(
     shell,
     '/admin/teams',
