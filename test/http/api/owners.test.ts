@@ -152,6 +152,22 @@ describe('owner invitations (owner_invitations = true, the default)', () => {
     expect(erin.userId).toBeGreaterThan(0);
   });
 
+  it('answers an acceptance racing a withdrawal with one winner, never a 5xx or a leftover invitation', async () => {
+    const gus = await t.userWithToken('gus');
+    for (let round = 0; round < 5; round++) {
+      await send('PUT', '/api/v1/crates/invited/owners', alice.token, { users: ['gus'] });
+      const [accepted, withdrawn] = await Promise.all([
+        answer(gus, true),
+        send('DELETE', '/api/v1/crates/invited/owners', alice.token, { users: ['gus'] }),
+      ]);
+      expect([200, 404]).toContain(accepted.statusCode);
+      expect(withdrawn.statusCode).toBe(200);
+      expect(await t.runtime.ctx.db.selectFrom('crate_owner_invitations').selectAll().where('invited_user_id', '=', gus.userId).execute()).toEqual([]);
+      // Whichever ran second decided: a removal after the acceptance, or a refused acceptance after the withdrawal.
+      if ((await owners()).includes('gus')) await send('DELETE', '/api/v1/crates/invited/owners', alice.token, { users: ['gus'] });
+    }
+  });
+
   it('refuses to invite an owner, and withdraws an invitation when the invitee is removed', async () => {
     const dup = await send('PUT', '/api/v1/crates/invited/owners', alice.token, { users: ['bob'] });
     expect(dup.statusCode).toBe(400);
