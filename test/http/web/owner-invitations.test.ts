@@ -67,6 +67,22 @@ describe('owner invitations on /me/invitations', () => {
     expect(res.body).toContain('expired');
   });
 
+  it("answers through crates.io's API with the session cookie, and its CSRF header for the answer", async () => {
+    await invite('bob', 'web-other');
+    const cookie = `wharf_session=${bob.session}`;
+    const list = await t.app.inject({ method: 'GET', url: '/api/v1/me/crate_owner_invitations', headers: { cookie } });
+    const [inv] = (list.json() as { crate_owner_invitations: Array<{ crate_id: number; crate_name: string }> }).crate_owner_invitations;
+    expect(inv!.crate_name).toBe('web-other');
+    const payload = { crate_owner_invite: { crate_id: inv!.crate_id, accepted: true } };
+    const url = `/api/v1/me/crate_owner_invitations/${inv!.crate_id}`;
+    expect((await t.app.inject({ method: 'PUT', url, headers: { cookie }, payload })).statusCode).toBe(403);
+    const csrf = csrfOf((await bob.get('/me')).body);
+    const ok = await t.app.inject({ method: 'PUT', url, headers: { cookie, 'x-csrf-token': csrf }, payload });
+    expect(ok.statusCode).toBe(200);
+    const owners = (await t.app.inject('/api/v1/crates/web-other/owners')).json() as { users: Array<{ login: string }> };
+    expect(owners.users.map((u) => u.login)).toEqual(['alice', 'bob']);
+  });
+
   it('sends a signed-out visitor to sign in', async () => {
     const res = await t.browser().get('/me/invitations');
     expect(res.statusCode).toBe(303);
