@@ -66,6 +66,11 @@ export interface Config extends Readonly<MetadataLimits> {
   readonly mirrorTimeoutMs: number;
   /** CI issuers whose OIDC tokens are exchanged for trusted-publishing tokens; empty: none. */
   readonly trustedIssuers: readonly TrustedIssuer[];
+  /**
+   * `cargo owner --add USER` invites the user, who becomes an owner on accepting (crates.io's
+   * way); off: the user is added at once.
+   */
+  readonly ownerInvitations: boolean;
 }
 
 /** Whether /mirror/ is served: with an upstream, or offline from what was imported. */
@@ -122,6 +127,7 @@ const SETTINGS: Setting[] = [
   { key: 'mirrorIndexTtl', env: 'WHARF_MIRROR_INDEX_TTL', file: 'mirror_index_ttl', parse: integerIn(0, 86_400), fallback: () => 60 },
   { key: 'mirrorTimeoutMs', env: 'WHARF_MIRROR_TIMEOUT_MS', file: 'mirror_timeout_ms', parse: integerIn(100, 600_000), fallback: () => 30_000 },
   { key: 'trustedIssuers', env: 'WHARF_TRUSTED_PUBLISHING_ISSUERS', file: 'trusted_publishing', parse: parseTrustedIssuers, fallback: () => [] },
+  { key: 'ownerInvitations', env: 'WHARF_OWNER_INVITATIONS', file: 'owner_invitations', parse: boolean, fallback: () => true },
 ];
 
 /** Each setting's names, in the order Wharf reads them (for the sample file and its test). */

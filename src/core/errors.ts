@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  | 'gone'
   | 'too_large'
   | 'rate_limited'
   | 'unavailable'
@@ -21,6 +22,7 @@ const STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  gone: 410,
   too_large: 413,
   rate_limited: 429,
   unavailable: 503,
@@ -60,6 +62,7 @@ export const unauthorized = (detail: string, headers?: Record<string, string>): 
 export const forbidden = (detail: string): AppError => new AppError('forbidden', detail);
 export const notFound = (detail: string): AppError => new AppError('not_found', detail);
 export const conflict = (detail: string): AppError => new AppError('conflict', detail);
+export const gone = (detail: string): AppError => new AppError('gone', detail);
 export const tooLarge = (detail: string): AppError => new AppError('too_large', detail);
 export const crateNotFound = (name: string): AppError => notFound(`crate \`${name}\` does not exist`);
 export const versionNotFound = (name: string, version: string): AppError =>

@@ -15,6 +15,7 @@ import * as m013 from './migrations/013-crate-summary.js';
 import * as m014 from './migrations/014-version-fields.js';
 import * as m015 from './migrations/015-trusted-publishing.js';
 import * as m023 from './migrations/023-user-lifecycle.js';
+import * as m017 from './migrations/017-owner-invitations.js';
 
 /**
  * Migrations are compiled into the program (no directory scan), in name order. There is no 007,
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '014-version-fields': m014,
   '015-trusted-publishing': m015,
   '023-user-lifecycle': m023,
+  '017-owner-invitations': m017,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -266,6 +266,35 @@ export interface TrustpubUsedJtisTable {
   expires_at: string;
 }
 
+export interface CrateOwnerInvitationsTable {
+  crate_id: number;
+  invited_user_id: number;
+  invited_by_user_id: number | null;
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface TeamsTable {
+  id: Generated<number>;
+  name: string;
+  description: string | null;
+  created_at: string;
+}
+
+export interface TeamMembersTable {
+  team_id: number;
+  user_id: number;
+  created_at: string;
+}
+
+export interface CrateOwnerTeamsTable {
+  crate_id: number;
+  team_id: number;
+  created_at: string;
+  created_by: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   crates: CratesTable;
@@ -288,4 +317,8 @@ export interface Database {
   trustpub_configs: TrustpubConfigsTable;
   trustpub_tokens: TrustpubTokensTable;
   trustpub_used_jtis: TrustpubUsedJtisTable;
+  crate_owner_invitations: CrateOwnerInvitationsTable;
+  teams: TeamsTable;
+  team_members: TeamMembersTable;
+  crate_owner_teams: CrateOwnerTeamsTable;
 }

@@ -14,6 +14,13 @@ export type AuditAction =
   | 'category.remove'
   | 'owner.add'
   | 'owner.remove'
+  | 'owner.invite'
+  | 'owner.invite_accept'
+  | 'owner.invite_decline'
+  | 'team.create'
+  | 'team.remove'
+  | 'team.member_add'
+  | 'team.member_remove'
   | 'user.create'
   | 'user.login'
   | 'user.password'
@@ -41,6 +48,13 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'category.remove',
   'owner.add',
   'owner.remove',
+  'owner.invite',
+  'owner.invite_accept',
+  'owner.invite_decline',
+  'team.create',
+  'team.remove',
+  'team.member_add',
+  'team.member_remove',
   'user.create',
   'user.login',
   'user.password',

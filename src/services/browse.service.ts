@@ -9,6 +9,7 @@ import {
   type DependencyRow,
   type VersionRow,
 } from '../db/repositories/crate.repository.js';
+import { listOwnerTeams } from '../db/repositories/team.repository.js';
 import { findUserByLogin } from '../db/repositories/user.repository.js';
 import type { ServiceContext } from './context.js';
 import { bySemverDescending, defaultOfSorted } from '../core/version-order.js';
@@ -89,6 +90,8 @@ export interface CratePage {
   features: Record<string, string[]>;
   dependencies: Record<'normal' | 'build' | 'dev', DependencyRow[]>;
   owners: Array<{ id: number; login: string; name: string | null }>;
+  /** Teams that own the crate (their members publish and yank). */
+  teams: Array<{ name: string; description: string | null }>;
   /** The highest version: the one whose README the crate keeps (publish updates it only for a new highest). */
   readmeVersionId: number;
   /** The mirrored registry has a crate of the same name (so a dependent must name this registry). */
@@ -135,6 +138,7 @@ export async function cratePage(ctx: ServiceContext, name: string, num?: string,
     features: JSON.parse(version.features) as Record<string, string[]>,
     dependencies,
     owners: await listOwners(db, crate.id),
+    teams: await listOwnerTeams(db, crate.id),
     readmeVersionId: sorted[0]!.id,
     alsoUpstream: mirrorEnabled(ctx.config) && (await mirrorIndexFileExists(db, crate.name.toLowerCase())),
   };

@@ -14,7 +14,6 @@ import {
   existingCanonicalNames,
   findCrateByCanonicalName,
   findVersion,
-  isOwner,
   listVersionKeys,
   refreshVersionSummary,
   type CrateRow,
@@ -28,6 +27,7 @@ import { type Actor, auditIdentity, requireScope } from './actor.js';
 import { recordAudit } from './audit.service.js';
 import { recordIndexChange } from './change-feed.service.js';
 import type { ServiceContext } from './context.js';
+import { requireOwnerRights } from './owners/rights.js';
 import { type CrateLimits, limitsOf } from './crate-limits.service.js';
 import type { PublishLimits } from './publish-limits.js';
 import type { PreparedReadme, Readmes } from './readme/readme.service.js';
@@ -158,9 +158,7 @@ async function authorizePublish(db: Db, actor: Actor, meta: PublishMetadata, exi
   if (existing.trustpub_only) {
     throw forbidden(`\`${existing.name}\` accepts new versions only through trusted publishing; publish it from its configured CI workflow`);
   }
-  if (!(await isOwner(db, existing.id, actor.userId))) {
-    throw forbidden(`you are not an owner of the crate \`${existing.name}\`; ask an owner to run \`cargo owner --add ${actor.login}\``);
-  }
+  await requireOwnerRights(db, existing, actor.userId, 'publish', `; ask an owner to run \`cargo owner --add ${actor.login}\``);
 }
 
 /** The crate's own limits (an override, or the registry's): the upload was read under the highest of them. */

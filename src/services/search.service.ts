@@ -136,8 +136,7 @@ function filtered(db: Db, query: SearchQuery, canon: string, indexed: string | n
   } else if (f.kind === 'user_id') {
     base = base.where(sql<SqlBool>`crates.id in (select crate_id from crate_owners where user_id = ${f.userId})`);
   } else if (f.kind === 'team_id') {
-    // No team owns a crate (yet): a team's list is empty.
-    base = base.where(sql<SqlBool>`1 = 0`);
+    base = base.where(sql<SqlBool>`crates.id in (select crate_id from crate_owner_teams where team_id = ${f.teamId})`);
   } else if (f.kind === 'ids') {
     base = base.where('crates.canonical_name', 'in', f.names.map(canonicalCrateName));
   }

@@ -23,3 +23,11 @@ export const userUrl = (ctx: ServiceContext, login: string) => `${ctx.config.pub
 export function ownerDoc(ctx: ServiceContext, u: Pick<UserRow, 'id' | 'login' | 'name'>) {
   return { id: u.id, login: u.login, name: u.name, kind: 'user', url: userUrl(ctx, u.login), avatar: null };
 }
+
+/** Teams are named `team:<name>` wherever an owner's login goes (crates.io: `github:org:team`). */
+export const TEAM_LOGIN_PREFIX = 'team:';
+
+/** A team owner as crates.io's owner lists show one; Wharf has no team page or avatar. */
+export function teamOwnerDoc(t: { id: number; name: string; description: string | null }) {
+  return { id: t.id, login: `${TEAM_LOGIN_PREFIX}${t.name}`, name: t.description ?? t.name, kind: 'team', url: null, avatar: null };
+}

@@ -1,17 +1,21 @@
 import { badRequest, crateNotFound, forbidden, versionNotFound } from '../core/errors.js';
 import type { Db } from '../db/create-db.js';
-import { findCrateByCanonicalName, findVersion, isOwner, refreshVersionSummary, type CrateRow, type VersionRow } from '../db/repositories/crate.repository.js';
+import { findCrateByCanonicalName, findVersion, refreshVersionSummary, type CrateRow, type VersionRow } from '../db/repositories/crate.repository.js';
 import { type Actor, requireScope } from './actor.js';
 import { recordAudit } from './audit.service.js';
 import { recordIndexChange } from './change-feed.service.js';
 import type { ServiceContext } from './context.js';
+import { requireOwnerRights } from './owners/rights.js';
 
-/** Loads a crate the actor owns, or refuses with the right error. Shared by yank and owner changes. */
+/**
+ * Loads a crate the actor owns, or refuses with the right error. Shared by yank (user owners and
+ * members of owning teams) and owner changes (user owners only).
+ */
 export async function loadOwnedCrate(db: Db, actor: Actor, name: string, scope: 'yank' | 'change-owners'): Promise<CrateRow> {
   const crate = await findCrateByCanonicalName(db, name);
   if (!crate) throw crateNotFound(name);
   requireScope(actor, scope, crate.name);
-  if (!(await isOwner(db, crate.id, actor.userId))) throw forbidden(`you are not an owner of the crate \`${crate.name}\``);
+  await requireOwnerRights(db, crate, actor.userId, scope === 'yank' ? 'publish' : 'full');
   return crate;
 }
 

@@ -17,7 +17,8 @@ describe('cargo against a fresh Wharf', () => {
   const reg = 'registry = "wharf"';
 
   beforeAll(async () => {
-    server = await startLiveServer();
+    // Owners added at once (owner_invitations = false); test/e2e/cargo-owners.e2e.test.ts covers invitations.
+    server = await startLiveServer({ ownerInvitations: false });
     cargo = new CargoSandbox(server.indexUrl);
     alice = (await server.userWithToken('alice')).token;
     bob = (await server.userWithToken('bob')).token;

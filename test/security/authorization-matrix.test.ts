@@ -1,6 +1,8 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateToken } from '../../src/core/token.js';
+import { changeOwners } from '../../src/services/owner.service.js';
+import { addTeamMember, createTeam } from '../../src/services/owners/team.service.js';
 import { revokeAllTokens, revokeToken } from '../../src/services/token.service.js';
 import { publishBody } from '../helpers/crate-builder.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
@@ -11,11 +13,11 @@ import { createTestApp, type TestApp } from '../helpers/test-app.js';
  */
 type Credential =
   | 'none' | 'malformed' | 'bad checksum' | 'unknown' | 'expired' | 'revoked' | 'revoked by revoke-all'
-  | 'wrong endpoint scope' | 'wrong crate pattern' | 'non-owner' | 'owner';
+  | 'wrong endpoint scope' | 'wrong crate pattern' | 'non-owner' | 'invited, not yet accepted' | 'member of an owning team' | 'owner';
 
 const CREDENTIALS: Credential[] = [
   'none', 'malformed', 'bad checksum', 'unknown', 'expired', 'revoked', 'revoked by revoke-all',
-  'wrong endpoint scope', 'wrong crate pattern', 'non-owner', 'owner',
+  'wrong endpoint scope', 'wrong crate pattern', 'non-owner', 'invited, not yet accepted', 'member of an owning team', 'owner',
 ];
 
 type Expect = [number, RegExp | null];
@@ -51,8 +53,28 @@ async function credentials(t: TestApp, scope: string): Promise<Record<Credential
     'wrong endpoint scope': (await t.tokenFor(alice, { name: 'narrow', scopes: [otherScope as 'yank'] })).token,
     'wrong crate pattern': (await t.tokenFor(alice, { name: 'other crates', cratePatterns: ['other*'] })).token,
     'non-owner': (await t.userWithToken(`bob-${scope}`)).token,
+    'invited, not yet accepted': await invitee(t, alice, `ivy-${scope}`),
+    'member of an owning team': await teamMember(t, `tm-${scope}`),
     owner,
   };
+}
+
+/** A user with a pending invitation to own `target`: no rights until they accept. */
+async function invitee(t: TestApp, alice: number, login: string): Promise<string> {
+  const user = await t.userWithToken(login);
+  await changeOwners(t.runtime.ctx, { userId: alice, login: 'alice', name: null, isAdmin: false, token: null }, 'target', [login], true);
+  return user.token;
+}
+
+/** A member of a team that owns `target`: may publish and yank, not change owners. */
+async function teamMember(t: TestApp, login: string): Promise<string> {
+  const user = await t.userWithToken(login);
+  const by = { actor: null, via: 'test' };
+  const team = await createTeam(t.runtime.ctx, by, { name: `team-${login}` });
+  await addTeamMember(t.runtime.ctx, by, team.name, login);
+  const { id: crateId } = await t.runtime.ctx.db.selectFrom('crates').select('id').where('name', '=', 'target').executeTakeFirstOrThrow();
+  await t.runtime.ctx.db.insertInto('crate_owner_teams').values({ crate_id: crateId, team_id: team.id, created_at: new Date().toISOString(), created_by: null }).execute();
+  return user.token;
 }
 
 interface WriteCase {
@@ -61,6 +83,8 @@ interface WriteCase {
   request: (n: number) => Promise<InjectOptions>;
   ok: number;
   nonOwner: Expect;
+  /** What a member of a team that owns the crate gets: the owner's answer unless given. */
+  teamMember?: Expect;
 }
 
 let counter = 0;
@@ -107,6 +131,7 @@ const WRITES: WriteCase[] = [
     request: async () => ({ method: 'PUT', url: '/api/v1/crates/target/owners', payload: { users: ['carol'] } }),
     ok: 200,
     nonOwner: [403, /you are not an owner of the crate `target`/],
+    teamMember: [403, /only its user owners may change its owners/],
   },
   {
     endpoint: 'DELETE /crates/target/owners',
@@ -114,6 +139,7 @@ const WRITES: WriteCase[] = [
     request: async () => ({ method: 'DELETE', url: '/api/v1/crates/target/owners', payload: { users: ['carol'] } }),
     ok: 200,
     nonOwner: [403, /you are not an owner of the crate `target`/],
+    teamMember: [403, /only its user owners may change its owners/],
   },
 ];
 
@@ -121,7 +147,8 @@ function expected(c: WriteCase, cred: Credential): Expect {
   if (cred in REFUSED_BEFORE_SCOPES) return REFUSED_BEFORE_SCOPES[cred]!;
   if (cred === 'wrong endpoint scope') return [403, new RegExp(`lacks the \`${c.scope}\` scope`)];
   if (cred === 'wrong crate pattern') return [403, /limited to the crate patterns `other\*`, which do not cover `target/];
-  if (cred === 'non-owner') return c.nonOwner;
+  if (cred === 'non-owner' || cred === 'invited, not yet accepted') return c.nonOwner;
+  if (cred === 'member of an owning team') return c.teamMember ?? [c.ok, null];
   return [c.ok, null];
 }
 

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { getVersionReadme, loadCrate, loadCrateVersion } from '../../services/crate-query.service.js';
+import { getVersionReadme, loadCrateVersion } from '../../services/crate-query.service.js';
 import { reverseDependencies, versionDependencies } from '../../services/dependency-query.service.js';
 import { crateDownloads, versionDownloads } from '../../services/download-stats.service.js';
-import { getOwners } from '../../services/owner.service.js';
+import { getTeamOwners, getUserOwners } from '../../services/owner.service.js';
 import type { Runtime } from '../../services/runtime.js';
 import { authorizeRead } from '../auth.js';
 
@@ -49,13 +49,11 @@ export async function crateReadRoutes(app: FastifyInstance, { runtime }: { runti
 
   app.get<CrateParams>('/api/v1/crates/:name/owner_user', async (request) => {
     await authorizeRead(ctx, request);
-    return { users: await getOwners(ctx, request.params.name) };
+    return { users: await getUserOwners(ctx, request.params.name) };
   });
 
-  // No team owns a crate yet: the crate must exist, and its team list is empty.
   app.get<CrateParams>('/api/v1/crates/:name/owner_team', async (request) => {
     await authorizeRead(ctx, request);
-    await loadCrate(ctx, request.params.name);
-    return { teams: [] };
+    return { teams: await getTeamOwners(ctx, request.params.name) };
   });
 }

@@ -94,7 +94,8 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
       handler: async (request) => {
         const actor = await requireActor(ctx, request);
         const body = request.body as { users?: unknown; owners?: unknown } | undefined;
-        const msg = await changeOwners(ctx, actor, request.params.name, body?.users ?? body?.owners, add);
+        // Invitation tokens (result.invitations) are for a mail to the invitee; never in the answer.
+        const { msg } = await changeOwners(ctx, actor, request.params.name, body?.users ?? body?.owners, add);
         request.log.info({ event: add ? 'owner.add' : 'owner.remove', crate: request.params.name, user: actor.login }, msg);
         return { ok: true, msg };
       },

@@ -7,11 +7,13 @@ import { createPasswordReset, deleteAccount } from '../../services/account-lifec
 import { createAccount, listAccounts, setAdmin, setLocked } from '../../services/account.service.js';
 import { AUDIT_ACTIONS, type AuditAction } from '../../services/audit.service.js';
 import { mirrorOverview } from '../../services/mirror/mirror-admin.service.js';
+import { addTeamMember, createTeam, listTeams, removeTeam, removeTeamMember } from '../../services/owners/team.service.js';
 import { revokeAllTokens } from '../../services/token.service.js';
 import { checkSessionForm, field, type FormBody, formOf, type Viewer, viewerOf } from './request.js';
 import { redirect, sendPage } from './respond.js';
 import { requireSudo } from './sudo.js';
 import { type AuditFilters, auditView, confirmDeleteUserView, confirmRevokeAllView, mirrorView, type NewUserForm, passwordResetLinkView, revokeAllView, usersView } from './views/admin.view.js';
+import { teamsView } from './views/teams.view.js';
 import type { WebDeps } from './web.plugin.js';
 
 const USER_ACTIONS = ['lock', 'unlock', 'admin', 'unadmin'] as const;
@@ -118,6 +120,33 @@ export async function adminRoutes(app: FastifyInstance, deps: WebDeps): Promise<
     const done: Record<UserAction, string> = { lock: 'locked', unlock: 'unlocked', admin: 'admin', unadmin: 'unadmin' };
     return redirect(reply, `/admin/users?notice=${done[action]}`);
   });
+
+  const showTeams = async (reply: FastifyReply, viewer: Viewer, status: number, extra: { notice?: unknown; error?: string } = {}) =>
+    sendPage(reply, status, teamsView(shellOf(viewer), { csrf: viewer.csrf, teams: await listTeams(ctx), ...extra }), { noStore: true });
+
+  app.get('/admin/teams', async (request, reply) => {
+    const viewer = await admin(request, reply);
+    if (!viewer) return reply;
+    return showTeams(reply, viewer, 200, { notice: (request.query as { notice?: unknown }).notice });
+  });
+
+  /** A team change: on a refusal the page again with its detail, else back to the list with a notice. */
+  const teamPost = (path: string, change: (by: { actor: Viewer['actor'] }, form: FormBody, params: Record<string, string>) => Promise<unknown>, done: string) =>
+    app.post<{ Params: Record<string, string> }>(path, async (request, reply) => {
+      const posted = await adminPost(request, reply);
+      if (!posted) return reply;
+      try {
+        await change({ actor: posted.viewer.actor }, posted.form, request.params);
+      } catch (err) {
+        if (!(err instanceof AppError) || ![400, 404, 409].includes(err.status)) throw err;
+        return showTeams(reply, posted.viewer, err.status, { error: err.detail });
+      }
+      return redirect(reply, `/admin/teams?notice=${done}`);
+    });
+  teamPost('/admin/teams', (by, form) => createTeam(ctx, by, { name: field(form, 'name'), description: field(form, 'description') }), 'created');
+  teamPost('/admin/teams/:team/remove', (by, _form, p) => removeTeam(ctx, by, p.team!), 'removed');
+  teamPost('/admin/teams/:team/members', (by, form, p) => addTeamMember(ctx, by, p.team!, field(form, 'login')), 'member-added');
+  teamPost('/admin/teams/:team/members/:login/remove', (by, _form, p) => removeTeamMember(ctx, by, p.team!, p.login!), 'member-removed');
 
   app.get('/admin/tokens', async (request, reply) => {
     const viewer = await admin(request, reply);

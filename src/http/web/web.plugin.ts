@@ -10,6 +10,7 @@ import { adminRoutes } from './admin.routes.js';
 import { ASSETS } from './assets.js';
 import { authRoutes } from './auth.routes.js';
 import { browseRoutes } from './browse.routes.js';
+import { invitationWebRoutes } from './invitations.routes.js';
 import { mirroredRoutes } from './mirrored.routes.js';
 import { passwordResetRoutes } from './password-reset.routes.js';
 import { trustpubWebRoutes } from './trustpub.routes.js';
@@ -78,6 +79,7 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
   await app.register(accountRoutes, deps);
   await app.register(adminRoutes, deps);
   await app.register(trustpubWebRoutes, deps);
+  await app.register(invitationWebRoutes, deps);
 }
 
 async function webErrorHandler(deps: WebDeps, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

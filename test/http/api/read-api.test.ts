@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crateTarball, dependencySpec, metadataFor, publishBody, publishFrame, type CrateSpec } from '../../helpers/crate-builder.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
+import type { Config } from '../../../src/config/config.js';
 
 type Res = { statusCode: number; body: string; json(): unknown };
 const detail = (res: Res) => (res.json() as { errors: Array<{ detail: string }> }).errors[0]?.detail ?? '';
@@ -20,8 +21,8 @@ interface VersionDoc {
 }
 
 /** One registry per describe block, with alice owning what she publishes. */
-async function registry() {
-  const t = await createTestApp();
+async function registry(overrides: Partial<Config> = {}) {
+  const t = await createTestApp(overrides);
   const alice = await t.userWithToken('alice');
   const publish = async (spec: CrateSpec, token = alice.token) => {
     const res = await t.app.inject({ method: 'PUT', url: '/api/v1/crates/new', payload: await publishBody(spec), headers: { authorization: token } });
@@ -322,13 +323,13 @@ describe('crate and version documents', () => {
   });
 });
 
-describe('owners, yank and unyank', () => {
+describe('owners (added at once, owner_invitations = false), yank and unyank', () => {
   let r: Awaited<ReturnType<typeof registry>>;
   let bob: { userId: number; token: string };
   let carol: { userId: number; token: string };
 
   beforeAll(async () => {
-    r = await registry();
+    r = await registry({ ownerInvitations: false });
     bob = await r.t.userWithToken('bob');
     carol = await r.t.userWithToken('carol');
     await r.publish({ name: 'shared', vers: '1.0.0' });

@@ -84,7 +84,7 @@ describe("GET /api/v1/crates with crates.io's parameters", () => {
     ['all_keywords before keyword', '?all_keywords=json&keyword=http', ['json-fast']],
     ['letter', '?letter=H', ['http-client', 'http-core', 'Hyper-Lite']],
     ['user_id', `?user_id=BOB`, ['Hyper-Lite', 'json-fast']],
-    ['team_id: no team owns a crate', '?team_id=1', []],
+    ['team_id of a team that does not exist', '?team_id=1', []],
     ['ids[], in either spelling', '?ids[]=json_fast&ids[]=gone&ids[]=nonesuch', ['gone', 'json-fast']],
     ['include_yanked=no', '?include_yanked=no&letter=g', []],
     ['include_yanked=yes', '?include_yanked=yes&letter=g', ['gone']],

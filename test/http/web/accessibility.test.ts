@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addTeamMember, createTeam } from '../../../src/services/owners/team.service.js';
 import { accessibilityProblems } from '../../helpers/html-dom.js';
 import { type Browser, createWebApp, csrfOf, fieldOf, type WebTestApp } from '../../helpers/web.js';
 
@@ -19,13 +20,20 @@ describe('accessibility of the pages', () => {
     for (let i = 0; i < 22; i++) {
       await t.publish(token, { name: `a11y-${i}`, vers: '1.0.0', readme });
     }
+    // An invitation for root to answer, and a team with a member, so their pages show their tables.
+    const other = await t.account('other');
+    const otherToken = (await t.tokenFor(other.id)).token;
+    await t.publish(otherToken, { name: 'a11y-invited', vers: '1.0.0' });
+    await t.app.inject({ method: 'PUT', url: '/api/v1/crates/a11y-invited/owners', headers: { authorization: otherToken }, payload: { users: ['root'] } });
+    await createTeam(t.runtime.ctx, { actor: null }, { name: 'core', description: 'Core team' });
+    await addTeamMember(t.runtime.ctx, { actor: null }, 'core', 'root');
     const anon = t.browser();
     admin = t.browser();
     await admin.login('root');
     for (const url of ['/', '/search?q=a11y&page=2', '/crates/a11y-1', '/crates/a11y-1/1.0.0', '/users/root', '/login', '/signup', '/no-such-page']) {
       pages.set(`${url} (anonymous)`, (await anon.get(url)).body);
     }
-    for (const url of ['/', '/me', '/admin/users', '/admin/tokens', '/admin/audit', '/crates/a11y-2']) pages.set(url, (await admin.get(url)).body);
+    for (const url of ['/', '/me', '/me/invitations', '/admin/users', '/admin/teams', '/admin/tokens', '/admin/audit', '/crates/a11y-2']) pages.set(url, (await admin.get(url)).body);
     const me = await admin.get('/me');
     pages.set('token created', (await admin.post('/me/tokens', { _csrf: csrfOf(me.body), nonce: fieldOf(me.body, 'nonce'), name: 'x', scopes: 'read', crates: '*', expiry: '7' })).body);
     pages.set('token form refused', (await admin.post('/me/tokens', { _csrf: csrfOf(me.body), nonce: 'B'.repeat(22), name: '', scopes: 'read', crates: '*', expiry: '7' })).body);
@@ -35,22 +43,24 @@ describe('accessibility of the pages', () => {
     pages.set('403', (await anon.post('/me/tokens', {})).body);
     // Once the re-authentication window has closed: the forms with a password field, and the confirmation page.
     t.clock.advance(16 * 60_000);
-    for (const url of ['/me', '/admin/users']) pages.set(`${url} (password asked again)`, (await admin.get(url)).body);
+    for (const url of ['/me', '/admin/users', '/admin/teams']) pages.set(`${url} (password asked again)`, (await admin.get(url)).body);
     pages.set('password confirmation', (await admin.submit('/admin/users', '/admin/users/root/unadmin')).body);
   });
   afterAll(() => t.close());
 
   it('covers the main pages', () => {
-    expect(pages.size).toBe(22);
+    expect(pages.size).toBe(25);
     expect(pages.get('password confirmation')).toContain('<h1>Confirm your password</h1>');
     expect(pages.get('/me (password asked again)')).toContain('name="sudo_password"');
+    expect(pages.get('/me/invitations')).toContain('a11y-invited');
+    expect(pages.get('/admin/teams')).toContain('team:core');
   });
 
   it.each([
     '/ (anonymous)', '/search?q=a11y&page=2 (anonymous)', '/crates/a11y-1 (anonymous)', '/crates/a11y-1/1.0.0 (anonymous)', '/users/root (anonymous)',
-    '/login (anonymous)', '/signup (anonymous)', '/no-such-page (anonymous)', '/', '/me', '/admin/users', '/admin/tokens', '/admin/audit', '/crates/a11y-2',
+    '/login (anonymous)', '/signup (anonymous)', '/no-such-page (anonymous)', '/', '/me', '/me/invitations', '/admin/users', '/admin/teams', '/admin/tokens', '/admin/audit', '/crates/a11y-2',
     'token created', 'token form refused', 'revoke-all confirmation', 'sign-in refused', '403',
-    '/me (password asked again)', '/admin/users (password asked again)', 'password confirmation',
+    '/me (password asked again)', '/admin/users (password asked again)', '/admin/teams (password asked again)', 'password confirmation',
   ])('%s', (name) => {
     const html = pages.get(name);
     expect(html, name).toBeDefined();
