@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'too_large'
+  | 'unprocessable'
   | 'rate_limited'
   | 'unavailable'
   | 'bad_gateway'
@@ -22,6 +23,7 @@ const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   too_large: 413,
+  unprocessable: 422,
   rate_limited: 429,
   unavailable: 503,
   bad_gateway: 502,
@@ -50,6 +52,8 @@ export const forbidden = (detail: string): AppError => new AppError('forbidden',
 export const notFound = (detail: string): AppError => new AppError('not_found', detail);
 export const conflict = (detail: string): AppError => new AppError('conflict', detail);
 export const tooLarge = (detail: string): AppError => new AppError('too_large', detail);
+/** Understood but refused by a rule about the thing itself (crates.io answers a refused deletion so). */
+export const unprocessable = (detail: string): AppError => new AppError('unprocessable', detail);
 export const crateNotFound = (name: string): AppError => notFound(`crate \`${name}\` does not exist`);
 export const versionNotFound = (name: string, version: string): AppError =>
   notFound(`crate \`${name}\` has no version \`${version}\``);

@@ -117,7 +117,7 @@ async function confirmRegistryWide(registryName: string): Promise<void> {
   if (answer.trim() !== registryName) throw new Error('not confirmed: nothing was revoked');
 }
 
-function promptLine(question: string): Promise<string> {
+export function promptLine(question: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   return new Promise((resolve) => {
     rl.question(question, (answer) => {
