@@ -12,6 +12,8 @@ import { authRoutes } from './auth.routes.js';
 import { browseRoutes } from './browse.routes.js';
 import { mirroredRoutes } from './mirrored.routes.js';
 import { trustpubWebRoutes } from './trustpub.routes.js';
+import { crateDeleteWebRoutes } from './crate-delete.routes.js';
+import { adminCrateRoutes } from './admin-crates.routes.js';
 import { FormNonces } from './form-nonce.js';
 import { parseForm, viewerOf } from './request.js';
 import { SECURITY_HEADERS, sendPage } from './respond.js';
@@ -76,6 +78,8 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
   await app.register(accountRoutes, deps);
   await app.register(adminRoutes, deps);
   await app.register(trustpubWebRoutes, deps);
+  await app.register(crateDeleteWebRoutes, deps);
+  await app.register(adminCrateRoutes, deps);
 }
 
 async function webErrorHandler(deps: WebDeps, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

@@ -6,16 +6,17 @@ import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../../services/pass
 import { count, date, html, type Html, seg } from '../html.js';
 import { csrfField, errorBox, layout, notice, type Shell, sudoField } from '../layout.js';
 
-type AdminShell = Omit<Shell, 'title'>;
+export type AdminShell = Omit<Shell, 'title'>;
 
 const SECTIONS: ReadonlyArray<[string, string]> = [
   ['/admin/users', 'Users'],
+  ['/admin/crates', 'Crates'],
   ['/admin/tokens', 'Revoke every token'],
   ['/admin/audit', 'Audit log'],
   ['/admin/mirror', 'Mirror'],
 ];
 
-function adminPage(shell: AdminShell, current: string, title: string, content: Html): Html {
+export function adminPage(shell: AdminShell, current: string, title: string, content: Html): Html {
   return layout(
     { ...shell, title },
     html`<nav aria-label="Administration"><p>${SECTIONS.map(([href, label], i) =>
