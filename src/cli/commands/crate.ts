@@ -64,17 +64,17 @@ export function registerCrateCommands(program: Command, config: () => Config): v
       const what = opts.version ? `version ${opts.version} of the crate \`${name}\`` : `the crate \`${name}\` with every version`;
       if (!opts.yes) await confirmByName(name, what);
       const by = { actor: null, via: operator() };
-      await withContext(config(), async (ctx) => {
+      const filesLeft = await withContext(config(), async (ctx) => {
         if (opts.version) {
           const done = await deleteVersion(ctx, by, name, opts.version, { message: opts.message });
           print(done.crateDeleted ? `deleted ${done.crate} ${done.version}, its last version: the crate is deleted` : `deleted ${done.crate} ${done.version}`);
-          if (done.filesLeft > 0) print(`${done.filesLeft} file(s) could not be removed; \`wharf check\` lists them as orphans`);
-        } else {
-          const done = await deleteCrate(ctx, by, 'admin', name, { message: opts.message });
-          print(`deleted ${done.crate} (${done.versions} version(s))`);
-          if (done.filesLeft > 0) print(`${done.filesLeft} file(s) could not be removed; \`wharf check\` lists them as orphans`);
+          return done.filesLeft;
         }
+        const done = await deleteCrate(ctx, by, 'admin', name, { message: opts.message });
+        print(`deleted ${done.crate} (${done.versions} version(s))`);
+        return done.filesLeft;
       });
+      if (filesLeft > 0) print(`${filesLeft} file(s) could not be removed; \`wharf check\` lists them as orphans`);
     });
 }
 

@@ -55,6 +55,8 @@ describe('DELETE /api/v1/crates/{name}', () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/crates/doomed' })).statusCode).toBe(404);
     expect((await t.app.inject({ method: 'GET', url: '/index/do/om/doomed' })).statusCode).toBe(404);
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/crates/doomed/1.0.0/download' })).statusCode).toBe(404);
+    const search = await t.app.inject({ method: 'GET', url: '/api/v1/crates?q=doomed' });
+    expect((search.json() as { crates: unknown[] }).crates).toEqual([]);
     const left: string[] = [];
     for await (const b of ctx.blobs.list('crates/')) left.push(b.key);
     expect(left).toEqual([]);
