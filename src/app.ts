@@ -10,6 +10,7 @@ import { catalogRoutes } from './http/api/catalog.routes.js';
 import { crateReadRoutes } from './http/api/crate-reads.routes.js';
 import { crateRoutes } from './http/api/crates.routes.js';
 import { invitationRoutes } from './http/api/invitations.routes.js';
+import { crateDeleteRoutes } from './http/api/crate-delete.routes.js';
 import { leakRoutes } from './http/api/leaks.routes.js';
 import { publishRoutes } from './http/api/publish.routes.js';
 import { tokenRoutes } from './http/api/tokens.routes.js';
@@ -165,6 +166,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   await app.register(mirrorRoutes, { runtime });
   await app.register(publishRoutes, { runtime });
   await app.register(crateRoutes, { runtime });
+  await app.register(crateDeleteRoutes, { runtime });
   await app.register(crateReadRoutes, { runtime });
   await app.register(invitationRoutes, { runtime });
   await app.register(catalogRoutes, { runtime });

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
+import { CRATE_DELETION_POLICIES, type CrateDeletionPolicy } from '../core/crate-deletion.js';
 import { DEFAULT_METADATA_LIMITS, type MetadataLimits } from '../core/publish-metadata.js';
 import { parseTrustedIssuers, type TrustedIssuer } from './trusted-issuers.js';
 import { parsePreset, parseRateLimit, presetLimit, type RateLimit } from './rate-limits.js';
@@ -71,6 +72,18 @@ export interface Config extends Readonly<MetadataLimits> {
    * way); off: the user is added at once.
    */
   readonly ownerInvitations: boolean;
+  /**
+   * Who may delete a crate: `rfc3660` (crates.io's rule: its owners, within the grace period or
+   * when it has one owner, few downloads and no dependents), `owners` (its owners, always, unless
+   * another crate depends on it) or `admins` (administrators only). Administrators always may.
+   */
+  readonly crateDeletion: CrateDeletionPolicy;
+  /** Hours after its first publish during which an owner may delete a crate under `rfc3660`. */
+  readonly crateDeletionGraceHours: number;
+  /** Under `rfc3660`, after the grace period: downloads allowed per started month of the crate's life. */
+  readonly crateDeletionMonthlyDownloads: number;
+  /** Hours a deleted crate's name stays reserved (nobody may publish it); 0: free at once. */
+  readonly deletedNameReserveHours: number;
 }
 
 /** Whether /mirror/ is served: with an upstream, or offline from what was imported. */
@@ -128,6 +141,16 @@ const SETTINGS: Setting[] = [
   { key: 'mirrorTimeoutMs', env: 'WHARF_MIRROR_TIMEOUT_MS', file: 'mirror_timeout_ms', parse: integerIn(100, 600_000), fallback: () => 30_000 },
   { key: 'trustedIssuers', env: 'WHARF_TRUSTED_PUBLISHING_ISSUERS', file: 'trusted_publishing', parse: parseTrustedIssuers, fallback: () => [] },
   { key: 'ownerInvitations', env: 'WHARF_OWNER_INVITATIONS', file: 'owner_invitations', parse: boolean, fallback: () => true },
+  { key: 'crateDeletion', env: 'WHARF_CRATE_DELETION', file: 'crate_deletion', parse: oneOf([...CRATE_DELETION_POLICIES]), fallback: () => 'rfc3660' },
+  { key: 'crateDeletionGraceHours', env: 'WHARF_CRATE_DELETION_GRACE_HOURS', file: 'crate_deletion_grace_hours', parse: integerIn(0, 87_600), fallback: () => 72 },
+  {
+    key: 'crateDeletionMonthlyDownloads',
+    env: 'WHARF_CRATE_DELETION_MONTHLY_DOWNLOADS',
+    file: 'crate_deletion_monthly_downloads',
+    parse: integerIn(0, 1_000_000_000),
+    fallback: () => 1000,
+  },
+  { key: 'deletedNameReserveHours', env: 'WHARF_DELETED_NAME_RESERVE_HOURS', file: 'deleted_name_reserve_hours', parse: integerIn(0, 87_600), fallback: () => 24 },
 ];
 
 /** Each setting's names, in the order Wharf reads them (for the sample file and its test). */

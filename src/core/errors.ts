@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'conflict'
   | 'gone'
   | 'too_large'
+  | 'unprocessable'
   | 'rate_limited'
   | 'unavailable'
   | 'bad_gateway'
@@ -24,6 +25,7 @@ const STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   gone: 410,
   too_large: 413,
+  unprocessable: 422,
   rate_limited: 429,
   unavailable: 503,
   bad_gateway: 502,
@@ -64,6 +66,8 @@ export const notFound = (detail: string): AppError => new AppError('not_found', 
 export const conflict = (detail: string): AppError => new AppError('conflict', detail);
 export const gone = (detail: string): AppError => new AppError('gone', detail);
 export const tooLarge = (detail: string): AppError => new AppError('too_large', detail);
+/** Understood but refused by a rule about the thing itself (crates.io answers a refused deletion so). */
+export const unprocessable = (detail: string): AppError => new AppError('unprocessable', detail);
 export const crateNotFound = (name: string): AppError => notFound(`crate \`${name}\` does not exist`);
 export const versionNotFound = (name: string, version: string): AppError =>
   notFound(`crate \`${name}\` has no version \`${version}\``);

@@ -16,6 +16,7 @@ import * as m014 from './migrations/014-version-fields.js';
 import * as m015 from './migrations/015-trusted-publishing.js';
 import * as m023 from './migrations/023-user-lifecycle.js';
 import * as m017 from './migrations/017-owner-invitations.js';
+import * as m016 from './migrations/016-crate-deletion.js';
 
 /**
  * Migrations are compiled into the program (no directory scan), in name order. There is no 007,
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '015-trusted-publishing': m015,
   '023-user-lifecycle': m023,
   '017-owner-invitations': m017,
+  '016-crate-deletion': m016,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

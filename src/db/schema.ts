@@ -233,6 +233,18 @@ export interface MirrorCrateFilesTable {
   created_at: string;
 }
 
+/** A deleted crate; its name is reserved until `available_at` (migration 016). */
+export interface DeletedCratesTable {
+  id: Generated<number>;
+  name: string;
+  canonical_name: string;
+  created_at: string;
+  deleted_at: string;
+  deleted_by: number | null;
+  available_at: string;
+  message: string | null;
+}
+
 /** A crate's trusted publisher: a GitHub repository and workflow, or a GitLab project and CI file. */
 export interface TrustpubConfigsTable {
   id: Generated<number>;
@@ -314,6 +326,7 @@ export interface Database {
   readmes: ReadmesTable;
   mirror_index_files: MirrorIndexFilesTable;
   mirror_crate_files: MirrorCrateFilesTable;
+  deleted_crates: DeletedCratesTable;
   trustpub_configs: TrustpubConfigsTable;
   trustpub_tokens: TrustpubTokensTable;
   trustpub_used_jtis: TrustpubUsedJtisTable;

@@ -10,6 +10,8 @@ export type AuditAction =
   | 'crate.yank'
   | 'crate.unyank'
   | 'crate.limits'
+  | 'crate.delete'
+  | 'crate.delete_version'
   | 'category.set'
   | 'category.remove'
   | 'owner.add'
@@ -44,6 +46,8 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'crate.yank',
   'crate.unyank',
   'crate.limits',
+  'crate.delete',
+  'crate.delete_version',
   'category.set',
   'category.remove',
   'owner.add',

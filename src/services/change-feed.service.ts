@@ -41,7 +41,8 @@ export class ChangeFeed {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    private readonly index: IndexCache,
+    /** What an index change makes stale on this instance: the index cache, and the download locations. */
+    private readonly index: Pick<IndexCache, 'invalidate' | 'clear'>,
     private readonly postgresUrl: string | null,
   ) {}
 

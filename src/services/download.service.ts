@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { canonicalCrateName } from '../core/crate-name.js';
 import { crateNotFound, versionNotFound } from '../core/errors.js';
 import { findCrateByName, findVersion } from '../db/repositories/crate.repository.js';
 import { crateFileKey } from '../storage/keys.js';
@@ -25,8 +26,9 @@ const MAX_REMEMBERED_LOCATIONS = 20_000;
 
 /**
  * Download locations found so far, by the crate name and version as requested. A published
- * version never changes and is never deleted, so a location found once stays true on every
- * instance, with nothing to invalidate; yanked versions stay downloadable, as on crates.io.
+ * version never changes, so a location stays true until an administrator or owner deletes the
+ * version or its crate: the deletion's index change (the change feed, on every instance) makes
+ * `forget` drop the crate's entries. Yanked versions stay downloadable, as on crates.io.
  */
 export class DownloadLocations {
   private readonly known = new Map<string, DownloadLocation>();
@@ -46,6 +48,18 @@ export class DownloadLocations {
     if (this.known.size >= MAX_REMEMBERED_LOCATIONS) this.known.clear();
     this.known.set(locationKey(name, num), found);
     return found;
+  }
+
+  /** Drops every location of the crate (under any spelling the requests used). */
+  forget(name: string): void {
+    const folder = canonicalCrateName(name);
+    for (const key of this.known.keys()) {
+      if (canonicalCrateName(key.slice(0, key.lastIndexOf('/'))) === folder) this.known.delete(key);
+    }
+  }
+
+  clear(): void {
+    this.known.clear();
   }
 }
 
@@ -96,9 +110,17 @@ export class DownloadCounter {
     try {
       await this.ctx.db.transaction().execute(async (tx) => {
         for (const [versionId, { crateId, count }] of batch) {
+          // Taken from the version's row, so the count of a version deleted meanwhile (on any
+          // instance) is dropped instead of failing the whole batch on its foreign key.
           await tx
             .insertInto('version_downloads')
-            .values({ version_id: versionId, date, downloads: count })
+            .columns(['version_id', 'date', 'downloads'])
+            .expression(
+              tx
+                .selectFrom('versions')
+                .select(['id as version_id', sql<string>`cast(${date} as text)`.as('date'), sql<number>`cast(${count} as integer)`.as('downloads')])
+                .where('id', '=', versionId),
+            )
             .onConflict((oc) => oc.columns(['version_id', 'date']).doUpdateSet({ downloads: sql`version_downloads.downloads + ${count}` }))
             .execute();
           await tx.updateTable('versions').set({ downloads: sql`downloads + ${count}` }).where('id', '=', versionId).execute();

@@ -28,12 +28,16 @@ import { recordAudit } from './audit.service.js';
 import { recordIndexChange } from './change-feed.service.js';
 import type { ServiceContext } from './context.js';
 import { requireOwnerRights } from './owners/rights.js';
+import { refuseReservedName } from './crate-deletion/crate-deletion.service.js';
+import { crateSummary, type CrateSummary } from './crate-summary.js';
 import { type CrateLimits, limitsOf } from './crate-limits.service.js';
 import type { PublishLimits } from './publish-limits.js';
 import type { PreparedReadme, Readmes } from './readme/readme.service.js';
 
 export interface PublishResult {
   crate: string;
+  /** The crate as crates.io's lists show it, after this publish (crates.io's publish answer). */
+  summary: CrateSummary | null;
   version: string;
   created: boolean;
   warnings: { invalid_categories: string[]; invalid_badges: string[]; other: string[] };
@@ -77,6 +81,7 @@ export async function publishVersion(
   const existing = await findCrateByCanonicalName(ctx.db, meta.name);
   await authorizePublish(ctx.db, actor, meta, existing);
   if (existing) await refuseExistingVersion(ctx.db, existing, meta.vers);
+  else await refuseReservedName(ctx.db, ctx.clock.now().toISOString(), meta.name);
   const crateLimits = limitsOf(ctx, existing);
   refuseOverLimits(meta, frame.crate, crateLimits);
   await refuseMissingDependencies(ctx.db, meta);
@@ -111,7 +116,10 @@ async function storeAndRecord(
     // crates.io keeps only the categories on its list and warns about the others.
     const categories = await sortCategories(ctx.db, meta.categories);
     const created = await recordOnce(ctx, actor, { ...meta, categories: categories.valid }, { checksum, size: crate.length, readme, targets });
-    return { crate: meta.name, version: meta.vers, created, warnings: { invalid_categories: categories.invalid, invalid_badges: [], other: [] } };
+    const row = await findCrateByCanonicalName(ctx.db, meta.name);
+    // Null only when an administrator deleted the crate in the instant since.
+    const summary = row ? crateSummary(row) : null;
+    return { crate: meta.name, summary, version: meta.vers, created, warnings: { invalid_categories: categories.invalid, invalid_badges: [], other: [] } };
   } catch (err) {
     await removeUnreferencedFile(ctx, meta, checksum, key);
     throw err;
@@ -204,6 +212,8 @@ async function recordVersion(
   const now = ctx.clock.now().toISOString();
   let crate = await findCrateByCanonicalName(tx, meta.name);
   const created = !crate;
+  // Checked again here: a deletion may have committed since the first check.
+  if (created) await refuseReservedName(tx, now, meta.name);
   // This version's README becomes the one the crate page shows.
   const showsReadme = !crate || isAboveAll(meta.vers, await listVersionKeys(tx, crate.id));
   if (!crate) {

@@ -27,12 +27,18 @@ export interface Runtime {
 
 export function createRuntime(ctx: ServiceContext): Runtime {
   const index = new IndexCache(ctx.db);
+  const downloadLocations = new DownloadLocations(ctx);
+  // A change of a crate made by another instance (a deletion) also moves its download locations.
+  const stale = {
+    invalidate: (name: string) => (index.invalidate(name), downloadLocations.forget(name)),
+    clear: () => (index.clear(), downloadLocations.clear()),
+  };
   return {
     ctx,
     index,
     downloads: new DownloadCounter(ctx),
-    downloadLocations: new DownloadLocations(ctx),
-    changes: new ChangeFeed(ctx.db, ctx.clock, index, ctx.config.databaseUrl),
+    downloadLocations,
+    changes: new ChangeFeed(ctx.db, ctx.clock, stale, ctx.config.databaseUrl),
     publishLimits: new PublishLimits(ctx.config, ctx.clock),
     readmes: new Readmes(ctx),
     mirror: createMirror(ctx, { prefetch: true }),
@@ -56,4 +62,10 @@ export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.mirror?.crates.idle();
   runtime.mirror?.upstream?.close();
   await runtime.mirror?.activity.stop();
+}
+
+/** After a deletion on this instance: its index file and download locations are stale at once (others learn it from the change feed). */
+export function crateRemoved(runtime: Runtime, name: string): void {
+  runtime.index.invalidate(name);
+  runtime.downloadLocations.forget(name);
 }

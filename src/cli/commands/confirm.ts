@@ -11,7 +11,7 @@ export async function confirmByTyping(p: { warning: string; expected: string; wh
   if (answer.trim() !== p.expected) throw new Error(p.notConfirmed);
 }
 
-function promptLine(question: string): Promise<string> {
+export function promptLine(question: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   return new Promise((resolve) => {
     rl.question(question, (answer) => {

@@ -4,6 +4,8 @@ import { formatBytes } from '../../core/publish-frame.js';
 import { type CrateLimits, getCrateLimits, type LimitChanges, setCrateLimits } from '../../services/crate-limits.service.js';
 import { updateTrustpubOnly } from '../../services/trustpub/trustpub-config.service.js';
 import { print, withContext } from './admin.js';
+import { deleteCrate, deleteVersion } from '../../services/crate-deletion/crate-deletion.service.js';
+import { promptLine } from './confirm.js';
 import { operator } from './token.js';
 
 function describeLimits(name: string, limits: CrateLimits): string[] {
@@ -53,4 +55,33 @@ export function registerCrateCommands(program: Command, config: () => Config): v
       const crateName = await withContext(config(), (ctx) => updateTrustpubOnly(ctx, { actor: null, via: operator() }, name, value));
       print(`${crateName}: trusted publishing only ${value ? 'on' : 'off'}`);
     });
+  crate
+    .command('delete <name>')
+    .description("delete a crate (every version, its owners and settings; the name stays reserved for deleted_name_reserve_hours), or with --version one version; cargo builds that need it fail")
+    .option('--version <version>', 'delete only this version (its last version deletes the crate)')
+    .option('--message <text>', 'why, kept with the deletion and in the audit log')
+    .option('--yes', "delete without asking (for scripts); on a terminal the crate's name is asked for instead", false)
+    .action(async (name: string, opts: { version?: string; message?: string; yes: boolean }) => {
+      const what = opts.version ? `version ${opts.version} of the crate \`${name}\`` : `the crate \`${name}\` with every version`;
+      if (!opts.yes) await confirmByName(name, what);
+      const by = { actor: null, via: operator() };
+      const filesLeft = await withContext(config(), async (ctx) => {
+        if (opts.version) {
+          const done = await deleteVersion(ctx, by, name, opts.version, { message: opts.message });
+          print(done.crateDeleted ? `deleted ${done.crate} ${done.version}, its last version: the crate is deleted` : `deleted ${done.crate} ${done.version}`);
+          return done.filesLeft;
+        }
+        const done = await deleteCrate(ctx, by, 'admin', name, { message: opts.message });
+        print(`deleted ${done.crate} (${done.versions} version(s))`);
+        return done.filesLeft;
+      });
+      if (filesLeft > 0) print(`${filesLeft} file(s) could not be removed; \`wharf check\` lists them as orphans`);
+    });
+}
+
+/** On a terminal the operator types the crate's name to go on; anywhere else it needs `--yes`. */
+async function confirmByName(name: string, what: string): Promise<void> {
+  if (!process.stdin.isTTY) throw new Error(`this deletes ${what}; add --yes to confirm`);
+  const answer = await promptLine(`This deletes ${what}; it cannot be undone.\nType the crate's name to go on: `);
+  if (answer.trim() !== name) throw new Error('not confirmed: nothing was deleted');
 }

@@ -42,9 +42,16 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
   app.get<VersionParams>('/api/v1/crates/:name/:version/download', async (request, reply) => {
     await authorizeRead(ctx, request);
     const { name, version } = request.params;
-    const { crateId, versionId, key } = await runtime.downloadLocations.locate(name, version);
+    let { crateId, versionId, key } = await runtime.downloadLocations.locate(name, version);
     if (wantsDownloadUrl(request.headers.accept)) return { url: downloadUrl(ctx.config, name, version) };
-    const file = await ctx.blobs.get(key);
+    let file = await ctx.blobs.get(key);
+    if (!file) {
+      // A remembered location can be stale when the version was deleted (404 now) or deleted and
+      // published again (another file); ask the database once more.
+      runtime.downloadLocations.forget(name);
+      ({ crateId, versionId, key } = await runtime.downloadLocations.locate(name, version));
+      file = await ctx.blobs.get(key);
+    }
     if (!file) {
       request.log.error({ key }, 'a recorded version has no file');
       return sendApiError(reply, 500, 'the file of this version is missing from storage; an administrator has to restore it');

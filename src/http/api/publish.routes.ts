@@ -37,7 +37,8 @@ export async function publishRoutes(app: FastifyInstance, { runtime }: { runtime
     request.log.info({ crate: result.crate, version: result.version, user: actor.login, token_id: actor.token?.id }, 'published');
     const shadowed = runtime.mirror ? await upstreamNameWarning(ctx, runtime.mirror, result.crate, ctx.config.registryName) : null;
     const warnings = shadowed ? { ...result.warnings, other: [...result.warnings.other, shadowed] } : result.warnings;
-    return reply.send({ warnings });
+    // crates.io's answer: the crate as its lists show it, and what was accepted with a warning.
+    return reply.send({ crate: result.summary, warnings });
   });
 }
 

@@ -1,5 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, badRequest, forbidden, unauthorized } from '../../core/errors.js';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { AppError, badRequest } from '../../core/errors.js';
 import { listAudit } from '../../db/repositories/audit.repository.js';
 import { countLiveTokens } from '../../db/repositories/token.repository.js';
 import { findUserByLogin } from '../../db/repositories/user.repository.js';
@@ -9,9 +9,9 @@ import { AUDIT_ACTIONS, type AuditAction } from '../../services/audit.service.js
 import { mirrorOverview } from '../../services/mirror/mirror-admin.service.js';
 import { addTeamMember, createTeam, listTeams, removeTeam, removeTeamMember } from '../../services/owners/team.service.js';
 import { revokeAllTokens } from '../../services/token.service.js';
-import { checkSessionForm, field, type FormBody, formOf, type Viewer, viewerOf } from './request.js';
+import { adminGuards } from './admin-guard.js';
+import { field, type FormBody, type Viewer } from './request.js';
 import { redirect, sendPage } from './respond.js';
-import { requireSudo } from './sudo.js';
 import { type AuditFilters, auditView, confirmDeleteUserView, confirmRevokeAllView, mirrorView, type NewUserForm, passwordResetLinkView, revokeAllView, usersView } from './views/admin.view.js';
 import { teamsView } from './views/teams.view.js';
 import type { WebDeps } from './web.plugin.js';
@@ -24,27 +24,7 @@ export async function adminRoutes(app: FastifyInstance, deps: WebDeps): Promise<
   const { ctx } = deps.runtime;
   const shellOf = (viewer: Viewer) => ({ viewer, allowSignup: ctx.config.allowSignup });
 
-  const admin = async (request: FastifyRequest, reply: FastifyReply): Promise<Viewer | null> => {
-    const viewer = await viewerOf(ctx, request);
-    if (!viewer) {
-      if (request.method === 'GET') {
-        redirect(reply, `/login?next=${encodeURIComponent(request.url)}`);
-        return null;
-      }
-      throw unauthorized('your session has ended: sign in again');
-    }
-    if (!viewer.actor.isAdmin) throw forbidden('this page is for administrators of the registry');
-    return viewer;
-  };
-  const adminPost = async (request: FastifyRequest, reply: FastifyReply): Promise<{ viewer: Viewer; form: FormBody } | null> => {
-    const viewer = await admin(request, reply);
-    if (!viewer) return null;
-    const form = formOf(request);
-    checkSessionForm(viewer, form);
-    // Every admin action needs a recent password, whoever holds the session cookie.
-    await requireSudo(deps, request, viewer, form);
-    return { viewer, form };
-  };
+  const { admin, adminPost } = adminGuards(deps);
   const liveTokens = () => countLiveTokens(ctx.db, null, ctx.clock.now().toISOString());
 
   app.get('/admin', async (_request, reply) => redirect(reply, '/admin/users'));

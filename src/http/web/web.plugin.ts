@@ -14,6 +14,8 @@ import { invitationWebRoutes } from './invitations.routes.js';
 import { mirroredRoutes } from './mirrored.routes.js';
 import { passwordResetRoutes } from './password-reset.routes.js';
 import { trustpubWebRoutes } from './trustpub.routes.js';
+import { crateDeleteWebRoutes } from './crate-delete.routes.js';
+import { adminCrateRoutes } from './admin-crates.routes.js';
 import { FormNonces } from './form-nonce.js';
 import { parseForm, viewerOf } from './request.js';
 import { SECURITY_HEADERS, sendPage } from './respond.js';
@@ -80,6 +82,8 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
   await app.register(adminRoutes, deps);
   await app.register(trustpubWebRoutes, deps);
   await app.register(invitationWebRoutes, deps);
+  await app.register(crateDeleteWebRoutes, deps);
+  await app.register(adminCrateRoutes, deps);
 }
 
 async function webErrorHandler(deps: WebDeps, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

@@ -21,10 +21,19 @@ describe('PUT /api/v1/crates/new', () => {
     versions: (await t.runtime.ctx.db.selectFrom('versions').select('num').execute()).length,
   });
 
-  it('publishes a valid crate and answers with warnings cargo understands', async () => {
-    const res = await put(await publishBody({ name: 'good', vers: '1.0.0' }));
+  it("publishes a valid crate and answers as crates.io does: the crate as lists show it, and warnings cargo understands", async () => {
+    const res = await put(await publishBody({ name: 'good', vers: '1.0.0', keywords: ['nice'] }));
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ warnings: { invalid_categories: [], invalid_badges: [], other: [] } });
+    const answer = res.json() as { crate: Record<string, unknown>; warnings: unknown };
+    expect(answer.warnings).toEqual({ invalid_categories: [], invalid_badges: [], other: [] });
+    expect(answer.crate).toMatchObject({ id: 'good', name: 'good', description: 'The good crate', keywords: ['nice'], max_version: '1.0.0', newest_version: '1.0.0', num_versions: 1, downloads: 0, yanked: false });
+    expect(answer.crate.links).toMatchObject({ owners: '/api/v1/crates/good/owners' });
+    // The same object the search list shows for it.
+    const listed = await t.app.inject({ method: 'GET', url: '/api/v1/crates?q=good' });
+    const fromList = (listed.json() as { crates: Array<Record<string, unknown>> }).crates.find((c) => c.name === 'good');
+    expect(Object.keys(answer.crate).sort()).toEqual(Object.keys(fromList!).sort());
+    const second = await put(await publishBody({ name: 'good', vers: '1.1.0' }));
+    expect((second.json() as { crate: { max_version: string; num_versions: number } }).crate).toMatchObject({ max_version: '1.1.0', num_versions: 2 });
   });
 
   it('refuses a publish without a token, with the login hint', async () => {

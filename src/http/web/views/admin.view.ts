@@ -11,6 +11,7 @@ export type AdminShell = Omit<Shell, 'title'>;
 const SECTIONS: ReadonlyArray<[string, string]> = [
   ['/admin/users', 'Users'],
   ['/admin/teams', 'Teams'],
+  ['/admin/crates', 'Crates'],
   ['/admin/tokens', 'Revoke every token'],
   ['/admin/audit', 'Audit log'],
   ['/admin/mirror', 'Mirror'],

@@ -83,7 +83,7 @@ ${shown.map(([label, url]) => html`<dt>${label}</dt><dd>${externalLink(url, url 
 </dl>
 <h2>Owners</h2>
 <ul>${page.owners.map((o) => html`<li><a href="/users/${seg(o.login)}">${o.login}</a>${o.name ? html` (${o.name})` : ''}</li>`)}${page.teams.map((t) => html`<li>team:${t.name}${t.description ? html` (${t.description})` : ''}</li>`)}</ul>
-${page.owners.some((o) => o.login === viewerLogin) ? html`<p><a href="/crates/${seg(crate.name)}/settings/trusted-publishing">Trusted publishing settings</a></p>` : ''}
+${page.owners.some((o) => o.login === viewerLogin) ? html`<p><a href="/crates/${seg(crate.name)}/settings/trusted-publishing">Trusted publishing settings</a> · <a href="/crates/${seg(crate.name)}/settings/delete">Delete this crate</a></p>` : ''}
 </aside>`;
 }
 
