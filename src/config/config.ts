@@ -64,6 +64,10 @@ export interface Config extends Readonly<MetadataLimits> {
   readonly mirrorTimeoutMs: number;
   /** CI issuers whose OIDC tokens are exchanged for trusted-publishing tokens; empty: none. */
   readonly trustedIssuers: readonly TrustedIssuer[];
+  /** The SMTP server mail is sent through (`smtp://` or `smtps://`, credentials allowed); null: no e-mail at all. */
+  readonly smtpUrl: string | null;
+  /** The From of every message. */
+  readonly mailFrom: string;
 }
 
 /** Whether /mirror/ is served: with an upstream, or offline from what was imported. */
@@ -119,6 +123,8 @@ const SETTINGS: Setting[] = [
   { key: 'mirrorIndexTtl', env: 'WHARF_MIRROR_INDEX_TTL', file: 'mirror_index_ttl', parse: integerIn(0, 86_400), fallback: () => 60 },
   { key: 'mirrorTimeoutMs', env: 'WHARF_MIRROR_TIMEOUT_MS', file: 'mirror_timeout_ms', parse: integerIn(100, 600_000), fallback: () => 30_000 },
   { key: 'trustedIssuers', env: 'WHARF_TRUSTED_PUBLISHING_ISSUERS', file: 'trusted_publishing', parse: parseTrustedIssuers, fallback: () => [] },
+  { key: 'smtpUrl', env: 'WHARF_SMTP_URL', file: 'smtp_url', parse: smtpUrl, fallback: () => null },
+  { key: 'mailFrom', env: 'WHARF_MAIL_FROM', file: 'mail_from', parse: mailFrom, fallback: (c) => `Wharf <wharf@${new URL(c.publicUrl ?? 'http://localhost').hostname.replace(/^\[|\]$/g, '')}>` },
 ];
 
 /** The publish metadata bounds (core/publish-metadata.ts), one setting each: `max_features` is WHARF_MAX_FEATURES. */
@@ -268,6 +274,26 @@ function postgresUrl(v: unknown): string {
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new Error(`must be a postgres:// URL, got \`${url.protocol}\``);
   if (url.pathname.length <= 1) throw new Error('must name a database, e.g. postgres://user@host:5432/wharf');
+  return s;
+}
+
+function smtpUrl(v: unknown): string {
+  const s = nonEmptyString(v);
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    throw new Error('must be a URL such as smtps://user:password@mail.example.com:465 or smtp://127.0.0.1:25');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error(`must be an smtp:// or smtps:// URL, got \`${url.protocol}\``);
+  if (!url.hostname) throw new Error('must name the SMTP host');
+  return s;
+}
+
+/** An address, alone (`wharf@example.com`) or with a display name (`Wharf <wharf@example.com>`). */
+function mailFrom(v: unknown): string {
+  const s = nonEmptyString(v);
+  if (!/^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(s)) throw new Error(`must be an address such as \`Wharf <wharf@example.com>\`, got \`${s}\``);
   return s;
 }
 

@@ -14,6 +14,8 @@ export interface UsersTable {
   password_hash: string | null;
   locked_at: string | null;
   created_at: string;
+  /** When the owner of `email` followed its verification link (or an operator vouched for it); null: unverified. */
+  email_verified_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface CratesTable {
@@ -253,6 +255,38 @@ export interface TrustpubUsedJtisTable {
   expires_at: string;
 }
 
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  /** Unique: the same work (one mail about one event to one user) is queued once. */
+  job_key: string;
+  payload: string;
+  state: 'pending' | 'done' | 'failed';
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: number;
+  run_at: string;
+  locked_by: string | null;
+  locked_until: string | null;
+  row_version: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EmailVerificationsTable {
+  token_hash: string;
+  user_id: number;
+  email: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface PublishNoticeOptoutsTable {
+  user_id: number;
+  crate_id: number;
+}
+
 export interface Database {
   users: UsersTable;
   crates: CratesTable;
@@ -274,4 +308,7 @@ export interface Database {
   trustpub_configs: TrustpubConfigsTable;
   trustpub_tokens: TrustpubTokensTable;
   trustpub_used_jtis: TrustpubUsedJtisTable;
+  jobs: JobsTable;
+  email_verifications: EmailVerificationsTable;
+  publish_notice_optouts: PublishNoticeOptoutsTable;
 }

@@ -21,11 +21,13 @@ export type AuditAction =
   | 'user.unlock'
   | 'user.admin'
   | 'user.unadmin'
+  | 'user.verify_email'
   | 'trustpub.config_add'
   | 'trustpub.config_remove'
   | 'trustpub.exchange'
   | 'trustpub.revoke'
-  | 'crate.trustpub_only';
+  | 'crate.trustpub_only'
+  | 'job.retry';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'token.create',
@@ -46,11 +48,13 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'user.unlock',
   'user.admin',
   'user.unadmin',
+  'user.verify_email',
   'trustpub.config_add',
   'trustpub.config_remove',
   'trustpub.exchange',
   'trustpub.revoke',
   'crate.trustpub_only',
+  'job.retry',
 ];
 
 export interface AuditEvent {

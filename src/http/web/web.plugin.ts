@@ -10,6 +10,7 @@ import { adminRoutes } from './admin.routes.js';
 import { ASSETS } from './assets.js';
 import { authRoutes } from './auth.routes.js';
 import { browseRoutes } from './browse.routes.js';
+import { emailRoutes } from './email.routes.js';
 import { mirroredRoutes } from './mirrored.routes.js';
 import { trustpubWebRoutes } from './trustpub.routes.js';
 import { FormNonces } from './form-nonce.js';
@@ -74,6 +75,7 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
   await app.register(mirroredRoutes, deps);
   await app.register(authRoutes, deps);
   await app.register(accountRoutes, deps);
+  await app.register(emailRoutes, deps);
   await app.register(adminRoutes, deps);
   await app.register(trustpubWebRoutes, deps);
 }
