@@ -108,7 +108,21 @@ export class JobRunner {
       limit: this.options.batch,
       postgres: this.ctx.config.databaseUrl !== null,
     });
-    for (const job of jobs) await this.run(job, claimId);
+    // Every job of the batch keeps its lease while the ones before it run, not only the one running.
+    const waiting = new Set(jobs.map((j) => j.id));
+    const renewal = setInterval(() => {
+      const at = this.ctx.clock.now();
+      const until = new Date(at.getTime() + this.options.leaseMs).toISOString();
+      for (const id of waiting) void renewLease(this.ctx.db, id, claimId, until, at.toISOString()).catch(() => undefined);
+    }, Math.max(10, Math.floor(this.options.leaseMs / 3)));
+    try {
+      for (const job of jobs) {
+        await this.run(job, claimId);
+        waiting.delete(job.id);
+      }
+    } finally {
+      clearInterval(renewal);
+    }
     return jobs.length;
   }
 
@@ -126,10 +140,6 @@ export class JobRunner {
   private async run(job: JobRow, claimId: string): Promise<void> {
     const { db, clock } = this.ctx;
     const handler = this.handlers.get(job.kind);
-    const renewal = setInterval(() => {
-      const now = clock.now();
-      void renewLease(db, job.id, claimId, new Date(now.getTime() + this.options.leaseMs).toISOString(), now.toISOString()).catch(() => undefined);
-    }, Math.max(10, Math.floor(this.options.leaseMs / 3)));
     try {
       if (!handler) throw new Error(`no handler for jobs of kind \`${job.kind}\``);
       await handler(JSON.parse(job.payload), job);
@@ -143,8 +153,6 @@ export class JobRunner {
       const fields = { job: job.id, kind: job.kind, attempt: job.attempts, of: job.max_attempts, error };
       if (last) this.log.error(fields, 'job failed for good; an administrator can retry it on /admin/jobs');
       else this.log.warn({ ...fields, retry_at: runAt }, 'job failed; it will be retried');
-    } finally {
-      clearInterval(renewal);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { redactUrl } from '../../config/config.js';
 
 export interface OutgoingMail {
@@ -21,15 +21,21 @@ const DNS_TIMEOUT_MS = 10_000;
  * (without its password), which fails the job attempt and is retried by the queue.
  */
 export class SmtpClient {
-  private readonly transport: Transporter;
+  private transport: Transporter | null = null;
   private readonly host: string;
 
   constructor(
     private readonly smtpUrl: string,
     private readonly from: string,
   ) {
-    const url = new URL(smtpUrl);
-    this.host = url.hostname;
+    this.host = new URL(smtpUrl).hostname;
+  }
+
+  /** Loaded at the first message, so commands that never send mail do not pay for nodemailer. */
+  private async open(): Promise<Transporter> {
+    if (this.transport) return this.transport;
+    const nodemailer = (await import('nodemailer')).default;
+    const url = new URL(this.smtpUrl);
     this.transport = nodemailer.createTransport({
       host: url.hostname,
       port: url.port ? Number(url.port) : url.protocol === 'smtps:' ? 465 : 587,
@@ -44,11 +50,13 @@ export class SmtpClient {
       logger: false,
       debug: false,
     });
+    return this.transport;
   }
 
   async send(mail: OutgoingMail): Promise<void> {
     try {
-      await this.transport.sendMail({
+      const transport = await this.open();
+      await transport.sendMail({
         from: this.from,
         to: mail.to,
         subject: mail.subject,
@@ -61,6 +69,6 @@ export class SmtpClient {
   }
 
   close(): void {
-    this.transport.close();
+    this.transport?.close();
   }
 }
