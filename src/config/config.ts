@@ -84,6 +84,10 @@ export interface Config extends Readonly<MetadataLimits> {
   readonly crateDeletionMonthlyDownloads: number;
   /** Hours a deleted crate's name stays reserved (nobody may publish it); 0: free at once. */
   readonly deletedNameReserveHours: number;
+  /** The SMTP server mail is sent through (`smtp://` or `smtps://`, credentials allowed); null: no e-mail at all. */
+  readonly smtpUrl: string | null;
+  /** The From of every message. */
+  readonly mailFrom: string;
 }
 
 /** Whether /mirror/ is served: with an upstream, or offline from what was imported. */
@@ -151,6 +155,8 @@ const SETTINGS: Setting[] = [
     fallback: () => 1000,
   },
   { key: 'deletedNameReserveHours', env: 'WHARF_DELETED_NAME_RESERVE_HOURS', file: 'deleted_name_reserve_hours', parse: integerIn(0, 87_600), fallback: () => 24 },
+  { key: 'smtpUrl', env: 'WHARF_SMTP_URL', file: 'smtp_url', parse: smtpUrl, fallback: () => null },
+  { key: 'mailFrom', env: 'WHARF_MAIL_FROM', file: 'mail_from', parse: mailFrom, fallback: (c) => `Wharf <wharf@${new URL(c.publicUrl ?? 'http://localhost').hostname.replace(/^\[|\]$/g, '')}>` },
 ];
 
 /** Each setting's names, in the order Wharf reads them (for the sample file and its test). */
@@ -310,6 +316,26 @@ function postgresUrl(v: unknown): string {
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new Error(`must be a postgres:// URL, got \`${url.protocol}\``);
   if (url.pathname.length <= 1) throw new Error('must name a database, e.g. postgres://user@host:5432/wharf');
+  return s;
+}
+
+function smtpUrl(v: unknown): string {
+  const s = nonEmptyString(v);
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    throw new Error('must be a URL such as smtps://user:password@mail.example.com:465 or smtp://127.0.0.1:25');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error(`must be an smtp:// or smtps:// URL, got \`${url.protocol}\``);
+  if (!url.hostname) throw new Error('must name the SMTP host');
+  return s;
+}
+
+/** An address, alone (`wharf@example.com`) or with a display name (`Wharf <wharf@example.com>`). */
+function mailFrom(v: unknown): string {
+  const s = nonEmptyString(v);
+  if (!/^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(s)) throw new Error(`must be an address such as \`Wharf <wharf@example.com>\`, got \`${s}\``);
   return s;
 }
 

@@ -17,6 +17,7 @@ import * as m015 from './migrations/015-trusted-publishing.js';
 import * as m023 from './migrations/023-user-lifecycle.js';
 import * as m017 from './migrations/017-owner-invitations.js';
 import * as m016 from './migrations/016-crate-deletion.js';
+import * as m018 from './migrations/018-mail-jobs.js';
 
 /**
  * Migrations are compiled into the program (no directory scan), in name order. There is no 007,
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '023-user-lifecycle': m023,
   '017-owner-invitations': m017,
   '016-crate-deletion': m016,
+  '018-mail-jobs': m018,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -16,6 +16,8 @@ export interface UsersTable {
   created_at: string;
   /** Set when an administrator deleted the account; the row stays for what refers to it. */
   deleted_at: string | null;
+  /** When the owner of `email` followed its verification link (or an operator vouched for it); null: unverified. */
+  email_verified_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PasswordResetsTable {
@@ -307,6 +309,38 @@ export interface CrateOwnerTeamsTable {
   created_by: number | null;
 }
 
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  /** Unique: the same work (one mail about one event to one user) is queued once. */
+  job_key: string;
+  payload: string;
+  state: 'pending' | 'done' | 'failed';
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: number;
+  run_at: string;
+  locked_by: string | null;
+  locked_until: string | null;
+  row_version: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EmailVerificationsTable {
+  token_hash: string;
+  user_id: number;
+  email: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface PublishNoticeOptoutsTable {
+  user_id: number;
+  crate_id: number;
+}
+
 export interface Database {
   users: UsersTable;
   crates: CratesTable;
@@ -334,4 +368,7 @@ export interface Database {
   teams: TeamsTable;
   team_members: TeamMembersTable;
   crate_owner_teams: CrateOwnerTeamsTable;
+  jobs: JobsTable;
+  email_verifications: EmailVerificationsTable;
+  publish_notice_optouts: PublishNoticeOptoutsTable;
 }

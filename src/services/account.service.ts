@@ -1,6 +1,7 @@
 import { badRequest, forbidden, notFound, unauthorized } from '../core/errors.js';
 import { findUserById, findUserByLogin, type UserRow } from '../db/repositories/user.repository.js';
 import type { Actor } from './actor.js';
+import { queueVerification } from './mail/email-verification.service.js';
 import { recordAudit } from './audit.service.js';
 import { isoNow, type ServiceContext } from './context.js';
 import type { VerifiedUser } from './identity.service.js';
@@ -109,6 +110,8 @@ export async function createAccount(ctx: ServiceContext, input: NewAccount, by: 
     tokenId: null,
     detail: { user_id: user.id, login: user.login, admin: user.is_admin === 1, ...(by.via ? { via: by.via } : {}) },
   });
+  // Whoever typed the address (the user, an operator, an admin), only its owner can verify it.
+  if (user.email) await queueVerification(ctx.db, ctx, user.id, user.email);
   return (await findUserById(ctx.db, user.id)) ?? user;
 }
 
@@ -170,6 +173,7 @@ export interface AccountView {
   login: string;
   name: string | null;
   email: string | null;
+  emailVerified: boolean;
   isAdmin: boolean;
   lockedAt: string | null;
   hasPassword: boolean;
@@ -183,6 +187,7 @@ export async function listAccounts(ctx: ServiceContext): Promise<AccountView[]> 
     login: u.login,
     name: u.name,
     email: u.email,
+    emailVerified: u.email_verified_at !== null,
     isAdmin: u.is_admin === 1,
     lockedAt: u.locked_at,
     hasPassword: u.password_hash !== null,

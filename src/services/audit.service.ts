@@ -32,11 +32,13 @@ export type AuditAction =
   | 'user.unadmin'
   | 'user.delete'
   | 'user.password_reset'
+  | 'user.verify_email'
   | 'trustpub.config_add'
   | 'trustpub.config_remove'
   | 'trustpub.exchange'
   | 'trustpub.revoke'
-  | 'crate.trustpub_only';
+  | 'crate.trustpub_only'
+  | 'job.retry';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'token.create',
@@ -68,11 +70,13 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'user.unadmin',
   'user.delete',
   'user.password_reset',
+  'user.verify_email',
   'trustpub.config_add',
   'trustpub.config_remove',
   'trustpub.exchange',
   'trustpub.revoke',
   'crate.trustpub_only',
+  'job.retry',
 ];
 
 export interface AuditEvent {

@@ -24,6 +24,7 @@ import { sortCategories } from './category.service.js';
 import { insertReadme } from '../db/repositories/readme.repository.js';
 import { crateFileKey } from '../storage/keys.js';
 import { type Actor, auditIdentity, requireScope } from './actor.js';
+import { notifyPublished } from './mail/mail-queue.js';
 import { recordAudit } from './audit.service.js';
 import { recordIndexChange } from './change-feed.service.js';
 import type { ServiceContext } from './context.js';
@@ -304,6 +305,16 @@ async function recordVersion(
     crateName: meta.name,
     version: meta.vers,
     detail: { checksum, new_crate: created, ...(actor.trustpub ? { trustpub_token_id: actor.trustpub.tokenId } : {}) },
+  });
+  const who = auditIdentity(actor);
+  await notifyPublished(tx, ctx, {
+    versionId: version.id,
+    crateId: crate.id,
+    crate: meta.name,
+    version: meta.vers,
+    by: actor.trustpub ? null : actor.login,
+    tokenId: who.tokenId,
+    trustpubData: actor.trustpub?.data ?? null,
   });
   return created;
 }

@@ -2,6 +2,9 @@ import { ChangeFeed } from './change-feed.service.js';
 import type { ServiceContext } from './context.js';
 import { DownloadCounter, DownloadLocations } from './download.service.js';
 import { IndexCache } from './index.service.js';
+import { type JobLog, JobRunner } from './jobs/job-runner.js';
+import { registerMailJobs } from './mail/mail-jobs.js';
+import type { SmtpClient } from './mail/smtp-client.js';
 import { createMirror, type Mirror } from './mirror/mirror.js';
 import { PublishLimits } from './publish-limits.js';
 import { Readmes } from './readme/readme.service.js';
@@ -23,6 +26,10 @@ export interface Runtime {
   readonly mirror: Mirror | null;
   /** The trusted CI issuers and their cached keys (trusted publishing). */
   readonly trustpubIssuers: TrustpubIssuers;
+  /** The runner of the durable job queue (e-mail, expiry reminders); started by `wharf serve`. */
+  readonly jobs: JobRunner;
+  /** The SMTP server's client, or null when no e-mail is sent. */
+  readonly smtp: SmtpClient | null;
 }
 
 export function createRuntime(ctx: ServiceContext): Runtime {
@@ -33,6 +40,8 @@ export function createRuntime(ctx: ServiceContext): Runtime {
     invalidate: (name: string) => (index.invalidate(name), downloadLocations.forget(name)),
     clear: () => (index.clear(), downloadLocations.clear()),
   };
+  const jobs = new JobRunner(ctx);
+  const smtp = registerMailJobs(ctx, jobs);
   return {
     ctx,
     index,
@@ -43,12 +52,15 @@ export function createRuntime(ctx: ServiceContext): Runtime {
     readmes: new Readmes(ctx),
     mirror: createMirror(ctx, { prefetch: true }),
     trustpubIssuers: new TrustpubIssuers(ctx.config, ctx.clock),
+    jobs,
+    smtp,
   };
 }
 
-/** Starts the background work of a serving instance: download flushes and the change feed. */
-export async function startRuntime(runtime: Runtime): Promise<void> {
+/** Starts the background work of a serving instance: download flushes, the job queue and the change feed. */
+export async function startRuntime(runtime: Runtime, log?: JobLog): Promise<void> {
   runtime.downloads.start();
+  runtime.jobs.start(log);
   runtime.mirror?.activity.start();
   await runtime.changes.start(runtime.ctx.config.changePollMs);
 }
@@ -56,6 +68,8 @@ export async function startRuntime(runtime: Runtime): Promise<void> {
 /** Stops the background work, writing the download counts still in memory. */
 export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.changes.stop();
+  await runtime.jobs.stop();
+  runtime.smtp?.close();
   await runtime.downloads.stop();
   await runtime.readmes.close();
   await runtime.mirror?.index.prefetch?.stop();

@@ -16,6 +16,7 @@ import {
 import type { Actor } from './actor.js';
 import { recordAudit } from './audit.service.js';
 import { isoNow, type ServiceContext } from './context.js';
+import { queueMails } from './mail/mail-queue.js';
 import { authenticateTrustpubToken } from './trustpub/trustpub-token.service.js';
 
 /** last_used_at is written at most this often per token, so reads do not turn into writes. */
@@ -103,6 +104,13 @@ export async function createToken(
       tokenId: inserted.id,
       detail: { owner_id: userId, name, scopes, crate_patterns: patterns, expires_at: inserted.expires_at },
     });
+    await queueMails(tx, ctx, [
+      {
+        userId,
+        key: `token-created:${inserted.id}`,
+        message: { template: 'token-created', name, scopes: JSON.parse(inserted.scopes) as string[], crateScopes: patterns.slice(), expiresAt: inserted.expires_at },
+      },
+    ]);
     return inserted;
   });
   return { token, view: tokenView(row, now) };
@@ -271,10 +279,32 @@ export async function revokeToken(
         tokenId: id,
         detail: { reason, owner_id: row.user_id, ...(via ? { via } : {}) },
       });
+      await queueRevocationNotices(tx, ctx, { actor, via }, revoked, reason);
     }
   });
   const after = await findTokenById(ctx.db, id);
   return tokenView(after ?? row, ctx.clock.now());
+}
+
+/**
+ * Tells the owners of tokens revoked by someone else (an admin, an operator's incident switch, a
+ * leak report) which token went and why. A user revoking their own tokens is told nothing.
+ */
+async function queueRevocationNotices(
+  db: ServiceContext['db'],
+  ctx: ServiceContext,
+  { actor, via }: Operator,
+  revoked: readonly { id: number; user_id: number; name: string }[],
+  reason: string,
+): Promise<void> {
+  const by = actor ? `the administrator ${actor.login}` : via === 'secret-scanning' ? 'the registry, after a leak report' : 'an operator of the registry';
+  await queueMails(
+    db,
+    ctx,
+    revoked
+      .filter((t) => t.user_id !== actor?.userId)
+      .map((t) => ({ userId: t.user_id, key: `token-revoked:${t.id}`, message: { template: 'token-revoked', name: t.name, reason, by } })),
+  );
 }
 
 /** Refuses a blank reason for revoking: whoever uses a revoked token is shown it. */
@@ -292,6 +322,7 @@ export async function revokeAllTokens(
   checkRevokeReason(reason);
   return ctx.db.transaction().execute(async (tx) => {
     const ids = await revokeTokens(tx, scope, { at: isoNow(ctx.clock), reason, by: actor?.userId ?? null });
+    await queueRevocationNotices(tx, ctx, { actor, via }, ids, reason);
     await recordAudit(tx, ctx.clock, {
       action: 'token.revoke_all',
       userId: actor?.userId ?? null,

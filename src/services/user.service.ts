@@ -1,6 +1,7 @@
 import { badRequest, conflict } from '../core/errors.js';
 import { findUserByLogin, insertUser, type UserRow } from '../db/repositories/user.repository.js';
 import { isoNow, type ServiceContext } from './context.js';
+import { checkEmail } from './mail/email-verification.service.js';
 
 const LOGIN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,38}$/;
 
@@ -15,12 +16,12 @@ export async function createUser(ctx: ServiceContext, input: NewUser): Promise<U
   if (!LOGIN.test(input.login)) {
     throw badRequest(`invalid login \`${input.login}\`: 1-39 letters, digits, \`_\`, \`.\` or \`-\`, starting with a letter or digit`);
   }
-  if (input.email != null && !/^[^\s@]+@[^\s@]+$/.test(input.email)) throw badRequest(`invalid email address \`${input.email}\``);
+  const email = input.email != null ? checkEmail(input.email) : null;
   if (await findUserByLogin(ctx.db, input.login)) throw conflict(`a user with the login \`${input.login}\` already exists`);
   return insertUser(ctx.db, {
     login: input.login,
     name: input.name ?? null,
-    email: input.email ?? null,
+    email,
     isAdmin: input.isAdmin ?? false,
     createdAt: isoNow(ctx.clock),
   });

@@ -138,4 +138,20 @@ describe('wharf user: passwords from the command line', () => {
     expect(r.screen).toContain('a password needs at least 12 characters');
     expect(r.code).not.toBe(0);
   });
+  it('user add --email leaves the address unverified; user verify-email vouches for it, audited', async () => {
+    const added = await wharf(['user', 'add', 'mallory', '--email', 'mallory@example.com'], env);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain('mallory@example.com is unverified until its owner follows the link mailed to it');
+    const verifiedAt = () => inDb(async (ctx) => (await findUserByLogin(ctx.db, 'mallory'))?.email_verified_at ?? null);
+    expect(await verifiedAt()).toBeNull();
+    const r = await wharf(['user', 'verify-email', 'mallory'], env);
+    expect(complaints(r.stderr)).toBe('');
+    expect(r.stdout).toContain('marked mallory@example.com of mallory verified');
+    expect(await verifiedAt()).not.toBeNull();
+    const audit = await inDb((ctx) => ctx.db.selectFrom('audit_log').select('detail').where('action', '=', 'user.verify_email').execute());
+    expect(audit.map((a) => JSON.parse(a.detail!).login)).toEqual(['mallory']);
+    const none = await wharf(['user', 'verify-email', 'nobody'], env);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toContain('no user `nobody`');
+  }, 60_000);
 });

@@ -26,7 +26,7 @@ export async function serve(config: Config): Promise<void> {
   }
   const runtime = createRuntime(ctx);
   const app = await buildApp(runtime);
-  await startRuntime(runtime);
+  await startRuntime(runtime, app.log);
 
   if ((await countUsers(ctx.db)) === 0) {
     app.log.warn(

@@ -3,6 +3,7 @@ import type { Config } from '../../config/config.js';
 import { createPasswordReset, deleteAccount, PASSWORD_RESET_HOURS } from '../../services/account-lifecycle.service.js';
 import { createAccount, listAccounts, setLocked, setPassword } from '../../services/account.service.js';
 import { confirmByTyping } from './confirm.js';
+import { verifyEmailByOperator } from '../../services/mail/email-verification.service.js';
 import { print, requireUser, withContext } from './admin.js';
 import { readNewPassword, readSecretFromStdin } from './read-secret.js';
 import { operator } from './token.js';
@@ -13,7 +14,7 @@ export function registerUserCommands(program: Command, config: () => Config): vo
     .command('add <login>')
     .description('create an account; with --password-stdin it can also sign in on the web')
     .option('--admin', 'make the account an administrator', false)
-    .option('--email <email>', 'email address')
+    .option('--email <email>', 'e-mail address (unverified until its owner follows the link mailed to it, or `wharf user verify-email`)')
     .option('--name <name>', 'display name')
     .option('--password-stdin', 'read the password from stdin (at least 12 characters)', false)
     .action(async (login: string, opts: { admin: boolean; email?: string; name?: string; passwordStdin: boolean }) => {
@@ -24,6 +25,15 @@ export function registerUserCommands(program: Command, config: () => Config): vo
       );
       print(`created user ${row.login} (id ${row.id}${row.is_admin ? ', admin' : ''}${password !== null ? ', with a password' : ''})`);
       if (password === null) print(`set a password to sign in on the web: wharf user password ${row.login}`);
+      if (row.email) print(`${row.email} is unverified until its owner follows the link mailed to it (or: wharf user verify-email ${row.login})`);
+    });
+
+  user
+    .command('verify-email <login>')
+    .description("mark the account's e-mail address verified without the mailed link (audited); it then receives notices")
+    .action(async (login: string) => {
+      const { email } = await withContext(config(), (ctx) => verifyEmailByOperator(ctx, login, operator()));
+      print(`marked ${email} of ${login} verified`);
     });
 
   for (const [command, locked] of [

@@ -90,18 +90,17 @@ export async function touchToken(db: Db, id: number, nowIso: string): Promise<vo
   await db.updateTable('api_tokens').set({ last_used_at: nowIso }).where('id', '=', id).execute();
 }
 
-/** Revokes live tokens matching the filter; returns the ids revoked. */
+/** Revokes live tokens matching the filter; returns those revoked (id, owner, name). */
 export async function revokeTokens(
   db: Db,
   filter: { id?: number; userId?: number },
   revocation: { at: string; reason: string; by: number | null },
-): Promise<number[]> {
+): Promise<{ id: number; user_id: number; name: string }[]> {
   let q = db
     .updateTable('api_tokens')
     .set({ revoked_at: revocation.at, revoked_reason: revocation.reason, revoked_by: revocation.by })
     .where('revoked_at', 'is', null);
   if (filter.id !== undefined) q = q.where('id', '=', filter.id);
   if (filter.userId !== undefined) q = q.where('user_id', '=', filter.userId);
-  const rows = await q.returning('id').execute();
-  return rows.map((r) => r.id);
+  return q.returning(['id', 'user_id', 'name']).execute();
 }

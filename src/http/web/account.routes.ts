@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, badRequest, unauthorized } from '../../core/errors.js';
 import { parseCratePatterns, parseScopes } from '../../core/scopes.js';
 import { changeOwnPassword } from '../../services/account.service.js';
+import { mailSettings } from '../../services/mail/mail-settings.service.js';
 import { SESSION_COOKIE, SESSION_DAYS } from '../../services/session.service.js';
 import { createToken, listTokens, revokeAllTokens, revokeToken, type TokenSpec } from '../../services/token.service.js';
 import { cookieName } from '../session.js';
@@ -59,6 +60,7 @@ export async function accountRoutes(app: FastifyInstance, deps: WebDeps): Promis
     csrf: viewer.csrf,
     nonce: deps.nonces.issue(),
     tokens: await listTokens(ctx, viewer.actor.userId),
+    mail: await mailSettings(ctx, viewer.actor.userId),
     ...extra,
   });
   const showTokens = async (reply: FastifyReply, viewer: Viewer, status: number, extra: Partial<TokensPage> = {}) =>
@@ -68,7 +70,9 @@ export async function accountRoutes(app: FastifyInstance, deps: WebDeps): Promis
     app.get(path, async (request, reply) => {
       const viewer = await viewerOf(ctx, request);
       if (!viewer) return redirect(reply, `/login?next=${encodeURIComponent(path)}`);
-      return showTokens(reply, viewer, 200, { notice: (request.query as { notice?: unknown }).notice });
+      const query = request.query as { notice?: unknown; email_error?: unknown };
+      const emailError = query.email_error === 'invalid' ? 'That is not an e-mail address Wharf accepts (name@host, at most 200 characters).' : null;
+      return showTokens(reply, viewer, 200, { notice: query.notice, emailError });
     });
   }
 

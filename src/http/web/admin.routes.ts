@@ -5,6 +5,7 @@ import { countLiveTokens } from '../../db/repositories/token.repository.js';
 import { findUserByLogin } from '../../db/repositories/user.repository.js';
 import { createPasswordReset, deleteAccount } from '../../services/account-lifecycle.service.js';
 import { createAccount, listAccounts, setAdmin, setLocked } from '../../services/account.service.js';
+import { jobsOverview, retryJob } from '../../services/jobs/job-admin.service.js';
 import { AUDIT_ACTIONS, type AuditAction } from '../../services/audit.service.js';
 import { mirrorOverview } from '../../services/mirror/mirror-admin.service.js';
 import { addTeamMember, createTeam, listTeams, removeTeam, removeTeamMember } from '../../services/owners/team.service.js';
@@ -12,7 +13,7 @@ import { revokeAllTokens } from '../../services/token.service.js';
 import { adminGuards } from './admin-guard.js';
 import { field, type FormBody, type Viewer } from './request.js';
 import { redirect, sendPage } from './respond.js';
-import { type AuditFilters, auditView, confirmDeleteUserView, confirmRevokeAllView, mirrorView, type NewUserForm, passwordResetLinkView, revokeAllView, usersView } from './views/admin.view.js';
+import { type AuditFilters, auditView, confirmDeleteUserView, confirmRevokeAllView, jobsView, mirrorView, type NewUserForm, passwordResetLinkView, revokeAllView, usersView } from './views/admin.view.js';
 import { teamsView } from './views/teams.view.js';
 import type { WebDeps } from './web.plugin.js';
 
@@ -160,6 +161,22 @@ export async function adminRoutes(app: FastifyInstance, deps: WebDeps): Promise<
     if (!viewer) return reply;
     const { mirror } = deps.runtime;
     return sendPage(reply, 200, mirrorView(shellOf(viewer), mirror ? await mirrorOverview(ctx, mirror) : null), { noStore: true });
+  });
+
+  app.get('/admin/jobs', async (request, reply) => {
+    const viewer = await admin(request, reply);
+    if (!viewer) return reply;
+    const page = jobsView(shellOf(viewer), { csrf: viewer.csrf, overview: await jobsOverview(ctx), notice: (request.query as { notice?: unknown }).notice });
+    return sendPage(reply, 200, page, { noStore: true });
+  });
+
+  app.post<{ Params: { id: string } }>('/admin/jobs/:id/retry', async (request, reply) => {
+    const posted = await adminPost(request, reply);
+    if (!posted) return reply;
+    const id = Number(request.params.id);
+    if (!Number.isSafeInteger(id) || id < 1) throw badRequest('a job id is a positive integer');
+    await retryJob(ctx, posted.viewer.actor, id);
+    return redirect(reply, '/admin/jobs?notice=retried');
   });
 
   app.get('/admin/audit', async (request, reply) => {

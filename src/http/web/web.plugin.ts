@@ -11,6 +11,7 @@ import { ASSETS } from './assets.js';
 import { authRoutes } from './auth.routes.js';
 import { browseRoutes } from './browse.routes.js';
 import { invitationWebRoutes } from './invitations.routes.js';
+import { emailRoutes } from './email.routes.js';
 import { mirroredRoutes } from './mirrored.routes.js';
 import { passwordResetRoutes } from './password-reset.routes.js';
 import { trustpubWebRoutes } from './trustpub.routes.js';
@@ -79,6 +80,7 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
   await app.register(authRoutes, deps);
   await app.register(passwordResetRoutes, deps);
   await app.register(accountRoutes, deps);
+  await app.register(emailRoutes, deps);
   await app.register(adminRoutes, deps);
   await app.register(trustpubWebRoutes, deps);
   await app.register(invitationWebRoutes, deps);

@@ -13,6 +13,7 @@ import {
 import { type Actor, auditIdentity, requireScope } from '../actor.js';
 import { recordAudit } from '../audit.service.js';
 import { isoNow, type ServiceContext } from '../context.js';
+import { notifyTrustpubConfig } from '../mail/mail-queue.js';
 import type { Operator } from '../token.service.js';
 
 /** A crate may name at most this many trusted publishers of each kind. */
@@ -84,9 +85,15 @@ export async function createConfig(ctx: ServiceContext, actor: Actor, kind: Trus
       created_by: actor.userId,
     });
     await recordAudit(tx, ctx.clock, { action: 'trustpub.config_add', ...auditIdentity(actor), crateName: crate.name, detail: { id: inserted, kind, issuer, ...config } });
+    await notifyTrustpubConfig(tx, ctx, { crateId: crate.id, crate: crate.name, configId: inserted, change: 'added', config: describeConfig(kind, config, issuer), by: actor.login });
     return inserted;
   });
   return configView((await findConfig(ctx.db, kind, id))!);
+}
+
+/** A configuration in one line, for the owners' notice. */
+function describeConfig(kind: TrustpubKind, c: { owner: string; repo: string; workflow: string; environment: string | null }, issuer: string | null): string {
+  return `${kind} ${c.owner}/${c.repo}, workflow ${c.workflow}${c.environment ? `, environment ${c.environment}` : ''}${issuer ? ` (issuer ${issuer})` : ''}`;
 }
 
 /**
@@ -120,6 +127,7 @@ export async function removeConfig(ctx: ServiceContext, actor: Actor, kind: Trus
     // Tokens it already let a CI job mint stop at once: a removed configuration is often a compromised repository.
     await revokeTokensOfConfig(tx, id, isoNow(ctx.clock));
     await recordAudit(tx, ctx.clock, { action: 'trustpub.config_remove', ...auditIdentity(actor), crateName: crate.name, detail: configView(row) });
+    await notifyTrustpubConfig(tx, ctx, { crateId: crate.id, crate: crate.name, configId: id, change: 'removed', config: describeConfig(row.kind, row, row.issuer), by: actor.login });
   });
 }
 

@@ -1,5 +1,6 @@
 import type { AuditRow } from '../../../db/repositories/audit.repository.js';
 import type { AccountView } from '../../../services/account.service.js';
+import type { JobsOverview, JobView } from '../../../services/jobs/job-admin.service.js';
 import type { MirrorOverview } from '../../../services/mirror/mirror-admin.service.js';
 import { AUDIT_ACTIONS } from '../../../services/audit.service.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../../services/password.service.js';
@@ -15,6 +16,7 @@ const SECTIONS: ReadonlyArray<[string, string]> = [
   ['/admin/tokens', 'Revoke every token'],
   ['/admin/audit', 'Audit log'],
   ['/admin/mirror', 'Mirror'],
+  ['/admin/jobs', 'Jobs and e-mail'],
 ];
 
 export function adminPage(shell: AdminShell, current: string, title: string, content: Html): Html {
@@ -207,5 +209,36 @@ export function mirrorView(shell: AdminShell, overview: MirrorOverview | null): 
 ${s.vanished.length === 0 ? html`<p>None.</p>` : html`<ul>${s.vanished.map((v) => html`<li>${v.name} (the upstream answered ${v.status})</li>`)}</ul>`}
 <h2>Recent upstream errors</h2>
 ${a.errors.length === 0 ? html`<p>None.</p>` : html`<ul>${a.errors.map((e) => html`<li>${date(e.at)}: ${e.detail}</li>`)}</ul>`}`,
+  );
+}
+
+function jobTable(jobs: readonly JobView[], retry: ((id: number) => Html) | null): Html {
+  if (jobs.length === 0) return html`<p class="muted">None.</p>`;
+  return html`<div class="table-wrap"><table>
+<thead><tr><th scope="col">Id</th><th scope="col">Kind</th><th scope="col">Key</th><th scope="col">Attempts</th><th scope="col">Next run</th><th scope="col">Last error</th>${retry ? html`<th scope="col">Action</th>` : ''}</tr></thead>
+<tbody>${jobs.map(
+    (j) => html`<tr><td>${String(j.id)}</td><td><code>${j.kind}</code></td><td><code>${j.key}</code></td><td>${j.attempts} of ${j.maxAttempts}</td>
+<td>${j.leasedUntil && j.leasedUntil > new Date().toISOString() ? 'running' : date(j.runAt)}</td><td>${j.lastError ?? ''}</td>${retry ? html`<td>${retry(j.id)}</td>` : ''}</tr>`,
+  )}</tbody></table></div>`;
+}
+
+/** The job queue: what waits, what failed for good (with a retry), and whether e-mail is on at all. */
+export function jobsView(shell: AdminShell, p: { csrf: string; overview: JobsOverview; notice?: unknown }): Html {
+  const o = p.overview;
+  const retry = (id: number) =>
+    html`<form method="post" action="/admin/jobs/${String(id)}/retry">${csrfField(p.csrf)}${sudoField(shell)}<button type="submit" class="secondary" aria-label="Retry job ${String(id)}">Retry</button></form>`;
+  return adminPage(
+    shell,
+    '/admin/jobs',
+    'Jobs and e-mail',
+    html`${notice({ retried: 'The job was queued again.' }, p.notice)}
+${o.mailEnabled
+  ? html`<p>E-mail is sent through the configured SMTP server.</p>`
+  : html`<p class="notice" role="status">E-mail is off: no SMTP server is configured. Set <code>smtp_url</code> (<code>WHARF_SMTP_URL</code>) and <code>mail_from</code> to send verification links and notices.</p>`}
+<h2>Pending (${count(o.pending.length)})</h2>
+${jobTable(o.pending, null)}
+<h2>Failed (${count(o.failed.length)})</h2>
+<p class="hint">A job is failed after its last attempt; retrying it gives it a fresh count of attempts.</p>
+${jobTable(o.failed, retry)}`,
   );
 }

@@ -2,7 +2,9 @@ import { ENDPOINT_SCOPES } from '../../../core/scopes.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../../services/password.service.js';
 import type { TokenView } from '../../../services/token.service.js';
 import { date, html, type Html } from '../html.js';
+import type { MailSettings } from '../../../services/mail/mail-settings.service.js';
 import { csrfField, errorBox, layout, notice, type Shell, sudoField } from '../layout.js';
+import { EMAIL_NOTICES, emailSection } from './email.view.js';
 
 export const EXPIRY_PRESETS = ['7', '30', '90', '365', 'custom', 'none'] as const;
 export type ExpiryPreset = (typeof EXPIRY_PRESETS)[number];
@@ -41,6 +43,7 @@ const NOTICES = {
   'password-changed': 'Your password was changed. Every other session was signed out.',
   'password-changed-tokens-revoked': 'Your password was changed. Every other session was signed out and all your API tokens were revoked.',
   'signed-in': 'You are signed in.',
+  ...EMAIL_NOTICES,
 } as const;
 
 export interface TokensPage {
@@ -51,6 +54,8 @@ export interface TokensPage {
   notice?: unknown;
   tokenError?: string | null;
   passwordError?: string | null;
+  mail?: MailSettings;
+  emailError?: string | null;
 }
 
 function tokenTable(page: TokensPage): Html {
@@ -123,7 +128,8 @@ ${tokenTable(page)}
 <h2>New token</h2>
 ${createForm(shell, page)}
 <h2>Change password</h2>
-${passwordForm(page)}`,
+${passwordForm(page)}
+${page.mail ? emailSection(page.csrf, page.mail, page.emailError) : ''}`,
   );
 }
 
