@@ -10,6 +10,7 @@ import { adminRoutes } from './admin.routes.js';
 import { ASSETS } from './assets.js';
 import { authRoutes } from './auth.routes.js';
 import { browseRoutes } from './browse.routes.js';
+import { crateSourceRoutes } from './crate-source.routes.js';
 import { mirroredRoutes } from './mirrored.routes.js';
 import { trustpubWebRoutes } from './trustpub.routes.js';
 import { FormNonces } from './form-nonce.js';
@@ -71,6 +72,7 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
   }
 
   await app.register(browseRoutes, deps);
+  await app.register(crateSourceRoutes, deps);
   await app.register(mirroredRoutes, deps);
   await app.register(authRoutes, deps);
   await app.register(accountRoutes, deps);
