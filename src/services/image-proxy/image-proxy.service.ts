@@ -1,3 +1,4 @@
+import { AppError } from '../../core/errors.js';
 import { ByteLru } from '../byte-lru.js';
 import type { ServiceContext } from '../context.js';
 import { serverKey } from '../server-secret.service.js';
@@ -6,6 +7,8 @@ import { ImageSigner } from './image-signer.js';
 
 /** Proxied images kept in memory, by their bytes. */
 export const IMAGE_CACHE_BYTES = 32 * 1024 * 1024;
+/** Different images fetched at once; beyond it a request is answered 503 (each fetch holds up to image_proxy_max_bytes). */
+export const MAX_IMAGE_FETCHES = 32;
 
 /**
  * Wharf's own image proxy for README images (the page's CSP allows images from the server
@@ -54,6 +57,9 @@ export class ImageProxy {
     if (cached) return Promise.resolve(cached);
     let pending = this.fetching.get(url);
     if (!pending) {
+      if (this.fetching.size >= MAX_IMAGE_FETCHES) {
+        return Promise.reject(new AppError('unavailable', `the image proxy is already fetching ${MAX_IMAGE_FETCHES} images; try again shortly`, { 'retry-after': '5' }));
+      }
       pending = this.client
         .fetch(url)
         .then((image) => {
@@ -64,6 +70,11 @@ export class ImageProxy {
       this.fetching.set(url, pending);
     }
     return pending;
+  }
+
+  /** Different images being fetched now. */
+  get fetchesInFlight(): number {
+    return this.fetching.size;
   }
 
   close(): void {

@@ -32,7 +32,7 @@ describe('the image proxy', () => {
       const path = req.url ?? '';
       hits.set(path, (hits.get(path) ?? 0) + 1);
       seenHeaders.push(req.headers);
-      (routes[path] ?? ((_q, r) => r.writeHead(404).end()))(req, res);
+      (routes[path.split('?')[0]!] ?? ((_q, r) => r.writeHead(404).end()))(req, res);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
@@ -114,6 +114,22 @@ describe('the image proxy', () => {
     const res = await get(t, await signed(t, `${base}/hang.png`));
     expect(res.statusCode).toBe(504);
     expect(res.json().errors[0].detail).toContain('did not arrive within 300 ms');
+  });
+
+  it('answers 503 beyond 32 different images fetched at once, and serves again once they end', async () => {
+    const busy = await createTestApp({ imageProxyAllowPrivate: true, imageProxyTimeoutMs: 3000 });
+    try {
+      const slow = await Promise.all(Array.from({ length: 32 }, (_, i) => signed(busy, `${base}/hang.png?${i}`)));
+      const pending = slow.map((path) => get(busy, path));
+      while (busy.runtime.images.fetchesInFlight < 32) await new Promise((r) => setTimeout(r, 5));
+      const refused = await get(busy, await signed(busy, `${base}/logo.png?more`));
+      expect(refused.statusCode).toBe(503);
+      expect(refused.headers['retry-after']).toBe('5');
+      expect((await Promise.all(pending)).map((r) => r.statusCode)).toEqual(slow.map(() => 504));
+      expect((await get(busy, await signed(busy, `${base}/logo.png?more`))).statusCode).toBe(200);
+    } finally {
+      await busy.close();
+    }
   });
 
   it('never reaches loopback or private addresses without image_proxy_allow_private, nor through a redirect', async () => {
