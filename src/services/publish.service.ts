@@ -32,7 +32,7 @@ import { recordIndexChange } from './change-feed.service.js';
 import type { ServiceContext } from './context.js';
 import { type CrateLimits, limitsOf } from './crate-limits.service.js';
 import type { PublishLimits } from './publish-limits.js';
-import type { PreparedReadme, Readmes } from './readme/readme.service.js';
+import { NO_README, type PreparedReadme, type Readmes } from './readme/readme.service.js';
 
 export interface PublishResult {
   crate: string;
@@ -269,9 +269,8 @@ async function recordVersion(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  if (readme && meta.readme !== null) {
-    await insertReadme(tx, { version_id: version.id, ...readme, created_at: now });
-  }
+  if (meta.readme === null) await insertReadme(tx, { version_id: version.id, format: NO_README, html: '', created_at: now });
+  else if (readme) await insertReadme(tx, { version_id: version.id, ...readme, created_at: now });
 
   if (meta.deps.length > 0) {
     await tx

@@ -11,6 +11,9 @@ export interface PreparedReadme {
   html: string;
 }
 
+/** The stored `format` of a version that has no README (publish stores it, or the first view that looked). */
+export const NO_README = 'none';
+
 /** Rendered READMEs kept in memory, by the bytes they take. */
 export const README_CACHE_BYTES = 16 * 1024 * 1024;
 
@@ -34,7 +37,8 @@ export function plainReadme(source: string, why: string): PreparedReadme {
  * through a cache bounded by bytes.
  */
 export class Readmes {
-  private readonly cache = new ByteLru<number, PreparedReadme>(README_CACHE_BYTES, (r) => stringBytes(r.html));
+  // null: the version has no README (remembered, so a view never reads its .crate twice).
+  private readonly cache = new ByteLru<number, PreparedReadme | null>(README_CACHE_BYTES, (r) => (r ? stringBytes(r.html) : 16));
   private readonly rendering = new Map<number, Promise<PreparedReadme | null>>();
 
   constructor(
@@ -68,7 +72,7 @@ export class Readmes {
    */
   async forVersion(versionId: number, input: () => Promise<ReadmeInput | null>): Promise<PreparedReadme | null> {
     const cached = this.cache.get(versionId);
-    if (cached) return cached;
+    if (cached !== undefined) return cached;
     let pending = this.rendering.get(versionId);
     if (!pending) {
       pending = this.load(versionId, input).finally(() => this.rendering.delete(versionId));
@@ -83,9 +87,13 @@ export class Readmes {
 
   private async load(versionId: number, input: () => Promise<ReadmeInput | null>): Promise<PreparedReadme | null> {
     const stored = await findReadme(this.ctx.db, versionId);
+    if (stored?.format === NO_README) return this.remember(versionId, null);
     if (stored) return this.remember(versionId, { format: stored.format === 'markdown' ? 'markdown' : 'plain', html: stored.html });
     const found = await input();
-    if (!found) return null;
+    if (!found) {
+      await insertReadme(this.ctx.db, { version_id: versionId, format: NO_README, html: '', created_at: this.ctx.clock.now().toISOString() });
+      return this.remember(versionId, null);
+    }
     const prepared = await this.prepare(found.source, undefined, found.context);
     // Not stored and not kept: the renderer was busy, the next view tries again.
     if (!prepared) return plainReadme(found.source, 'is waiting to be rendered');
@@ -93,7 +101,7 @@ export class Readmes {
     return this.remember(versionId, prepared);
   }
 
-  private remember(versionId: number, readme: PreparedReadme): PreparedReadme {
+  private remember<R extends PreparedReadme | null>(versionId: number, readme: R): R {
     this.cache.set(versionId, readme);
     return readme;
   }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findReadme } from '../../../src/db/repositories/readme.repository.js';
 import { byClass, parseHtml, textOf } from '../../helpers/html-dom.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
@@ -64,6 +64,17 @@ describe('version pages and README files', () => {
     // Relative to the README's own folder in the package.
     expect(body).toContain('<img src="/crates/tool/1.5.0/source/docs/logo.png"');
     expect(await findReadme(t.runtime.ctx.db, id)).toMatchObject({ format: 'markdown' });
+  });
+
+  it('remembers that a version has no README, so no view reads its .crate for one', async () => {
+    await t.publish(token, { name: 'bare', vers: '1.0.0' });
+    const { id } = await t.runtime.ctx.db.selectFrom('versions').innerJoin('crates', 'crates.id', 'versions.crate_id').select('versions.id').where('crates.name', '=', 'bare').executeTakeFirstOrThrow();
+    expect(await findReadme(t.runtime.ctx.db, id)).toMatchObject({ format: 'none', html: '' });
+    const reads = vi.spyOn(t.runtime.ctx.blobs, 'get');
+    for (let i = 0; i < 2; i++) expect(textOf((await page('/crates/bare')).doc)).toContain('This version has no README.');
+    expect(reads).not.toHaveBeenCalled();
+    reads.mockRestore();
+    expect((await t.app.inject({ url: '/api/v1/crates/bare/1.0.0/readme' })).statusCode).toBe(404);
   });
 
   it('points relative links at the .crate’s files, or at GitHub at the packaged commit', async () => {
