@@ -22,6 +22,7 @@ import { downloadFastPath, mirrorDownloadFastPath } from './http/api/download-fa
 import { type FastPath, type FastPathOptions, firstOf } from './http/fast-path.js';
 import { indexFastPath, mirrorIndexFastPath } from './http/index/index-fast-path.js';
 import { indexRoutes } from './http/index/index.routes.js';
+import { imageProxyRoutes } from './http/image-proxy/image-proxy.routes.js';
 import { mirrorRoutes } from './http/mirror/mirror.routes.js';
 import { sendNotFoundPage, webRoutes } from './http/web/web.plugin.js';
 import { type Runtime, stopRuntime } from './services/runtime.js';
@@ -174,6 +175,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   await app.register(leakRoutes, { runtime });
   await app.register(trustpubRoutes, { runtime });
   // The HTML pages are their own encapsulated plugin, with their own error pages and form parser.
+  await app.register(imageProxyRoutes, { runtime });
   await app.register(webRoutes, { runtime });
   await app.register(healthRoutes, { runtime });
 

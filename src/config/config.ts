@@ -88,6 +88,14 @@ export interface Config extends Readonly<MetadataLimits> {
   readonly smtpUrl: string | null;
   /** The From of every message. */
   readonly mailFrom: string;
+  /** Serve README images from other hosts through /img/ (the CSP allows images from Wharf only). */
+  readonly imageProxy: boolean;
+  /** Let the image proxy reach loopback, private and link-local addresses (intranets, tests). */
+  readonly imageProxyAllowPrivate: boolean;
+  /** How long one proxied image (redirects, headers and body) may take. */
+  readonly imageProxyTimeoutMs: number;
+  /** Largest image the proxy passes on. */
+  readonly imageProxyMaxBytes: number;
 }
 
 /** Whether /mirror/ is served: with an upstream, or offline from what was imported. */
@@ -143,6 +151,10 @@ const SETTINGS: Setting[] = [
   { key: 'mirrorOffline', env: 'WHARF_MIRROR_OFFLINE', file: 'mirror_offline', parse: boolean, fallback: () => false },
   { key: 'mirrorIndexTtl', env: 'WHARF_MIRROR_INDEX_TTL', file: 'mirror_index_ttl', parse: integerIn(0, 86_400), fallback: () => 60 },
   { key: 'mirrorTimeoutMs', env: 'WHARF_MIRROR_TIMEOUT_MS', file: 'mirror_timeout_ms', parse: integerIn(100, 600_000), fallback: () => 30_000 },
+  { key: 'imageProxy', env: 'WHARF_IMAGE_PROXY', file: 'image_proxy', parse: boolean, fallback: () => true },
+  { key: 'imageProxyAllowPrivate', env: 'WHARF_IMAGE_PROXY_ALLOW_PRIVATE', file: 'image_proxy_allow_private', parse: boolean, fallback: () => false },
+  { key: 'imageProxyTimeoutMs', env: 'WHARF_IMAGE_PROXY_TIMEOUT_MS', file: 'image_proxy_timeout_ms', parse: integerIn(100, 600_000), fallback: () => 10_000 },
+  { key: 'imageProxyMaxBytes', env: 'WHARF_IMAGE_PROXY_MAX_BYTES', file: 'image_proxy_max_bytes', parse: byteSize, fallback: () => 5 * 1024 * 1024 },
   { key: 'trustedIssuers', env: 'WHARF_TRUSTED_PUBLISHING_ISSUERS', file: 'trusted_publishing', parse: parseTrustedIssuers, fallback: () => [] },
   { key: 'ownerInvitations', env: 'WHARF_OWNER_INVITATIONS', file: 'owner_invitations', parse: boolean, fallback: () => true },
   { key: 'crateDeletion', env: 'WHARF_CRATE_DELETION', file: 'crate_deletion', parse: oneOf([...CRATE_DELETION_POLICIES]), fallback: () => 'rfc3660' },

@@ -18,6 +18,7 @@ import * as m023 from './migrations/023-user-lifecycle.js';
 import * as m017 from './migrations/017-owner-invitations.js';
 import * as m016 from './migrations/016-crate-deletion.js';
 import * as m018 from './migrations/018-mail-jobs.js';
+import * as m021 from './migrations/021-version-readmes.js';
 
 /**
  * Migrations are compiled into the program (no directory scan), in name order. There is no 007,
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '017-owner-invitations': m017,
   '016-crate-deletion': m016,
   '018-mail-jobs': m018,
+  '021-version-readmes': m021,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -91,6 +91,9 @@ export interface VersionsTable {
   homepage: ColumnType<string | null, string | null | undefined, string | null>;
   documentation: ColumnType<string | null, string | null | undefined, string | null>;
   repository: ColumnType<string | null, string | null | undefined, string | null>;
+  /** JSON array of the version's keywords, and its README's path in the package (migration 021); null before. */
+  keywords: ColumnType<string | null, string | null | undefined, string | null>;
+  readme_file: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DependenciesTable {

@@ -79,6 +79,8 @@ type ShownVersion = VersionRow & { publishedBy: string | null };
 
 export interface CratePage {
   crate: CrateRow;
+  /** The shown version's description and keywords (the crate's hold the highest version's). */
+  description: string | null;
   keywords: string[];
   categories: string[];
   /** One page of the versions table, highest first. */
@@ -92,8 +94,8 @@ export interface CratePage {
   owners: Array<{ id: number; login: string; name: string | null }>;
   /** Teams that own the crate (their members publish and yank). */
   teams: Array<{ name: string; description: string | null }>;
-  /** The highest version: the one whose README the crate keeps (publish updates it only for a new highest). */
-  readmeVersionId: number;
+  /** Whether the shown version is the highest (whose metadata the crate row holds). */
+  isHighest: boolean;
   /** The mirrored registry has a crate of the same name (so a dependent must name this registry). */
   alsoUpstream: boolean;
 }
@@ -129,7 +131,9 @@ export async function cratePage(ctx: ServiceContext, name: string, num?: string,
   }
   return {
     crate,
-    keywords: JSON.parse(crate.keywords) as string[],
+    description: version.description,
+    // Versions published before keywords were kept per version show the crate's only when highest.
+    keywords: JSON.parse(version.keywords ?? (version.id === sorted[0]!.id ? crate.keywords : '[]')) as string[],
     categories: JSON.parse(crate.categories) as string[],
     versions: onPage.map((v) => byId.get(v.id)).filter((v): v is ShownVersion => v !== undefined),
     versionsPage: { page: tablePage, pages, total: sorted.length },
@@ -139,7 +143,7 @@ export async function cratePage(ctx: ServiceContext, name: string, num?: string,
     dependencies,
     owners: await listOwners(db, crate.id),
     teams: await listOwnerTeams(db, crate.id),
-    readmeVersionId: sorted[0]!.id,
+    isHighest: version.id === sorted[0]!.id,
     alsoUpstream: mirrorEnabled(ctx.config) && (await mirrorIndexFileExists(db, crate.name.toLowerCase())),
   };
 }

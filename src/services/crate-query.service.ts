@@ -8,6 +8,7 @@ import {
   type VersionRow,
 } from '../db/repositories/crate.repository.js';
 import { findReadme } from '../db/repositories/readme.repository.js';
+import { NO_README } from './readme/readme.service.js';
 import type { ServiceContext } from './context.js';
 import { versionDocs } from './version-doc.js';
 import { type VersionPageQuery, sliceVersions } from './version-pages.js';
@@ -59,6 +60,6 @@ export async function getVersion(ctx: ServiceContext, name: string, num: string)
 export async function getVersionReadme(ctx: ServiceContext, name: string, num: string): Promise<string> {
   const { crate, version } = await loadCrateVersion(ctx, name, num);
   const readme = await findReadme(ctx.db, version.id);
-  if (!readme) throw notFound(`\`${crate.name}@${version.num}\` has no rendered README`);
+  if (!readme || readme.format === NO_README) throw notFound(`\`${crate.name}@${version.num}\` has no rendered README`);
   return readme.html;
 }

@@ -22,6 +22,8 @@ import { replaceCrateCategories } from '../db/repositories/category.repository.j
 import { replaceCrateKeywords } from '../db/repositories/keyword.repository.js';
 import { sortCategories } from './category.service.js';
 import { insertReadme } from '../db/repositories/readme.repository.js';
+import { readCrateFiles } from '../core/crate-file.js';
+import { readmeContext } from './readme/readme-input.js';
 import { crateFileKey } from '../storage/keys.js';
 import { type Actor, auditIdentity, requireScope } from './actor.js';
 import { notifyPublished } from './mail/mail-queue.js';
@@ -33,7 +35,7 @@ import { refuseReservedName } from './crate-deletion/crate-deletion.service.js';
 import { crateSummary, type CrateSummary } from './crate-summary.js';
 import { type CrateLimits, limitsOf } from './crate-limits.service.js';
 import type { PublishLimits } from './publish-limits.js';
-import type { PreparedReadme, Readmes } from './readme/readme.service.js';
+import { NO_README, type PreparedReadme, type Readmes } from './readme/readme.service.js';
 
 export interface PublishResult {
   crate: string;
@@ -108,7 +110,7 @@ async function storeAndRecord(
 ): Promise<PublishResult> {
   const tarball = await inspectCrateTarball(crate, { name: meta.name, version: meta.vers }, { maxUnpackedSize: limits.maxUnpackedSize });
   const targets = crateTargets(tarball.manifest.raw, tarball.files, `${meta.name}-${meta.vers}/`);
-  const readme = await prepareReadme(ctx, meta, readmes);
+  const readme = await prepareReadme(ctx, meta, crate, tarball.files, limits.maxUnpackedSize, readmes);
   const checksum = createHash('sha256').update(crate).digest('hex');
   const key = crateFileKey(meta.name, meta.vers, checksum);
   await ctx.blobs.put(key, crate);
@@ -215,7 +217,7 @@ async function recordVersion(
   const created = !crate;
   // Checked again here: a deletion may have committed since the first check.
   if (created) await refuseReservedName(tx, now, meta.name);
-  // This version's README becomes the one the crate page shows.
+  // This version's metadata becomes the one the crate page shows.
   const showsReadme = !crate || isAboveAll(meta.vers, await listVersionKeys(tx, crate.id));
   if (!crate) {
     crate = await tx
@@ -261,6 +263,8 @@ async function recordVersion(
       homepage: meta.homepage,
       documentation: meta.documentation,
       repository: meta.repository,
+      keywords: JSON.stringify(meta.keywords),
+      readme_file: meta.readme === null ? null : meta.readmeFile,
       edition: targets.edition,
       has_lib: targets.hasLib ? 1 : 0,
       bin_names: JSON.stringify(targets.binNames),
@@ -274,9 +278,8 @@ async function recordVersion(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  if (showsReadme && readme && meta.readme !== null) {
-    await insertReadme(tx, { version_id: version.id, ...readme, created_at: now });
-  }
+  if (meta.readme === null) await insertReadme(tx, { version_id: version.id, format: NO_README, html: '', created_at: now });
+  else if (readme) await insertReadme(tx, { version_id: version.id, ...readme, created_at: now });
 
   if (meta.deps.length > 0) {
     await tx
@@ -333,15 +336,24 @@ function crateMetadata(meta: PublishMetadata) {
 }
 
 /**
- * The README rendered in the worker, for a version that will be the crate's highest (the only
- * README the crate page shows); null when there is none, or the renderer could not take it now.
+ * The README rendered in the worker, its relative links resolved against the upload's files and
+ * commit (every version keeps its own, for its page); null when there is none, or the renderer
+ * could not take it now (the first view of the version renders it from the .crate).
  */
-async function prepareReadme(ctx: ServiceContext, meta: PublishMetadata, readmes?: Readmes): Promise<PreparedReadme | null> {
+async function prepareReadme(
+  ctx: ServiceContext,
+  meta: PublishMetadata,
+  crate: Buffer,
+  files: readonly string[],
+  maxUnpacked: number,
+  readmes?: Readmes,
+): Promise<PreparedReadme | null> {
   if (!readmes || meta.readme === null) return null;
-  const existing = await findCrateByCanonicalName(ctx.db, meta.name);
-  if (existing && !isAboveAll(meta.vers, await listVersionKeys(ctx.db, existing.id))) return null;
-  // A publish waits behind one render at most; the first view renders what it skipped.
-  return readmes.prepare(meta.readme, 1);
+  const prefix = `${meta.name}-${meta.vers}/`;
+  const vcs = await readCrateFiles(crate, prefix, (p) => p === '.cargo_vcs_info.json', 64 * 1024, maxUnpacked);
+  const context = readmeContext(meta.name, meta.vers, meta.readmeFile, meta.repository, files.map((f) => f.slice(prefix.length)), vcs.contents.get('.cargo_vcs_info.json'));
+  // A publish waits behind one render at most.
+  return readmes.prepare(meta.readme, 1, context);
 }
 
 async function removeUnreferencedFile(ctx: ServiceContext, meta: PublishMetadata, checksum: string, key: string): Promise<void> {

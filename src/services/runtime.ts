@@ -1,6 +1,7 @@
 import { ChangeFeed } from './change-feed.service.js';
 import type { ServiceContext } from './context.js';
 import { DownloadCounter, DownloadLocations } from './download.service.js';
+import { ImageProxy } from './image-proxy/image-proxy.service.js';
 import { IndexCache } from './index.service.js';
 import { type JobLog, JobRunner } from './jobs/job-runner.js';
 import { registerMailJobs } from './mail/mail-jobs.js';
@@ -22,6 +23,8 @@ export interface Runtime {
   readonly publishLimits: PublishLimits;
   /** README renders: a worker thread with a time budget, and the stored results by bytes. */
   readonly readmes: Readmes;
+  /** README images from other hosts, fetched under Wharf's address rules and cached by bytes. */
+  readonly images: ImageProxy;
   /** The mirror of an upstream registry under /mirror/, or null when none is configured. */
   readonly mirror: Mirror | null;
   /** The trusted CI issuers and their cached keys (trusted publishing). */
@@ -50,6 +53,11 @@ export function createRuntime(ctx: ServiceContext): Runtime {
     changes: new ChangeFeed(ctx.db, ctx.clock, stale, ctx.config.databaseUrl),
     publishLimits: new PublishLimits(ctx.config, ctx.clock),
     readmes: new Readmes(ctx),
+    images: new ImageProxy(ctx, ctx.config.imageProxy, {
+      timeoutMs: ctx.config.imageProxyTimeoutMs,
+      maxBytes: ctx.config.imageProxyMaxBytes,
+      allowPrivate: ctx.config.imageProxyAllowPrivate,
+    }),
     mirror: createMirror(ctx, { prefetch: true }),
     trustpubIssuers: new TrustpubIssuers(ctx.config, ctx.clock),
     jobs,
@@ -72,6 +80,7 @@ export async function stopRuntime(runtime: Runtime): Promise<void> {
   runtime.smtp?.close();
   await runtime.downloads.stop();
   await runtime.readmes.close();
+  runtime.images.close();
   await runtime.mirror?.index.prefetch?.stop();
   await runtime.mirror?.crates.idle();
   runtime.mirror?.upstream?.close();

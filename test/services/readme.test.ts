@@ -48,7 +48,7 @@ describe('README renders', () => {
     // A service with nothing in memory (another instance, or after a restart) reads the stored result.
     const fresh = new Readmes(t.runtime.ctx, renderer(60_000));
     const renders = vi.spyOn(fresh.renderer, 'render');
-    for (let view = 0; view < 3; view++) expect((await fresh.forVersion(id, HOSTILE)).html).toBe(row?.html);
+    for (let view = 0; view < 3; view++) expect((await fresh.forVersion(id, async () => ({ source: HOSTILE, context: null })))?.html).toBe(row?.html);
     expect(renders).not.toHaveBeenCalled();
   }, 60_000);
 
@@ -59,8 +59,8 @@ describe('README renders', () => {
 
     const readmes = new Readmes(t.runtime.ctx, renderer(10_000));
     const renders = vi.spyOn(readmes.renderer, 'render');
-    const views = await Promise.all([1, 2, 3].map(() => readmes.forVersion(id, '# Old\n\n*kept*')));
-    expect(new Set(views.map((v) => v.html))).toEqual(new Set(['<h3>Old</h3>\n<p><em>kept</em></p>\n']));
+    const views = await Promise.all([1, 2, 3].map(() => readmes.forVersion(id, async () => ({ source: '# Old\n\n*kept*', context: null }))));
+    expect(new Set(views.map((v) => v?.html))).toEqual(new Set(['<h3 id="user-content-old">Old</h3>\n<p><em>kept</em></p>\n']));
     expect(renders).toHaveBeenCalledTimes(1);
     expect(await findReadme(t.runtime.ctx.db, id)).toMatchObject({ format: 'markdown', html: views[0]!.html });
   });

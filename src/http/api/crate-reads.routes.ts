@@ -27,7 +27,7 @@ export async function crateReadRoutes(app: FastifyInstance, { runtime }: { runti
   app.get<VersionParams>('/api/v1/crates/:name/:version/readme', async (request, reply) => {
     await authorizeRead(ctx, request);
     const html = await getVersionReadme(ctx, request.params.name, request.params.version);
-    return reply.type('text/html; charset=utf-8').send(html);
+    return reply.type('text/html; charset=utf-8').send(await runtime.images.prepareHtml(html));
   });
 
   // Deprecated on crates.io, which answers it empty for every version.

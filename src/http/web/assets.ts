@@ -65,6 +65,16 @@ dl dd { margin: 0 0 .5rem; }
 .readme img { max-width: 100%; }
 .readme-plain { white-space: pre-wrap; }
 .readme-note { font-style: italic; }
+.readme h3 { font-size: 1.4rem; } .readme h4 { font-size: 1.2rem; } .readme h5 { font-size: 1.05rem; } .readme h6 { font-size: 1rem; }
+.readme table { border-collapse: collapse; display: block; overflow-x: auto; } .readme th, .readme td { border: 1px solid var(--line); padding: .3rem .6rem; }
+.readme .task-list-item { list-style: none; } .readme .task-list-item input { margin: 0 .4rem 0 -1.3rem; }
+.readme .markdown-alert { border-left: 4px solid var(--accent); padding: .25rem 1rem; margin: 0 0 1rem; }
+.readme .markdown-alert-title { font-weight: 600; margin: .25rem 0; }
+.readme .markdown-alert-tip { border-color: var(--ok); } .readme .markdown-alert-warning, .readme .markdown-alert-caution { border-color: var(--danger); } .readme .markdown-alert-important { border-color: #6f42c1; }
+.readme .footnotes { font-size: .9rem; color: var(--muted); }
+.readme .hljs-keyword, .readme .hljs-section, .readme .hljs-built_in, .readme .hljs-meta { color: var(--accent); font-weight: 600; }
+.readme .hljs-string, .readme .hljs-attr { color: var(--ok); } .readme .hljs-comment { color: var(--muted); font-style: italic; }
+.readme .hljs-number, .readme .hljs-literal, .readme .hljs-title, .readme .hljs-type { color: var(--danger); }
 .pagination { display: flex; gap: 1rem; align-items: center; }
 .sort { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; }
 .inline { display: flex; gap: .5rem; align-items: end; flex-wrap: wrap; }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cratePage, homeData, userPage } from '../../services/browse.service.js';
 import type { ServiceContext } from '../../services/context.js';
+import { readmeFromCrate } from '../../services/readme/readme-input.js';
 import { parseSearchQuery } from '../../services/search-query.js';
 import { searchCrates } from '../../services/search.service.js';
 import { parseTablePage } from '../../services/version-pages.js';
@@ -53,8 +54,10 @@ export async function browseRoutes(app: FastifyInstance, deps: WebDeps): Promise
     if (!r) return reply;
     const tablePage = parseTablePage((request.query as Record<string, unknown>).page);
     const page = await cratePage(ctx, request.params.name, request.params.version, tablePage);
-    // The crate's README is its highest version's; rendered once in a worker, never here.
-    const readme = page.crate.readme ? (await deps.runtime.readmes.forVersion(page.readmeVersionId, page.crate.readme)).html : null;
+    // The shown version's own README; rendered once in a worker, never here.
+    const { readmes, images } = deps.runtime;
+    const prepared = await readmes.forVersion(page.version.id, () => readmeFromCrate(ctx, page.crate, page.version, page.isHighest));
+    const readme = prepared ? await images.prepareHtml(prepared.html) : null;
     return sendPage(reply, 200, crateView(shell(r.viewer), page, readme, config.registryName), { noStore: r.viewer !== null });
   };
   app.get<{ Params: { name: string } }>('/crates/:name', showCrate);

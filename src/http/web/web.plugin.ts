@@ -12,6 +12,7 @@ import { authRoutes } from './auth.routes.js';
 import { browseRoutes } from './browse.routes.js';
 import { invitationWebRoutes } from './invitations.routes.js';
 import { emailRoutes } from './email.routes.js';
+import { crateSourceRoutes } from './crate-source.routes.js';
 import { mirroredRoutes } from './mirrored.routes.js';
 import { passwordResetRoutes } from './password-reset.routes.js';
 import { trustpubWebRoutes } from './trustpub.routes.js';
@@ -76,6 +77,7 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
   }
 
   await app.register(browseRoutes, deps);
+  await app.register(crateSourceRoutes, deps);
   await app.register(mirroredRoutes, deps);
   await app.register(authRoutes, deps);
   await app.register(passwordResetRoutes, deps);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { ReadmeContext } from './readme-links.js';
 
 /** What became of one render. */
 export type RenderOutcome =
@@ -35,6 +36,7 @@ export const DEFAULT_RENDERER_OPTIONS: RendererOptions = { budgetMs: 2000, maxQu
 
 interface Job {
   source: string;
+  context: ReadmeContext | null;
   resolve: (outcome: RenderOutcome) => void;
 }
 
@@ -55,11 +57,14 @@ export class ReadmeRenderer {
 
   constructor(readonly options: RendererOptions = DEFAULT_RENDERER_OPTIONS) {}
 
-  /** Renders `source`, unless more than `maxWaiting` renders already wait (or the queue is full). */
-  render(source: string, maxWaiting = Infinity): Promise<RenderOutcome> {
+  /**
+   * Renders `source` (its relative links resolved against `context`), unless more than
+   * `maxWaiting` renders already wait (or the queue is full).
+   */
+  render(source: string, maxWaiting = Infinity, context: ReadmeContext | null = null): Promise<RenderOutcome> {
     if (this.closed || this.queue.length > Math.min(maxWaiting, this.options.maxQueued - 1)) return Promise.resolve(UNAVAILABLE);
     return new Promise((resolve) => {
-      this.queue.push({ source, resolve });
+      this.queue.push({ source, context, resolve });
       void this.drain();
     });
   }
@@ -77,13 +82,13 @@ export class ReadmeRenderer {
     if (this.running) return;
     this.running = true;
     try {
-      for (let job = this.queue.shift(); job; job = this.queue.shift()) job.resolve(this.closed ? UNAVAILABLE : await this.runOne(job.source));
+      for (let job = this.queue.shift(); job; job = this.queue.shift()) job.resolve(this.closed ? UNAVAILABLE : await this.runOne(job.source, job.context));
     } finally {
       this.running = false;
     }
   }
 
-  private async runOne(source: string): Promise<RenderOutcome> {
+  private async runOne(source: string, context: ReadmeContext | null): Promise<RenderOutcome> {
     let worker: Worker;
     try {
       worker = await this.started();
@@ -111,7 +116,7 @@ export class ReadmeRenderer {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      worker.postMessage({ id, source, maxHtml: this.options.maxHtml });
+      worker.postMessage({ id, source, context, maxHtml: this.options.maxHtml });
     });
   }
 

@@ -23,7 +23,7 @@ describe('the public pages', () => {
     token = (await t.tokenFor(alice.id)).token;
     await publish({ name: 'serde-lite', vers: '1.0.0', description: 'Serialize things', keywords: ['serde', 'encoding'] });
     const readme = '# Serde lite\n\nUse **it**.\n\n## Usage\n\n```rust\nfn main() {}\n```\n';
-    await publish({ name: 'serde-lite', vers: '1.1.0', description: 'Serialize things, lighter', readme });
+    await publish({ name: 'serde-lite', vers: '1.1.0', description: 'Serialize things, lighter', readme, keywords: ['serde'] });
     // The crate's README and description follow its highest version, a pre-release here.
     await publish({ name: 'serde-lite', vers: '2.0.0-beta.1', description: 'Serialize things, lighter', readme, keywords: ['serde', 'encoding'] });
     await publish({
@@ -96,7 +96,7 @@ describe('the public pages', () => {
     expect(textOf(elements(doc).find((e) => e.name === 'h1')!)).toBe('serde-lite 1.1.0');
     expect(res.body).toContain('Serialize things, lighter');
     const readme = byClass(doc, 'readme')!;
-    expect(elements(readme).map((e) => e.name)).toEqual(['h3', 'p', 'strong', 'h4', 'pre', 'code']);
+    expect(elements(readme).map((e) => e.name)).toEqual(['h3', 'p', 'strong', 'h4', 'pre', 'code', 'span', 'span']);
     expect(textOf(readme)).toContain('Use it.');
     const rows = elements(doc).filter((e) => e.name === 'tr').map(textOf);
     expect(rows.slice(1)).toEqual([

@@ -107,15 +107,15 @@ export function crateView(shell: Omit<Shell, 'title'>, page: CratePage, readme: 
     { ...shell, title: `${crate.name} ${version.num}` },
     html`<h1>${crate.name} <span class="badge">${version.num}</span>${version.yanked ? html` <span class="badge yanked">yanked</span>` : ''}</h1>
 ${version.yanked ? yankedNotice(version.yank_message) : ''}
-${crate.description ? html`<p class="description">${crate.description}</p>` : ''}
+${page.description ? html`<p class="description">${page.description}</p>` : ''}
 ${page.keywords.length > 0 ? html`<p>Keywords: ${page.keywords.map((k, i) => html`${i > 0 ? ', ' : ''}<a href="/search?q=${encodeURIComponent(k)}">${k}</a>`)}</p>` : ''}
 ${page.categories.length > 0 ? html`<p>Categories: ${page.categories.join(', ')}</p>` : ''}
 ${page.alsoUpstream ? html`<p class="notice">A crate named ${crate.name} also exists on the mirrored public registry: depend on this one with <code>registry = "${registryName}"</code>.</p>` : ''}
-${page.isDefault ? '' : html`<p class="notice">This is ${crate.name} ${version.num}; the README below is the one of the latest release.</p>`}
+${page.isDefault ? '' : html`<p class="notice">This is ${crate.name} ${version.num}, with its own README and details; the crate's default version is <a href="/crates/${seg(crate.name)}">${crate.default_version ?? crate.max_version}</a>.</p>`}
 <div class="crate-layout">
 <div>
 <h2>Readme</h2>
-${readme ? html`<div class="readme">${trusted(readme)}</div>` : html`<p class="muted">This crate has no README.</p>`}
+${readme ? html`<div class="readme">${trusted(readme)}</div>` : html`<p class="muted">This version has no README.</p>`}
 ${versions(page)}
 ${dependencies(page)}
 ${features(page)}

@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import { forbidden, notFound } from '../../core/errors.js';
+import type { Runtime } from '../../services/runtime.js';
+
+/**
+ * SVG can carry script and links: served from Wharf's origin it must never run, so it gets a CSP
+ * of its own that allows nothing but its inline styles.
+ */
+const SVG_HEADERS = {
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+  'content-disposition': 'inline',
+};
+
+/**
+ * `GET /img/<signature>/<base64url URL>`: a README image from another host, through Wharf's own
+ * proxy (services/image-proxy/). Only paths Wharf signed are fetched; answers carry only the
+ * image's type and bytes, with nosniff.
+ */
+export async function imageProxyRoutes(app: FastifyInstance, { runtime }: { runtime: Runtime }): Promise<void> {
+  const proxy = runtime.images;
+  app.get<{ Params: { signature: string; encoded: string } }>('/img/:signature/:encoded', async (request, reply) => {
+    if (!proxy.enabled) throw notFound('the image proxy is turned off on this registry (image_proxy = false)');
+    const url = (await proxy.signerOf()).verify(request.params.signature, request.params.encoded);
+    if (url === null) throw forbidden('this image path was not signed by this registry');
+    const image = await proxy.image(url);
+    return reply
+      .headers({
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'public, max-age=86400',
+        'referrer-policy': 'no-referrer',
+        ...(image.contentType === 'image/svg+xml' ? SVG_HEADERS : {}),
+      })
+      .type(image.contentType)
+      .send(image.body);
+  });
+}
