@@ -136,7 +136,7 @@ export interface NewToken {
 /** Shown once, in the answer to the POST that made the token; nothing else ever shows it again. */
 export function tokenCreatedView(shell: Omit<Shell, 'title'>, t: NewToken): Html {
   return layout(
-    { ...shell, title: 'New API token', withScript: true },
+    { ...shell, title: 'New API token' },
     html`<h1>Your new token</h1>
 <div class="panel">
 <p><strong>Copy it now: it is shown only this once.</strong> Wharf keeps only a hash of it.</p>
