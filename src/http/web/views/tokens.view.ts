@@ -1,7 +1,7 @@
 import { ENDPOINT_SCOPES } from '../../../core/scopes.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../../services/password.service.js';
 import type { TokenView } from '../../../services/token.service.js';
-import { date, html, type Html } from '../html.js';
+import { date, html, type Html, plural } from '../html.js';
 import { csrfField, errorBox, layout, notice, type Shell, sudoField } from '../layout.js';
 
 export const EXPIRY_PRESETS = ['7', '30', '90', '365', 'custom', 'none'] as const;
@@ -67,7 +67,7 @@ function tokenTable(page: TokensPage): Html {
   )}</tbody>
 </table></div>
 ${page.tokens.some((t) => t.state === 'active')
-  ? html`<form method="post" action="/me/tokens/revoke-all">${csrfField(page.csrf)}<button type="submit" class="danger">Revoke all my tokens</button></form>`
+  ? html`<form method="get" action="/me/tokens/revoke-all"><button type="submit" class="danger">Revoke all my tokens…</button></form>`
   : ''}`;
 }
 
@@ -150,5 +150,21 @@ export function tokenCreatedView(shell: Omit<Shell, 'title'>, t: NewToken): Html
 <pre><code>[registries.${t.registryName}]
 index = "sparse+${t.publicUrl}/index/"</code></pre>
 <p><a href="/me">Back to your tokens</a></p>`,
+  );
+}
+
+/** The confirmation before revoking all of one's own tokens (the admin's switch has its own). */
+export function confirmRevokeMineView(shell: Omit<Shell, 'title'>, p: { csrf: string; liveTokens: number }): Html {
+  return layout(
+    { ...shell, title: 'Revoke all my tokens' },
+    html`<h1>Revoke all my tokens</h1>
+<div class="error" role="alert"><p>This revokes your ${plural(p.liveTokens, 'live token')}. Anything that uses them (cargo on your machines, CI) is refused from now on, and it cannot be undone.</p></div>
+<form method="post" action="/me/tokens/revoke-all" class="panel">
+${csrfField(p.csrf)}
+<div class="field"><label><input type="checkbox" name="confirm" value="yes" required> I understand that all my API tokens stop working now</label></div>
+${sudoField(shell)}
+<button type="submit" class="danger">Revoke all my tokens</button>
+<a href="/me">Cancel</a>
+</form>`,
   );
 }
