@@ -103,6 +103,8 @@ describe('the public pages', () => {
     const doc = parseHtml(res.body);
     expect(textOf(elements(doc).find((e) => e.name === 'h1')!)).toBe('serde-lite 1.1.0');
     expect(res.body).toContain('Serialize things, lighter');
+    // "Sign in" brings the reader back here.
+    expect(elements(doc).find((e) => e.name === 'a' && textOf(e) === 'Sign in')!.attribs.href).toBe('/login?next=%2Fcrates%2Fserde-lite');
     const readme = byClass(doc, 'readme')!;
     expect(elements(readme).map((e) => e.name)).toEqual(['h3', 'p', 'strong', 'h4', 'pre', 'code']);
     expect(textOf(readme)).toContain('Use it.');
