@@ -34,7 +34,9 @@ export interface RegistryTotals {
 
 export interface HomeData {
   totals: RegistryTotals;
-  recent: Array<{ name: string; version: string; publishedAt: string; description: string | null }>;
+  /** Crates (one line each, however many versions they published) by their last update. */
+  recent: CrateListItem[];
+  /** Crates with at least one download, most first. */
   popular: CrateListItem[];
 }
 
@@ -45,18 +47,18 @@ export async function homeData(ctx: ServiceContext, limit = 10): Promise<HomeDat
     .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('downloads').as('downloads')])
     .executeTakeFirstOrThrow();
   const versions = await db.selectFrom('versions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  const recent = await db
-    .selectFrom('versions')
-    .innerJoin('crates', 'crates.id', 'versions.crate_id')
-    .select(['crates.name', 'versions.num', 'versions.created_at', 'crates.description'])
-    .where('versions.yanked', '=', 0)
-    .orderBy('versions.id', 'desc')
+  const recent = await db.selectFrom('crates').selectAll().orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  const popular = await db
+    .selectFrom('crates')
+    .selectAll()
+    .where('downloads', '>', 0)
+    .orderBy('downloads', 'desc')
+    .orderBy('canonical_name')
     .limit(limit)
     .execute();
-  const popular = await db.selectFrom('crates').selectAll().orderBy('downloads', 'desc').orderBy('canonical_name').limit(limit).execute();
   return {
     totals: { crates: Number(counts.n), versions: Number(versions.n), downloads: Number(counts.downloads ?? 0) },
-    recent: recent.map((r) => ({ name: r.name, version: r.num, publishedAt: r.created_at, description: r.description })),
+    recent: listItems(recent),
     popular: listItems(popular),
   };
 }

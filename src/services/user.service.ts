@@ -1,5 +1,5 @@
 import { badRequest, conflict } from '../core/errors.js';
-import { findUserByLogin, insertUser, type UserRow } from '../db/repositories/user.repository.js';
+import { findUserByLogin, insertUser, listAdminLogins, type UserRow } from '../db/repositories/user.repository.js';
 import { isoNow, type ServiceContext } from './context.js';
 import { checkEmail } from './mail/email-verification.service.js';
 
@@ -25,4 +25,12 @@ export async function createUser(ctx: ServiceContext, input: NewUser): Promise<U
     isAdmin: input.isAdmin ?? false,
     createdAt: isoNow(ctx.clock),
   });
+}
+
+/** Whom to ask for an account when sign-up is closed: the registry's administrators, a few by name. */
+export async function accountContacts(ctx: ServiceContext): Promise<string> {
+  const admins = await listAdminLogins(ctx.db, 6);
+  if (admins.length === 0) return 'ask whoever runs this registry for an account';
+  const named = admins.slice(0, 5).join(', ');
+  return `ask an administrator for an account (${admins.length > 5 ? `${named} and others` : named})`;
 }

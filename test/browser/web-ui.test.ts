@@ -197,7 +197,7 @@ describe.skipIf(!available)('the web UI in a real browser', () => {
     await page.getByLabel('I understand that every API token stops working now').check();
     await page.getByRole('button', { name: 'Revoke every token' }).click();
     await page.waitForURL(/\/admin\/tokens\?revoked=\d+$/);
-    expect(await page.getByRole('status').textContent()).toMatch(/Revoked 1 token\(s\)/);
+    expect(await page.getByRole('status').textContent()).toMatch(/Revoked 1 token\./);
 
     const refused = await publish('0.2.0', spare);
     expect(refused.code).not.toBe(0);

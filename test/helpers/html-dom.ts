@@ -61,7 +61,11 @@ export function executableVectors(html: string, { allowOwnForms = true }: { allo
     const where = `<${e.name}>`;
     if (e.name === 'script' && !/^\/static\/wharf\.[0-9a-f]+\.js$/.test(attr(e, 'src') ?? '')) problems.push(`script element ${JSON.stringify(e.attribs)}`);
     if (['iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'style', 'svg', 'math', 'link'].includes(e.name)) {
-      if (!(e.name === 'link' && attr(e, 'rel') === 'stylesheet' && /^\/static\/wharf\.[0-9a-f]+\.css$/.test(attr(e, 'href') ?? ''))) problems.push(`${where} element`);
+      const ownStylesheet = e.name === 'link' && attr(e, 'rel') === 'stylesheet' && /^\/static\/wharf\.[0-9a-f]+\.css$/.test(attr(e, 'href') ?? '');
+      const ownIcon = e.name === 'link' && attr(e, 'rel') === 'icon' && /^\/static\/wharf\.[0-9a-f]+\.svg$/.test(attr(e, 'href') ?? '');
+      // The downloads graph: drawn by Wharf, lines and text only (its attributes are checked below like any other).
+      const ownGraph = e.name === 'svg' && attr(e, 'class') === 'graph';
+      if (!ownStylesheet && !ownIcon && !ownGraph) problems.push(`${where} element`);
     }
     if (e.name === 'meta' && attr(e, 'http-equiv')) problems.push(`meta http-equiv=${attr(e, 'http-equiv')}`);
     if (e.name === 'form' && !(allowOwnForms && /^\/[a-z]/.test(attr(e, 'action') ?? ''))) problems.push(`form to ${attr(e, 'action')}`);

@@ -34,3 +34,9 @@ export async function countUsers(db: Db): Promise<number> {
   const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** The logins of unlocked administrators, by login, at most `limit` of them. */
+export async function listAdminLogins(db: Db, limit: number): Promise<string[]> {
+  const rows = await db.selectFrom('users').select('login').where('is_admin', '=', 1).where('locked_at', 'is', null).orderBy('login').limit(limit).execute();
+  return rows.map((r) => r.login);
+}

@@ -10,7 +10,7 @@ import { checkSessionForm, field, fields, type FormBody, formOf, safeNext, type 
 import { addCookie, redirect, sendPage } from './respond.js';
 import { requireSudo } from './sudo.js';
 import { confirmPasswordView } from './views/auth.view.js';
-import { EXPIRY_PRESETS, type ExpiryPreset, type TokenFormState, type TokensPage, tokenCreatedView, tokensView } from './views/tokens.view.js';
+import { confirmRevokeMineView, EXPIRY_PRESETS, type ExpiryPreset, type TokenFormState, type TokensPage, tokenCreatedView, tokensView } from './views/tokens.view.js';
 import type { WebDeps } from './web.plugin.js';
 
 /** Reads the token form; the state is kept to show the form again when it is refused. */
@@ -25,6 +25,8 @@ function readTokenForm(form: FormBody): { state: TokenFormState; spec: () => Tok
   };
   const spec = (): TokenSpec => {
     if (state.scopes.length === 0) throw badRequest('choose at least one allowed action');
+    const conflict = expiryConflict(state);
+    if (conflict) throw badRequest(conflict);
     let expiresInDays: number | null = null;
     if (state.expiry === 'custom') {
       if (!/^\d{1,5}$/.test(state.customDays.trim())) throw badRequest('enter the custom expiry as a number of days');
@@ -39,6 +41,18 @@ function readTokenForm(form: FormBody): { state: TokenFormState; spec: () => Tok
     }
   };
   return { state, spec };
+}
+
+/**
+ * The form has two expiry fields: a preset and a number of days for "Custom". Days typed beside
+ * another preset are a contradiction the user must settle; picking either silently would give a
+ * token a lifetime its owner did not mean.
+ */
+export function expiryConflict(state: Pick<TokenFormState, 'expiry' | 'customDays'>): string | null {
+  const days = state.customDays.trim();
+  if (state.expiry === 'custom' || days === '') return null;
+  const chosen = state.expiry === 'none' ? '“Never”' : `${state.expiry} days`;
+  return `the expiry says ${chosen} but ${days} custom days were also entered: choose “Custom” to use the days, or clear them`;
 }
 
 /** The /me pages: the token table and form, the new token shown once, and the password. */
@@ -107,8 +121,20 @@ export async function accountRoutes(app: FastifyInstance, deps: WebDeps): Promis
     return redirect(reply, '/me?notice=revoked');
   });
 
+  // Like the admin's switch, in two steps: a page that says what happens, then a post that carries the confirmation.
+  app.get('/me/tokens/revoke-all', async (request, reply) => {
+    const viewer = await viewerOf(ctx, request);
+    if (!viewer) return redirect(reply, `/login?next=${encodeURIComponent('/me')}`);
+    const live = (await listTokens(ctx, viewer.actor.userId)).filter((t) => t.state === 'active').length;
+    return sendPage(reply, 200, confirmRevokeMineView(shellOf(viewer), { csrf: viewer.csrf, liveTokens: live }), { noStore: true });
+  });
+
   app.post('/me/tokens/revoke-all', async (request, reply) => {
     const { viewer, form } = await poster(request);
+    if (field(form, 'confirm') !== 'yes') {
+      const live = (await listTokens(ctx, viewer.actor.userId)).filter((t) => t.state === 'active').length;
+      return sendPage(reply, 200, confirmRevokeMineView(shellOf(viewer), { csrf: viewer.csrf, liveTokens: live }), { noStore: true });
+    }
     await requireSudo(deps, request, viewer, form);
     await revokeAllTokens(ctx, { actor: viewer.actor }, { userId: viewer.actor.userId }, 'revoked by its owner (all tokens)');
     return redirect(reply, '/me?notice=revoked-all');

@@ -3,6 +3,7 @@ import { clientNetwork } from '../../core/client-network.js';
 import { AppError, badRequest, notFound } from '../../core/errors.js';
 import { signOut, signUp, startSession } from '../../services/account.service.js';
 import { rateLimited } from '../../services/rate-limiter.js';
+import { accountContacts } from '../../services/user.service.js';
 import type { ServiceContext } from '../../services/context.js';
 import { SESSION_COOKIE, SESSION_DAYS } from '../../services/session.service.js';
 import { cookieName, readCookie } from '../session.js';
@@ -63,13 +64,13 @@ export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
   });
 
   app.get('/signup', async (request, reply) => {
-    if (!ctx.config.allowSignup) throw notFound('sign-up is not open on this registry; ask an administrator for an account');
+    if (!ctx.config.allowSignup) throw notFound(`sign-up is not open on this registry; ${await accountContacts(ctx)}`);
     if (await viewerOf(ctx, request)) return redirect(reply, '/me');
     return sendPage(reply, 200, signupView(shell, { csrf: await formCsrf(request, reply) }), { noStore: true });
   });
 
   app.post('/signup', async (request, reply) => {
-    if (!ctx.config.allowSignup) throw notFound('sign-up is not open on this registry; ask an administrator for an account');
+    if (!ctx.config.allowSignup) throw notFound(`sign-up is not open on this registry; ${await accountContacts(ctx)}`);
     const form = formOf(request);
     await checkForm(request, form);
     const login = field(form, 'login').trim();

@@ -68,3 +68,33 @@ export function count(n: number): string {
 
 /** Percent-encodes a path segment, for links to crates, versions and users. */
 export const seg = (s: string): string => encodeURIComponent(s);
+
+/** "1 crate", "2 crates", "1,234 downloads": a count with its noun in the right number. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${count(n)} ${n === 1 ? one : many}`;
+}
+
+const UNITS: ReadonlyArray<[number, string]> = [
+  [365 * 86_400, 'year'],
+  [30 * 86_400, 'month'],
+  [7 * 86_400, 'week'],
+  [86_400, 'day'],
+  [3_600, 'hour'],
+  [60, 'minute'],
+];
+
+/** "3 days ago" for a moment before `now`; "just now" under a minute (and for clock skew). */
+export function relativeTime(iso: string, now: number): string {
+  const seconds = Math.floor((now - Date.parse(iso)) / 1000);
+  for (const [size, unit] of UNITS) {
+    if (seconds >= size) return `${plural(Math.floor(seconds / size), unit)} ago`;
+  }
+  return 'just now';
+}
+
+/** A moment as "3 days ago", with the exact UTC time on hover and in `datetime`. */
+export function ago(iso: string | null | undefined, now: number, empty = 'never'): Html {
+  if (!iso || Number.isNaN(Date.parse(iso))) return html`${empty}`;
+  const exact = `${iso.replace('T', ' ').slice(0, 19)} UTC`;
+  return html`<time datetime="${iso}" title="${exact}">${relativeTime(iso, now)}</time>`;
+}

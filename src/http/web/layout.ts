@@ -1,7 +1,7 @@
 import { PASSWORD_MAX_LENGTH } from '../../services/password.service.js';
-import { SCRIPT, STYLESHEET } from './assets.js';
+import { FAVICON, SCRIPT, STYLESHEET } from './assets.js';
 import { type Child, type Html, html, seg } from './html.js';
-import type { Viewer } from './request.js';
+import { safeNext, type Viewer } from './request.js';
 
 /** What every page shell needs to know. */
 export interface Shell {
@@ -12,8 +12,10 @@ export interface Shell {
   query?: string;
   /** The home page has its own big search box. */
   hideSearch?: boolean;
-  /** Only the page that shows a new token needs the script (its copy button). */
-  withScript?: boolean;
+  /** The path of this page, so "Sign in" can bring the reader back to it (see safeNext). */
+  here?: string;
+  /** The registry clock's now (ms), for "3 days ago"; the real time when absent. */
+  now?: number;
 }
 
 /** Hidden CSRF field for forms of a signed-in user. */
@@ -32,7 +34,8 @@ export function sudoField(shell: Pick<Shell, 'viewer'>): Html | '' {
 function accountNav(shell: Shell): Html {
   const v = shell.viewer;
   if (!v) {
-    return html`<nav aria-label="Account"><a href="/login">Sign in</a>${shell.allowSignup ? html`<a href="/signup">Sign up</a>` : ''}</nav>`;
+    const back = shell.here && shell.here !== '/' && safeNext(shell.here) === shell.here ? `?next=${encodeURIComponent(shell.here)}` : '';
+    return html`<nav aria-label="Account"><a href="/login${back}">Sign in</a>${shell.allowSignup ? html`<a href="/signup">Sign up</a>` : ''}</nav>`;
   }
   return html`<nav aria-label="Account">
 <a href="/users/${seg(v.actor.login)}">${v.actor.login}</a>
@@ -49,8 +52,10 @@ export function layout(shell: Shell, content: Child): Html {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${shell.title} · Wharf</title>
+<meta name="color-scheme" content="light dark">
+<link rel="icon" href="${FAVICON.path}" type="image/svg+xml">
 <link rel="stylesheet" href="${STYLESHEET.path}">
-${shell.withScript ? html`<script src="${SCRIPT.path}" defer></script>` : ''}
+<script src="${SCRIPT.path}" defer></script>
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
@@ -58,7 +63,7 @@ ${shell.withScript ? html`<script src="${SCRIPT.path}" defer></script>` : ''}
 <a class="brand" href="/">Wharf</a>
 ${shell.hideSearch
   ? ''
-  : html`<form class="search" role="search" method="get" action="/search"><input type="search" name="q" aria-label="Search crates" value="${shell.query ?? ''}" maxlength="200"><button type="submit">Search</button></form>`}
+  : html`<form class="search" role="search" method="get" action="/search"><input type="search" name="q" aria-label="Search crates" aria-keyshortcuts="s /" placeholder="Search (press s or /)" value="${shell.query ?? ''}" maxlength="200"><button type="submit">Search</button></form>`}
 ${accountNav(shell)}
 </header>
 <main id="main">

@@ -372,6 +372,11 @@ describe('self-registration', () => {
       const page = await b.get('/signup');
       expect(page.statusCode).toBe(404);
       expect(page.headers['content-type']).toContain('text/html');
+      expect(page.body).toContain('ask whoever runs this registry for an account');
+      // Once there are administrators, the page names them.
+      await t.account('root', { admin: true });
+      expect((await b.get('/signup')).body).toContain('ask an administrator for an account (root)');
+      await t.runtime.ctx.db.deleteFrom('users').execute();
       const login = await b.get('/login');
       const res = await b.post('/signup', { _csrf: csrfOf(login.body), login: 'eve', password: PASSWORD, confirm: PASSWORD });
       expect(res.statusCode).toBe(404);

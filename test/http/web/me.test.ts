@@ -95,6 +95,9 @@ describe('/me: API tokens in the browser', () => {
       [{ name: 'kept name', scopes: 'read', crates: 'no spaces allowed', expiry: '7' }, /invalid crate pattern/],
       [{ name: 'kept name', scopes: 'read', crates: '*', expiry: 'custom', custom_days: 'soon' }, /custom expiry as a number of days/],
       [{ name: 'kept name', scopes: 'read', crates: '*', expiry: 'custom', custom_days: '9999' }, /from 1 to 3650/],
+      // Two expiries that disagree are the user's to settle, not Wharf's to pick.
+      [{ name: 'kept name', scopes: 'read', crates: '*', expiry: '30', custom_days: '12' }, /the expiry says 30 days but 12 custom days were also entered/],
+      [{ name: 'kept name', scopes: 'read', crates: '*', expiry: 'none', custom_days: '5' }, /the expiry says “Never” but 5 custom days/],
       [{ name: 'kept name', scopes: ['read', 'root'], crates: '*', expiry: '7' }, /unknown scope `root`/],
     ];
     for (const [form, message] of cases) {
@@ -121,7 +124,13 @@ describe('/me: API tokens in the browser', () => {
     expect(refused.statusCode).toBe(401);
     expect((await useToken(two.token)).statusCode).toBe(200);
 
-    await b.submit('/me', '/me/tokens/revoke-all');
+    // The button leads to a confirmation; a post without it revokes nothing.
+    const asked = await b.submit('/me', '/me/tokens/revoke-all');
+    expect(asked.statusCode).toBe(200);
+    expect(textOf(parseHtml(asked.body))).toContain('This revokes your 2 live tokens.');
+    expect((await useToken(two.token)).statusCode).toBe(200);
+    expect((await b.get('/me/tokens/revoke-all')).statusCode).toBe(200);
+    await b.submit('/me/tokens/revoke-all', '/me/tokens/revoke-all', { confirm: 'yes' });
     for (const tk of [two, three]) expect((await useToken(tk.token)).statusCode).toBe(401);
     expect(tableRows((await b.get('/me')).body).every((r) => r.includes(' revoked '))).toBe(true);
   });
@@ -216,7 +225,7 @@ describe('/me: a stolen session cannot mint lasting access', () => {
   it('revokes all tokens only within the window, or with the password', async () => {
     const tokens = [await t.tokenFor(userId), await t.tokenFor(userId)];
     t.clock.advance(16 * MINUTE);
-    const asked = await b.submit('/me', '/me/tokens/revoke-all');
+    const asked = await b.submit('/me', '/me/tokens/revoke-all', { confirm: 'yes' });
     expect(asked.statusCode).toBe(403);
     expect(attr(elements(parseHtml(asked.body)).find((e) => e.name === 'form' && attr(e, 'action') === '/me/tokens/revoke-all')!, 'method')).toBe('post');
     for (const tk of tokens) expect((await useToken(tk.token)).statusCode).toBe(200);

@@ -43,7 +43,7 @@ describe('the public pages', () => {
   });
   afterAll(() => t.close());
 
-  it('home: a search box, recently published, most downloaded and totals', async () => {
+  it('home: a search box, recently updated crates, most downloaded (with downloads only), totals and the cargo setup', async () => {
     const res = await t.browser().get('/');
     expect(res.statusCode).toBe(200);
     const doc = parseHtml(res.body);
@@ -51,9 +51,17 @@ describe('the public pages', () => {
     expect(search && attr(search, 'method')).toBe('get');
     expect(textOf(elements(doc).find((e) => attr(e, 'aria-label') === 'Totals')!)).toBe('27 crates 29 versions 1,499 downloads');
     const recent = elements(doc).find((e) => attr(e, 'aria-labelledby') === 'recent-heading')!;
-    expect(textOf(recent)).toMatch(/^Recently published filler-24 1\.0\.0/);
+    expect(textOf(recent)).toMatch(/^Recently updated filler-24 1\.0\.0/);
+    // One line per crate, whatever number of versions it published.
+    const recentNames = elements(recent).filter((e) => e.name === 'strong').map(textOf);
+    expect(new Set(recentNames).size).toBe(recentNames.length);
     const popular = elements(doc).find((e) => attr(e, 'aria-labelledby') === 'popular-heading')!;
     expect(textOf(popular)).toMatch(/^Most downloaded filler-07 1\.0\.0 padding crate 999 downloads.*app 0\.1\.0/);
+    // Crates nobody downloaded are not "most downloaded".
+    expect(elements(popular).filter((e) => e.name === 'li')).toHaveLength(2);
+    expect(textOf(elements(doc).find((e) => attr(e, 'id') === 'cargo-config')!).replace(/\s+/g, ' ')).toBe(
+      `[registries.acme] index = "sparse+${t.runtime.ctx.config.publicUrl}/index/" credential-provider = "cargo:token"`,
+    );
   });
 
   it('search: results, sorting and pagination', async () => {
@@ -95,19 +103,28 @@ describe('the public pages', () => {
     const doc = parseHtml(res.body);
     expect(textOf(elements(doc).find((e) => e.name === 'h1')!)).toBe('serde-lite 1.1.0');
     expect(res.body).toContain('Serialize things, lighter');
+    // "Sign in" brings the reader back here.
+    expect(elements(doc).find((e) => e.name === 'a' && textOf(e) === 'Sign in')!.attribs.href).toBe('/login?next=%2Fcrates%2Fserde-lite');
     const readme = byClass(doc, 'readme')!;
     expect(elements(readme).map((e) => e.name)).toEqual(['h3', 'p', 'strong', 'h4', 'pre', 'code', 'span', 'span']);
     expect(textOf(readme)).toContain('Use it.');
     const rows = elements(doc).filter((e) => e.name === 'tr').map(textOf);
     expect(rows.slice(1)).toEqual([
-      expect.stringMatching(/^2\.0\.0-beta\.1 \d{4}-\d{2}-\d{2} alice 0$/),
-      expect.stringMatching(/^1\.1\.0 \d{4}-\d{2}-\d{2} alice 0$/),
-      expect.stringMatching(/^1\.0\.0 \d{4}-\d{2}-\d{2} alice 0 yanked$/),
+      '2.0.0-beta.1 just now alice 0',
+      '1.1.0 (shown) just now alice 0',
+      '1.0.0 just now alice 0 yanked',
     ]);
+    // The shown version's row is marked; dates are relative, with the exact time on hover.
+    expect(elements(doc).filter((e) => e.name === 'tr' && attr(e, 'class') === 'current').map(textOf)).toEqual(['1.1.0 (shown) just now alice 0']);
+    const time = elements(doc).find((e) => e.name === 'time')!;
+    expect(attr(time, 'title')).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
     expect(res.body).toContain('cargo add serde-lite --registry acme');
     expect(textOf(doc)).toContain('serde-lite = { version = "1.1.0", registry = "acme" }');
     expect(textOf(elements(doc).find((e) => e.name === 'aside')!)).toMatch(/Owners alice$/);
-    expect(res.body).toContain('Keywords: <a href="/search?q=serde">serde</a>');
+    expect(res.body).toContain('Keywords: <a href="/crates?keyword=serde">serde</a>');
+    const listing = await t.browser().get('/crates?keyword=serde');
+    expect(listing.statusCode).toBe(200);
+    expect(textOf(parseHtml(listing.body))).toContain('Crates with the keyword “serde” 1 crate found.');
   });
 
   it('crate page of a version: its dependencies by kind, features and links', async () => {

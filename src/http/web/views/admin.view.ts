@@ -4,7 +4,7 @@ import type { JobsOverview, JobView } from '../../../services/jobs/job-admin.ser
 import type { MirrorOverview } from '../../../services/mirror/mirror-admin.service.js';
 import { AUDIT_ACTIONS } from '../../../services/audit.service.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../../services/password.service.js';
-import { count, date, html, type Html, seg } from '../html.js';
+import { count, date, html, type Html, plural, seg } from '../html.js';
 import { csrfField, errorBox, layout, notice, type Shell, sudoField } from '../layout.js';
 
 export type AdminShell = Omit<Shell, 'title'>;
@@ -114,7 +114,7 @@ export function revokeAllView(shell: AdminShell, p: { csrf: string; liveTokens: 
     shell,
     '/admin/tokens',
     'Revoke every token',
-    html`${p.revoked != null ? html`<p class="notice" role="status">Revoked ${count(p.revoked)} token(s). Every user needs a new token.</p>` : ''}
+    html`${p.revoked != null ? html`<p class="notice" role="status">Revoked ${plural(p.revoked, 'token')}. Every user needs a new token.</p>` : ''}
 ${errorBox(p.error)}
 <p>The incident switch: if tokens may have leaked (a compromised server, a database copy), revoke every live API token of every user at once. Cargo then refuses to publish with them and shows the reason below.</p>
 <p>There are <strong>${count(p.liveTokens)}</strong> live tokens.</p>
@@ -141,6 +141,33 @@ ${csrfField(p.csrf)}
 <a href="/admin/tokens">Cancel</a>
 </form>`,
   );
+}
+
+const DETAIL_LIMIT = 300;
+
+function detailValue(value: unknown): string {
+  if (value === null) return 'none';
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && value.every((v) => typeof v !== 'object' || v === null)) return value.map((v) => String(v)).join(', ');
+  return JSON.stringify(value);
+}
+
+/**
+ * An audit row's detail as "key: value" lines: the rows store a JSON object, which is for
+ * machines; an administrator reads lines. Anything else is shown as the text it is.
+ */
+export function auditDetail(detail: string | null): Html | '' {
+  if (!detail) return '';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(detail);
+  } catch {
+    return html`<span>${detail.slice(0, DETAIL_LIMIT)}</span>`;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return html`<span>${detailValue(parsed).slice(0, DETAIL_LIMIT)}</span>`;
+  const entries = Object.entries(parsed as Record<string, unknown>);
+  if (entries.length === 0) return '';
+  return html`<ul class="kv">${entries.map(([k, v]) => html`<li><span class="k">${k.replaceAll('_', ' ')}:</span> ${detailValue(v).slice(0, DETAIL_LIMIT)}</li>`)}</ul>`;
 }
 
 export interface AuditFilters {
@@ -179,7 +206,7 @@ ${p.rows.length === 0
       (r) => html`<tr><td><time datetime="${r.created_at}">${r.created_at.replace('T', ' ').slice(0, 19)}</time></td><td>${r.action}</td>
 <td>${r.login ? html`<a href="/users/${seg(r.login)}">${r.login}</a>` : html`<span class="muted">server</span>`}</td>
 <td>${r.crate_name ? html`<a href="/crates/${seg(r.crate_name)}">${r.crate_name}</a>${r.version ? ` ${r.version}` : ''}` : ''}</td>
-<td>${r.token_id !== null ? `#${r.token_id}` : ''}</td><td><code>${(r.detail ?? '').slice(0, 300)}</code></td></tr>`,
+<td>${r.token_id !== null ? `#${r.token_id}` : ''}</td><td>${auditDetail(r.detail)}</td></tr>`,
     )}</tbody>
 </table></div>`}`,
   );

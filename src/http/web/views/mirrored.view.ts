@@ -1,5 +1,5 @@
 import type { MirroredCratePage, MirroredListItem } from '../../../services/mirror/mirror-browse.service.js';
-import { count, date, html, type Html, seg } from '../html.js';
+import { count, date, externalLink, html, type Html, seg } from '../html.js';
 import { layout, type Shell } from '../layout.js';
 
 type PageShell = Omit<Shell, 'title'>;
@@ -28,12 +28,13 @@ export function mirroredCrateView(shell: PageShell, page: MirroredCratePage, reg
     { ...shell, title: `${page.name} (mirrored)` },
     html`<h1>${page.name} ${page.latest ? html`<span class="badge">${page.latest}</span>` : ''} <span class="badge">mirrored</span></h1>
 <p class="notice">A public crate mirrored from ${page.upstream ?? 'an upstream registry (imported into this offline copy)'}, not one of the ${registryName} registry's own crates. Its index file was last confirmed ${date(page.checkedAt)}.${page.vanished !== null ? ` The upstream no longer serves it (it answered ${page.vanished}); the cached copy is still served.` : ''}</p>
+${page.latest ? html`<p>Documentation: ${externalLink(`https://docs.rs/${seg(page.name)}/${seg(page.latest)}`, `docs.rs/${page.name}/${page.latest}`)}</p>` : ''}
 <h2>Versions</h2>
-<table><thead><tr><th scope="col">Version</th><th scope="col">Cached file</th><th scope="col">Downloads here</th><th scope="col"></th></tr></thead><tbody>
+<div class="table-wrap"><table><thead><tr><th scope="col">Version</th><th scope="col">Cached file</th><th scope="col">Downloads here</th><th scope="col"></th></tr></thead><tbody>
 ${page.versions.map(
   (v) => html`<tr><td>${v.vers}</td><td>${v.cached ? 'yes' : 'no'}</td><td>${count(v.downloads)}</td><td>${v.yanked ? html`<span class="badge yanked">yanked</span>` : ''}</td></tr>`,
 )}
-</tbody></table>
+</tbody></table></div>
 <h2>Dependencies of ${page.latest ?? 'the latest version'}</h2>
 ${page.dependencies.length === 0
   ? html`<p class="muted">None.</p>`

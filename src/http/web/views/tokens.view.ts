@@ -1,7 +1,7 @@
 import { ENDPOINT_SCOPES } from '../../../core/scopes.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../../services/password.service.js';
 import type { TokenView } from '../../../services/token.service.js';
-import { date, html, type Html } from '../html.js';
+import { date, html, type Html, plural } from '../html.js';
 import type { MailSettings } from '../../../services/mail/mail-settings.service.js';
 import { csrfField, errorBox, layout, notice, type Shell, sudoField } from '../layout.js';
 import { EMAIL_NOTICES, emailSection } from './email.view.js';
@@ -72,7 +72,7 @@ function tokenTable(page: TokensPage): Html {
   )}</tbody>
 </table></div>
 ${page.tokens.some((t) => t.state === 'active')
-  ? html`<form method="post" action="/me/tokens/revoke-all">${csrfField(page.csrf)}<button type="submit" class="danger">Revoke all my tokens</button></form>`
+  ? html`<form method="get" action="/me/tokens/revoke-all"><button type="submit" class="danger">Revoke all my tokens…</button></form>`
   : ''}`;
 }
 
@@ -143,7 +143,7 @@ export interface NewToken {
 /** Shown once, in the answer to the POST that made the token; nothing else ever shows it again. */
 export function tokenCreatedView(shell: Omit<Shell, 'title'>, t: NewToken): Html {
   return layout(
-    { ...shell, title: 'New API token', withScript: true },
+    { ...shell, title: 'New API token' },
     html`<h1>Your new token</h1>
 <div class="panel">
 <p><strong>Copy it now: it is shown only this once.</strong> Wharf keeps only a hash of it.</p>
@@ -157,5 +157,21 @@ export function tokenCreatedView(shell: Omit<Shell, 'title'>, t: NewToken): Html
 <pre><code>[registries.${t.registryName}]
 index = "sparse+${t.publicUrl}/index/"</code></pre>
 <p><a href="/me">Back to your tokens</a></p>`,
+  );
+}
+
+/** The confirmation before revoking all of one's own tokens (the admin's switch has its own). */
+export function confirmRevokeMineView(shell: Omit<Shell, 'title'>, p: { csrf: string; liveTokens: number }): Html {
+  return layout(
+    { ...shell, title: 'Revoke all my tokens' },
+    html`<h1>Revoke all my tokens</h1>
+<div class="error" role="alert"><p>This revokes your ${plural(p.liveTokens, 'live token')}. Anything that uses them (cargo on your machines, CI) is refused from now on, and it cannot be undone.</p></div>
+<form method="post" action="/me/tokens/revoke-all" class="panel">
+${csrfField(p.csrf)}
+<div class="field"><label><input type="checkbox" name="confirm" value="yes" required> I understand that all my API tokens stop working now</label></div>
+${sudoField(shell)}
+<button type="submit" class="danger">Revoke all my tokens</button>
+<a href="/me">Cancel</a>
+</form>`,
   );
 }
