@@ -5,10 +5,11 @@ import { badRequest } from './core/errors.js';
 import { AccessLog, accessLineWriter } from './http/access-log.js';
 import { TurnBatchedDestination } from './http/log-destination.js';
 import { SecretMaskingDestination } from './http/log-secrets.js';
-import { catalogRoutes } from './http/api/catalog.routes.js';
+import { catalogRoutes, WHARF_VERSION } from './http/api/catalog.routes.js';
 import { crateReadRoutes } from './http/api/crate-reads.routes.js';
 import { crateRoutes } from './http/api/crates.routes.js';
 import { leakRoutes } from './http/api/leaks.routes.js';
+import { collectApiDescription, openapiRoutes } from './http/api/openapi.js';
 import { publishRoutes } from './http/api/publish.routes.js';
 import { tokenRoutes } from './http/api/tokens.routes.js';
 import { trustpubRoutes } from './http/api/trustpub.routes.js';
@@ -158,6 +159,8 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     });
   }
 
+  // Before any route: the description is built from every route registered after this.
+  const description = collectApiDescription(app, WHARF_VERSION);
   await app.register(indexRoutes, { runtime });
   await app.register(mirrorRoutes, { runtime });
   await app.register(publishRoutes, { runtime });
@@ -167,6 +170,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   await app.register(tokenRoutes, { runtime });
   await app.register(leakRoutes, { runtime });
   await app.register(trustpubRoutes, { runtime });
+  await app.register(openapiRoutes, { description });
   // The HTML pages are their own encapsulated plugin, with their own error pages and form parser.
   await app.register(webRoutes, { runtime });
   await app.register(healthRoutes, { runtime });

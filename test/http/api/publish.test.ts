@@ -24,7 +24,10 @@ describe('PUT /api/v1/crates/new', () => {
   it('publishes a valid crate and answers with warnings cargo understands', async () => {
     const res = await put(await publishBody({ name: 'good', vers: '1.0.0' }));
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ warnings: { invalid_categories: [], invalid_badges: [], other: [] } });
+    expect(res.json()).toEqual({
+      crate: expect.objectContaining({ name: 'good', max_version: '1.0.0', num_versions: 1 }),
+      warnings: { invalid_categories: [], invalid_badges: [], other: [] },
+    });
   });
 
   it('refuses a publish without a token, with the login hint', async () => {
