@@ -44,7 +44,7 @@ export const publishAnswer = object({ crate: S.Crate, warnings: S.PublishWarning
 export const downloadAnswer = {
   content: {
     'application/json': { schema: object({ url: string }) },
-    'application/x-tar': { schema: { type: 'string', format: 'binary' } },
+    'application/gzip': { schema: { type: 'string', format: 'binary' } },
   },
 };
 export const readmeAnswer = { content: { 'text/html': { schema: string } } };
