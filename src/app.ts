@@ -6,12 +6,13 @@ import { AccessLog, accessLineWriter } from './http/access-log.js';
 import { type FlushableDestination, TurnBatchedDestination } from './http/log-destination.js';
 import { PrettyDestination } from './http/log-pretty.js';
 import { SecretMaskingDestination } from './http/log-secrets.js';
-import { catalogRoutes } from './http/api/catalog.routes.js';
+import { catalogRoutes, WHARF_VERSION } from './http/api/catalog.routes.js';
 import { crateReadRoutes } from './http/api/crate-reads.routes.js';
 import { crateRoutes } from './http/api/crates.routes.js';
 import { invitationRoutes } from './http/api/invitations.routes.js';
 import { crateDeleteRoutes } from './http/api/crate-delete.routes.js';
 import { leakRoutes } from './http/api/leaks.routes.js';
+import { collectApiDescription, openapiRoutes } from './http/api/openapi.js';
 import { publishRoutes } from './http/api/publish.routes.js';
 import { tokenRoutes } from './http/api/tokens.routes.js';
 import { trustpubRoutes } from './http/api/trustpub.routes.js';
@@ -163,6 +164,8 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     });
   }
 
+  // Before any route: the description is built from every route registered after this.
+  const description = collectApiDescription(app, WHARF_VERSION);
   await app.register(indexRoutes, { runtime });
   await app.register(mirrorRoutes, { runtime });
   await app.register(publishRoutes, { runtime });
@@ -174,6 +177,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   await app.register(tokenRoutes, { runtime });
   await app.register(leakRoutes, { runtime });
   await app.register(trustpubRoutes, { runtime });
+  await app.register(openapiRoutes, { description });
   // The HTML pages are their own encapsulated plugin, with their own error pages and form parser.
   await app.register(imageProxyRoutes, { runtime });
   await app.register(webRoutes, { runtime });

@@ -11,6 +11,7 @@ import { badRequest } from '../../core/errors.js';
 import { authorizeRead, requireActor } from '../auth.js';
 import { sendApiError } from '../errors.js';
 import { downloadHeaders, downloadUrl, wantsDownloadUrl } from './download-answer.js';
+import * as R from './schemas/responses.js';
 
 type CrateParams = { Params: { name: string } };
 type VersionParams = { Params: { name: string; version: string } };
@@ -19,27 +20,27 @@ type VersionParams = { Params: { name: string; version: string } };
 export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: Runtime }): Promise<void> {
   const { ctx } = runtime;
 
-  app.get('/api/v1/crates', async (request) => {
+  app.get('/api/v1/crates', { schema: R.reply(R.searchAnswer) }, async (request) => {
     await authorizeRead(ctx, request);
     return searchCrates(ctx, parseSearchQuery(request.query as Record<string, unknown>));
   });
 
-  app.get<CrateParams>('/api/v1/crates/:name', async (request) => {
+  app.get<CrateParams>('/api/v1/crates/:name', { schema: R.reply(R.crateAnswer) }, async (request) => {
     await authorizeRead(ctx, request);
     return getCrate(ctx, request.params.name, parseInclude((request.query as { include?: unknown }).include));
   });
 
-  app.get<CrateParams>('/api/v1/crates/:name/versions', async (request) => {
+  app.get<CrateParams>('/api/v1/crates/:name/versions', { schema: R.reply(R.versionsAnswer) }, async (request) => {
     await authorizeRead(ctx, request);
     return getCrateVersions(ctx, request.params.name, parseVersionPageQuery(request.query as Record<string, unknown>));
   });
 
-  app.get<VersionParams>('/api/v1/crates/:name/:version', async (request) => {
+  app.get<VersionParams>('/api/v1/crates/:name/:version', { schema: R.reply(R.versionAnswer) }, async (request) => {
     await authorizeRead(ctx, request);
     return getVersion(ctx, request.params.name, request.params.version);
   });
 
-  app.get<VersionParams>('/api/v1/crates/:name/:version/download', async (request, reply) => {
+  app.get<VersionParams>('/api/v1/crates/:name/:version/download', { schema: { response: { 200: R.downloadAnswer } } }, async (request, reply) => {
     await authorizeRead(ctx, request);
     const { name, version } = request.params;
     let { crateId, versionId, key } = await runtime.downloadLocations.locate(name, version);
@@ -60,7 +61,7 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
     return reply.headers(downloadHeaders(ctx.config, name, version, file.size)).send(file.bytes ?? file.stream);
   });
 
-  app.delete<VersionParams>('/api/v1/crates/:name/:version/yank', async (request) => {
+  app.delete<VersionParams>('/api/v1/crates/:name/:version/yank', { schema: R.reply(R.okAnswer) }, async (request) => {
     const actor = await requireActor(ctx, request);
     const name = await runtime.publishLimits.guard(actor, 'yank', () => setYanked(ctx, actor, request.params.name, request.params.version, true));
     runtime.index.invalidate(name);
@@ -68,7 +69,7 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
     return { ok: true };
   });
 
-  app.put<VersionParams>('/api/v1/crates/:name/:version/unyank', async (request) => {
+  app.put<VersionParams>('/api/v1/crates/:name/:version/unyank', { schema: R.reply(R.okAnswer) }, async (request) => {
     const actor = await requireActor(ctx, request);
     const name = await runtime.publishLimits.guard(actor, 'yank', () => setYanked(ctx, actor, request.params.name, request.params.version, false));
     runtime.index.invalidate(name);
@@ -77,7 +78,7 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
   });
 
   // crates.io's yank with a message: {"version":{"yanked":true,"yank_message":"..."}}.
-  app.patch<VersionParams>('/api/v1/crates/:name/:version', async (request) => {
+  app.patch<VersionParams>('/api/v1/crates/:name/:version', { schema: R.reply(R.versionAnswer) }, async (request) => {
     const actor = await requireActor(ctx, request);
     const update = yankUpdateOf(request.body);
     const { crate, version } = await runtime.publishLimits.guard(actor, 'yank', () =>
@@ -89,7 +90,7 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
     return { version: await describeVersion(ctx, crate, version) };
   });
 
-  app.get<CrateParams>('/api/v1/crates/:name/owners', async (request) => {
+  app.get<CrateParams>('/api/v1/crates/:name/owners', { schema: R.reply(R.ownersAnswer) }, async (request) => {
     await authorizeRead(ctx, request);
     return { users: await getOwners(ctx, request.params.name) };
   });
@@ -98,6 +99,7 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
     app.route<CrateParams>({
       method,
       url: '/api/v1/crates/:name/owners',
+      schema: R.reply(R.ownersChangedAnswer),
       handler: async (request) => {
         const actor = await requireActor(ctx, request);
         const body = request.body as { users?: unknown; owners?: unknown } | undefined;

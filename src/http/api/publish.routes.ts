@@ -3,9 +3,12 @@ import { tooLarge } from '../../core/errors.js';
 import { formatBytes, PublishFrameReader } from '../../core/publish-frame.js';
 import { uploadCeilings } from '../../services/crate-limits.service.js';
 import { upstreamNameWarning } from '../../services/mirror/mirror-names.js';
+import { loadCrate } from '../../services/crate-query.service.js';
+import { crateSummary } from '../../services/crate-summary.js';
 import { publishVersion } from '../../services/publish.service.js';
 import type { Runtime } from '../../services/runtime.js';
 import { requireActor } from '../auth.js';
+import * as R from './schemas/responses.js';
 
 const MAX_JSON_SIZE = 1024 * 1024;
 
@@ -17,7 +20,7 @@ export async function publishRoutes(app: FastifyInstance, { runtime }: { runtime
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
-  app.put('/api/v1/crates/new', async (request, reply) => {
+  app.put('/api/v1/crates/new', { schema: R.reply(R.publishAnswer) }, async (request, reply) => {
     const actor = await requireActor(ctx, request, { trustpub: true });
     // Read under the registry's limits raised to the highest per-crate override; the crate's own
     // limits are applied once its name is known.

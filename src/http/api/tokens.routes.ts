@@ -9,6 +9,7 @@ import type { Actor } from '../../services/actor.js';
 import type { ServiceContext } from '../../services/context.js';
 import { requireActor } from '../auth.js';
 import { requireSession } from '../session.js';
+import * as R from './schemas/responses.js';
 
 /** Reads crates.io's `{"api_token":{...}}` body into a token spec; scopes default to everything, written out. */
 function tokenSpec(body: unknown): TokenSpec {
@@ -60,25 +61,25 @@ async function tokenManager(ctx: ServiceContext, request: FastifyRequest, id: nu
 export async function tokenRoutes(app: FastifyInstance, { runtime }: { runtime: Runtime }): Promise<void> {
   const { ctx } = runtime;
 
-  app.put('/api/v1/me/tokens', async (request) => {
+  app.put('/api/v1/me/tokens', { schema: R.reply(R.newTokenAnswer) }, async (request) => {
     const actor = await requireSession(ctx, request, { write: true, sudo: true });
     const { token, view } = await createToken(ctx, actor.userId, tokenSpec(request.body), actor);
     request.log.info({ event: 'token.create', token_id: view.id, user: actor.login, scopes: view.endpoint_scopes }, 'token created');
     return { api_token: { ...view, token } };
   });
 
-  app.get('/api/v1/me/tokens', async (request) => {
+  app.get('/api/v1/me/tokens', { schema: R.reply(R.tokensAnswer) }, async (request) => {
     const actor = await requireSession(ctx, request, { write: false });
     return { api_tokens: await listTokens(ctx, actor.userId) };
   });
 
-  app.get<{ Params: { id: string } }>('/api/v1/me/tokens/:id', async (request) => {
+  app.get<{ Params: { id: string } }>('/api/v1/me/tokens/:id', { schema: R.reply(R.tokenAnswer) }, async (request) => {
     const id = tokenId(request.params.id);
     const actor = await tokenManager(ctx, request, id, false);
     return { api_token: await getToken(ctx, actor.userId, id) };
   });
 
-  app.delete<{ Params: { id: string } }>('/api/v1/me/tokens/:id', async (request) => {
+  app.delete<{ Params: { id: string } }>('/api/v1/me/tokens/:id', { schema: R.reply(R.tokenAnswer) }, async (request) => {
     const id = tokenId(request.params.id);
     const actor = await tokenManager(ctx, request, id, true);
     const reason = actor.token ? 'revoked by its own holder' : 'revoked by its owner';
@@ -87,7 +88,7 @@ export async function tokenRoutes(app: FastifyInstance, { runtime }: { runtime: 
     return { api_token: revoked };
   });
 
-  app.delete('/api/v1/me/tokens', async (request) => {
+  app.delete('/api/v1/me/tokens', { schema: R.reply(R.tokensRevokedAnswer) }, async (request) => {
     const actor = await requireSession(ctx, request, { write: true, sudo: true });
     const count = await revokeAllTokens(ctx, { actor }, { userId: actor.userId }, 'revoked by its owner (all tokens)');
     request.log.info({ event: 'token.revoke_all', user: actor.login, count }, 'every token of the user revoked');
@@ -95,7 +96,7 @@ export async function tokenRoutes(app: FastifyInstance, { runtime }: { runtime: 
   });
 
   // Any token may revoke itself, whatever its scopes: the first thing to do with a leaked token.
-  app.delete('/api/v1/tokens/current', async (request, reply) => {
+  app.delete('/api/v1/tokens/current', { schema: R.noContent }, async (request, reply) => {
     const actor = await requireActor(ctx, request);
     if (actor.token) {
       await revokeToken(ctx, { actor }, actor.token.id, 'revoked by its own holder', actor.userId);

@@ -10,6 +10,7 @@ import { revokeOwnTrustpubToken } from '../../services/trustpub/trustpub-token.s
 import { getCrate, parseInclude } from '../../services/crate-doc.js';
 import { requireActor } from '../auth.js';
 import { requireSession } from '../session.js';
+import * as R from './schemas/responses.js';
 
 /** As crates.io authorises these: a signed-in browser (with its CSRF header for writes), or an API token. */
 function managerOf(ctx: ServiceContext, request: FastifyRequest, write: boolean): Promise<Actor> {
@@ -20,25 +21,27 @@ function managerOf(ctx: ServiceContext, request: FastifyRequest, write: boolean)
 export async function trustpubRoutes(app: FastifyInstance, { runtime }: { runtime: Runtime }): Promise<void> {
   const { ctx } = runtime;
 
-  app.post('/api/v1/trusted_publishing/tokens', async (request) => {
+  app.post('/api/v1/trusted_publishing/tokens', { schema: R.reply(R.trustpubTokenAnswer) }, async (request) => {
     return exchangeJwt(ctx, runtime.trustpubIssuers, (request.body as { jwt?: unknown } | null)?.jwt);
   });
 
-  app.delete('/api/v1/trusted_publishing/tokens', async (request, reply) => {
+  app.delete('/api/v1/trusted_publishing/tokens', { schema: R.noContent }, async (request, reply) => {
     await revokeOwnTrustpubToken(ctx, await requireActor(ctx, request, { trustpub: true }));
     return reply.code(204).send();
   });
 
   for (const kind of ['github', 'gitlab'] as const satisfies readonly TrustpubKind[]) {
     const base = `/api/v1/trusted_publishing/${kind}_configs`;
-    app.post(base, async (request) => {
+    app.post(base, { schema: R.reply(R.trustpubConfigAnswer[kind]) }, async (request) => {
       return { [`${kind}_config`]: await createConfig(ctx, await managerOf(ctx, request, true), kind, request.body) };
     });
-    app.get(base, async (request) => {
+    app.get(base, { schema: R.reply(R.trustpubConfigsAnswer[kind]) }, async (request) => {
       const crate = (request.query as Record<string, unknown>).crate;
-      return { [`${kind}_configs`]: await listConfigs(ctx, await managerOf(ctx, request, false), kind, crate) };
+      const configs = await listConfigs(ctx, await managerOf(ctx, request, false), kind, crate);
+      // A crate has at most a few configurations: one page, whose `meta` crates.io's clients read.
+      return { [`${kind}_configs`]: configs, meta: { total: configs.length, next_page: null } };
     });
-    app.delete<{ Params: { id: string } }>(`${base}/:id`, async (request, reply) => {
+    app.delete<{ Params: { id: string } }>(`${base}/:id`, { schema: R.noContent }, async (request, reply) => {
       const id = /^\d{1,15}$/.test(request.params.id) ? Number(request.params.id) : NaN;
       if (!Number.isSafeInteger(id)) throw badRequest('a configuration id is a positive integer');
       await removeConfig(ctx, await managerOf(ctx, request, true), kind, id);
@@ -47,7 +50,7 @@ export async function trustpubRoutes(app: FastifyInstance, { runtime }: { runtim
   }
 
   // crates.io's crate settings: {"crate": {"trustpub_only": true}}.
-  app.patch<{ Params: { name: string } }>('/api/v1/crates/:name', async (request) => {
+  app.patch<{ Params: { name: string } }>('/api/v1/crates/:name', { schema: R.reply(R.crateAnswer) }, async (request) => {
     const fields = (request.body as { crate?: unknown } | null)?.crate as Record<string, unknown> | undefined;
     if (typeof fields !== 'object' || fields === null || typeof fields.trustpub_only !== 'boolean') {
       throw badRequest('expected a body like {"crate": {"trustpub_only": true}}');

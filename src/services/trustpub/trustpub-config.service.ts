@@ -33,7 +33,7 @@ export function configView(row: TrustpubConfigRow): ConfigView {
     id: row.id,
     crate: row.crate_name,
     [f.owner]: row.owner,
-    [f.ownerId]: row.owner_id,
+    [f.ownerId]: row.kind === 'github' ? githubOwnerId(row.owner_id) : row.owner_id,
     [f.repo]: row.repo,
     [f.workflow]: row.workflow,
     environment: row.environment,
@@ -41,6 +41,12 @@ export function configView(row: TrustpubConfigRow): ConfigView {
     created_at: row.created_at,
   };
 }
+
+/**
+ * GitHub's owner id is a number, which crates.io's clients read as one; it is null until the first
+ * token exchange tells it (crates.io asks GitHub at creation, Wharf does not call GitHub).
+ */
+const githubOwnerId = (id: string | null): number | null => (id !== null && /^\d{1,15}$/.test(id) ? Number(id) : null);
 
 /** The crate, when the actor may manage its trusted publishers: an owner, through a session or a token with `trusted-publishing`. */
 async function crateManagedBy(ctx: ServiceContext, actor: Actor, name: string): Promise<CrateRow> {

@@ -49,9 +49,9 @@ describe('trusted publishing API', () => {
     const config = (created.json() as { github_config: Record<string, unknown> }).github_config;
     expect(config).toMatchObject({ crate: 'tp-crate', repository_owner: 'Example', repository_owner_id: null, workflow_filename: 'other.yml', environment: null });
     const listed = await api('GET', '/api/v1/trusted_publishing/github_configs?crate=tp-crate', alice);
-    expect(listed.json()).toEqual({ github_configs: [config] });
+    expect(listed.json()).toEqual({ github_configs: [config], meta: { total: 1, next_page: null } });
     expect((await api('DELETE', `/api/v1/trusted_publishing/github_configs/${config.id as number}`, alice)).statusCode).toBe(204);
-    expect(await api('GET', '/api/v1/trusted_publishing/github_configs?crate=tp-crate', alice).then((r) => r.json())).toEqual({ github_configs: [] });
+    expect(await api('GET', '/api/v1/trusted_publishing/github_configs?crate=tp-crate', alice).then((r) => r.json())).toEqual({ github_configs: [], meta: { total: 0, next_page: null } });
     const audit = await t.runtime.ctx.db.selectFrom('audit_log').select(['action', 'crate_name']).where('action', 'like', 'trustpub.%').execute();
     expect(audit).toEqual([
       { action: 'trustpub.config_add', crate_name: 'tp-crate' },
@@ -128,7 +128,7 @@ describe('trusted publishing API', () => {
       const older = (await api('GET', '/api/v1/crates/tp-crate/1.0.0')).json() as { version: Record<string, unknown> };
       expect(older.version).toMatchObject({ trustpub_data: null, published_by: expect.objectContaining({ login: 'alice' }) });
       const configs = (await api('GET', '/api/v1/trusted_publishing/github_configs?crate=tp-crate', alice)).json() as { github_configs: Array<Record<string, unknown>> };
-      expect(configs.github_configs[0]!.repository_owner_id).toBe('4242');
+      expect(configs.github_configs[0]!.repository_owner_id).toBe(4242);
     });
 
     it('the same JWT sent twice at once is exchanged once', async () => {
