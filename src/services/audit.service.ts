@@ -25,7 +25,10 @@ export type AuditAction =
   | 'trustpub.config_remove'
   | 'trustpub.exchange'
   | 'trustpub.revoke'
-  | 'crate.trustpub_only';
+  | 'crate.trustpub_only'
+  | 'user.identity_link'
+  | 'user.identity_unlink'
+  | 'user.session_end';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'token.create',
@@ -51,6 +54,9 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'trustpub.exchange',
   'trustpub.revoke',
   'crate.trustpub_only',
+  'user.identity_link',
+  'user.identity_unlink',
+  'user.session_end',
 ];
 
 export interface AuditEvent {

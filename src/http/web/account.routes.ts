@@ -7,6 +7,7 @@ import { createToken, listTokens, revokeAllTokens, revokeToken, type TokenSpec }
 import { cookieName } from '../session.js';
 import { checkSessionForm, field, fields, type FormBody, formOf, safeNext, type Viewer, viewerOf } from './request.js';
 import { addCookie, redirect, sendPage } from './respond.js';
+import { accountSectionsOf } from './identity/session.routes.js';
 import { requireSudo } from './sudo.js';
 import { confirmPasswordView } from './views/auth.view.js';
 import { EXPIRY_PRESETS, type ExpiryPreset, type TokenFormState, type TokensPage, tokenCreatedView, tokensView } from './views/tokens.view.js';
@@ -59,6 +60,7 @@ export async function accountRoutes(app: FastifyInstance, deps: WebDeps): Promis
     csrf: viewer.csrf,
     nonce: deps.nonces.issue(),
     tokens: await listTokens(ctx, viewer.actor.userId),
+    sections: await accountSectionsOf(deps, viewer),
     ...extra,
   });
   const showTokens = async (reply: FastifyReply, viewer: Viewer, status: number, extra: Partial<TokensPage> = {}) =>

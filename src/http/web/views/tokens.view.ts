@@ -41,6 +41,9 @@ const NOTICES = {
   'password-changed': 'Your password was changed. Every other session was signed out.',
   'password-changed-tokens-revoked': 'Your password was changed. Every other session was signed out and all your API tokens were revoked.',
   'signed-in': 'You are signed in.',
+  'identity-linked': 'The identity was linked: you can sign in with it from now on.',
+  'identity-unlinked': 'The identity was unlinked.',
+  'session-ended': 'The session was ended.',
 } as const;
 
 export interface TokensPage {
@@ -51,6 +54,8 @@ export interface TokensPage {
   notice?: unknown;
   tokenError?: string | null;
   passwordError?: string | null;
+  /** Sign-in methods and sessions (identity/session.routes.ts). */
+  sections?: Html;
 }
 
 function tokenTable(page: TokensPage): Html {
@@ -121,6 +126,7 @@ ${notice(NOTICES, page.notice)}
 ${tokenTable(page)}
 <h2>New token</h2>
 ${createForm(shell, page)}
+${page.sections ?? ''}
 <h2>Change password</h2>
 ${passwordForm(page)}`,
   );
