@@ -51,14 +51,19 @@ function isTimeout(err: unknown): boolean {
 
 /** Turns what openid-client throws into an AppError saying whose fault it was. */
 export function providerError(err: unknown, doing: string): AppError {
-  if (err instanceof AppError) return err;
+  // Our own refusals (a byte cap) come back wrapped by openid-client.
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof AppError) return e;
+  }
   if (err instanceof client.ResponseBodyError) return new ProviderRefused(err.error, `the identity provider refused ${doing}: ${err.error}`);
   if (err instanceof client.AuthorizationResponseError) return new ProviderRefused(err.error, `the identity provider answered with an error: ${err.error}`);
   if (isTimeout(err)) return new ProviderUnavailable('gateway_timeout', `the identity provider did not answer within ${OIDC_TIMEOUT_SECONDS} seconds (${doing})`);
   const message = err instanceof Error ? err.message : String(err);
   // A check of openid-client failed: the answer itself is wrong (state, nonce, signature, expiry...).
   if (err instanceof client.ClientError && !/fetch failed|ECONNREFUSED|ENOTFOUND|socket/i.test(message)) {
-    return new AppError('unauthorized', `the answer of the identity provider is not valid (${doing}): ${message}`);
+    const cause = (err as { cause?: unknown }).cause;
+    const which = cause instanceof Error && cause.message !== message ? ` (${cause.message})` : '';
+    return new AppError('unauthorized', `the answer of the identity provider is not valid (${doing}): ${message}${which}`);
   }
   return new ProviderUnavailable('bad_gateway', `the identity provider could not be reached (${doing}): ${message}`);
 }
@@ -96,6 +101,9 @@ export class OidcClient {
     });
     configuration.timeout = OIDC_TIMEOUT_SECONDS;
     configuration[client.customFetch] = boundedFetch;
+    // Verify the ID token's signature with the provider's key set (read again on an unknown
+    // key id), not only trust the TLS channel it came through.
+    client.enableNonRepudiationChecks(configuration);
     return configuration;
   }
 
