@@ -85,7 +85,8 @@ export class TestOidcProvider {
  * provider's cookies, until it comes back to Wharf (`publicUrl`), whose answer is returned.
  */
 export async function throughProvider(b: Browser, first: LightMyRequestResponse, publicUrl: string, jar = new Map<string, string>()): Promise<LightMyRequestResponse> {
-  let location = first.headers.location as string | undefined;
+  // A round trip started by a form answers with a page that goes on by itself (meta refresh).
+  let location = (first.headers.location as string | undefined) ?? /http-equiv="refresh" content="0;url=([^"]+)"/.exec(first.body)?.[1]?.replaceAll('&amp;', '&');
   for (let hop = 0; hop < 20; hop++) {
     if (!location) throw new Error(`no redirect to follow (status ${first.statusCode}): ${first.body.slice(0, 300)}`);
     if (location.startsWith(publicUrl)) return b.get(location.slice(publicUrl.length));

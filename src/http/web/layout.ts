@@ -14,6 +14,8 @@ export interface Shell {
   hideSearch?: boolean;
   /** Only the page that shows a new token needs the script (its copy button). */
   withScript?: boolean;
+  /** Sends the browser on at once (a navigation, which the policy's `form-action 'self'` does not stop as it stops a form's redirect). */
+  refreshTo?: string;
 }
 
 /** Hidden CSRF field for forms of a signed-in user. */
@@ -50,6 +52,7 @@ export function layout(shell: Shell, content: Child): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${shell.title} · Wharf</title>
 <link rel="stylesheet" href="${STYLESHEET.path}">
+${shell.refreshTo ? html`<meta http-equiv="refresh" content="0;url=${shell.refreshTo}">` : ''}
 ${shell.withScript ? html`<script src="${SCRIPT.path}" defer></script>` : ''}
 </head>
 <body>

@@ -11,7 +11,7 @@ import { signIn } from '../auth.routes.js';
 import { checkSessionForm, type FormBody, field, formOf, safeNext, type Viewer, viewerOf } from '../request.js';
 import { addCookie, clearCookie, redirect, sendPage } from '../respond.js';
 import { carriedFields, openSudoWindow, requireSudo } from '../sudo.js';
-import { continueFormView } from '../views/auth.view.js';
+import { continueFormView, toProviderView } from '../views/auth.view.js';
 import { errorView } from '../views/error.view.js';
 import type { WebDeps } from '../web.plugin.js';
 
@@ -88,7 +88,9 @@ export async function oidcRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
       throw err;
     }
     addCookie(ctx, reply, stateCookie, await s.sealState(JSON.stringify(state)), { maxAgeSeconds: STATE_MINUTES * 60 });
-    return redirect(reply, url.href);
+    if (request.method === 'GET') return redirect(reply, url.href);
+    const viewer = await viewerOf(ctx, request);
+    return sendPage(reply, 200, toProviderView({ viewer, allowSignup: ctx.config.allowSignup }, { url: url.href, name: s.name }), { noStore: true });
   };
 
   /** The signed-in user of a form post, whose CSRF token must be in the form. */

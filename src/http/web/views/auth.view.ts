@@ -18,7 +18,7 @@ export function loginView(shell: Omit<Shell, 'title'>, form: LoginForm): Html {
     { ...shell, title: 'Sign in' },
     html`<h1>Sign in</h1>
 ${errorBox(form.error)}
-${form.sso ? html`<form method="get" action="/login/oidc" class="panel"><input type="hidden" name="next" value="${form.next ?? '/me'}"><button type="submit">Sign in with ${form.sso}</button></form>` : ''}
+${form.sso ? html`<p class="panel"><a href="/login/oidc?next=${encodeURIComponent(form.next ?? '/me')}">Sign in with ${form.sso}</a></p>` : ''}
 ${form.password === false ? '' : html`<form method="post" action="/login" class="panel">
 <input type="hidden" name="_csrf" value="${form.csrf}">
 <input type="hidden" name="next" value="${form.next ?? '/me'}">
@@ -105,5 +105,17 @@ ${csrfField(form.csrf)}
 ${form.carried.map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
 <button type="submit">Continue</button>
 </form>`,
+  );
+}
+
+/**
+ * The answer to a form that starts a round trip to the provider (a link, a re-authentication):
+ * a page that goes on at once, since the page policy stops a form's redirect to another site.
+ */
+export function toProviderView(shell: Omit<Shell, 'title'>, form: { url: string; name: string }): Html {
+  return layout(
+    { ...shell, title: `Continue with ${form.name}`, refreshTo: form.url },
+    html`<h1>Continue with ${form.name}</h1>
+<p><a href="${form.url}">Continue to ${form.name}</a></p>`,
   );
 }
