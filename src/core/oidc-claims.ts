@@ -55,6 +55,7 @@ export function loginCandidate(claims: Claims): string {
   const raw = preferred.includes('@') ? preferred.slice(0, preferred.indexOf('@')) : preferred || email.slice(0, Math.max(0, email.indexOf('@')));
   const cleaned = raw
     .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
     .replace(/[^A-Za-z0-9_.-]+/g, '-')
     .replace(/^[^A-Za-z0-9]+/, '')
     .slice(0, BASE_MAX)

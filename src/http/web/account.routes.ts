@@ -8,7 +8,7 @@ import { cookieName } from '../session.js';
 import { checkSessionForm, field, fields, type FormBody, formOf, safeNext, type Viewer, viewerOf } from './request.js';
 import { addCookie, redirect, sendPage } from './respond.js';
 import { accountSectionsOf } from './identity/session.routes.js';
-import { requireSudo } from './sudo.js';
+import { confirmMethods, requireSudo } from './sudo.js';
 import { confirmPasswordView } from './views/auth.view.js';
 import { EXPIRY_PRESETS, type ExpiryPreset, type TokenFormState, type TokensPage, tokenCreatedView, tokensView } from './views/tokens.view.js';
 import type { WebDeps } from './web.plugin.js';
@@ -136,7 +136,13 @@ export async function accountRoutes(app: FastifyInstance, deps: WebDeps): Promis
     const next = safeNext((request.query as { next?: string }).next);
     const viewer = await viewerOf(ctx, request);
     if (!viewer) return redirect(reply, `/login?next=${encodeURIComponent(next)}`);
-    const page = confirmPasswordView(shellOf(viewer), { csrf: viewer.csrf, action: '/confirm-password', carried: [['next', next]], minutes: config.reauthMinutes });
+    const page = confirmPasswordView(shellOf(viewer), {
+      csrf: viewer.csrf,
+      action: '/confirm-password',
+      carried: [['next', next]],
+      minutes: config.reauthMinutes,
+      ...(await confirmMethods(deps, viewer)),
+    });
     return sendPage(reply, 200, page, { noStore: true });
   });
 

@@ -88,6 +88,13 @@ export function carriedFields(body: FormBody): Array<[string, string]> {
   return carried;
 }
 
+/** Which proofs the confirmation page offers the viewer: the password, and the provider when an identity is linked. */
+export async function confirmMethods(deps: WebDeps, viewer: Viewer): Promise<{ password: boolean; sso: string | null }> {
+  const { ctx } = deps.runtime;
+  const linked = deps.sso ? (await listOidcIdentities(ctx.db, { userId: viewer.actor.userId, issuer: deps.sso.client.issuer })).length > 0 : false;
+  return { password: passwordSignInAllowed(ctx, viewer.actor.login), sso: linked && deps.sso ? deps.sso.name : null };
+}
+
 /**
  * The confirmation page for a refused form: it posts the same fields to the same address, with
  * the password added, so the user goes on with what they were doing; or, when the account has a
@@ -95,7 +102,6 @@ export function carriedFields(body: FormBody): Array<[string, string]> {
  */
 export async function sendConfirmPage(deps: WebDeps, err: ReauthNeeded, viewer: Viewer, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { ctx } = deps.runtime;
-  const linked = deps.sso ? (await listOidcIdentities(ctx.db, { userId: viewer.actor.userId, issuer: deps.sso.client.issuer })).length > 0 : false;
   const page = confirmPasswordView(
     { viewer, allowSignup: ctx.config.allowSignup },
     {
@@ -104,8 +110,7 @@ export async function sendConfirmPage(deps: WebDeps, err: ReauthNeeded, viewer: 
       carried: carriedFields((request.body ?? {}) as FormBody),
       minutes: ctx.config.reauthMinutes,
       error: err.refusal?.detail ?? null,
-      password: passwordSignInAllowed(ctx, viewer.actor.login),
-      sso: linked && deps.sso ? deps.sso.name : null,
+      ...(await confirmMethods(deps, viewer)),
     },
   );
   return sendPage(reply, err.status, page, { noStore: true, headers: { ...err.headers } });
