@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { CRATE_DELETION_POLICIES, type CrateDeletionPolicy } from '../core/crate-deletion.js';
 import { DEFAULT_METADATA_LIMITS, type MetadataLimits } from '../core/publish-metadata.js';
+import { domainList, oidcIssuerUrl, scopeList, stringList } from './oidc.js';
 import { parseTrustedIssuers, type TrustedIssuer } from './trusted-issuers.js';
 import { parsePreset, parseRateLimit, presetLimit, type RateLimit } from './rate-limits.js';
 
@@ -96,6 +97,27 @@ export interface Config extends Readonly<MetadataLimits> {
   readonly imageProxyTimeoutMs: number;
   /** Largest image the proxy passes on. */
   readonly imageProxyMaxBytes: number;
+  /** Single sign-on (README "Single sign-on"): the OpenID Connect issuer; null: no single sign-on. */
+  readonly oidcIssuer: string | null;
+  readonly oidcClientId: string | null;
+  /** From `oidc_client_secret`, or read from the file WHARF_OIDC_CLIENT_SECRET_FILE names. */
+  readonly oidcClientSecret: string | null;
+  readonly oidcClientSecretFile: string | null;
+  readonly oidcScopes: readonly string[];
+  /** The button reads "Sign in with NAME". */
+  readonly oidcName: string;
+  /** E-mail domains (verified by the provider) allowed to sign in; empty: any. */
+  readonly oidcAllowedDomains: readonly string[];
+  /** Groups (in `oidcGroupsClaim`) allowed to sign in; empty: any. */
+  readonly oidcAllowedGroups: readonly string[];
+  readonly oidcGroupsClaim: string;
+  /** Members of these groups are admins; rights follow the groups at every sign-in. */
+  readonly oidcAdminGroups: readonly string[];
+  /** Whether a first sign-in creates the account (default: on when an allowed list is set). */
+  readonly oidcAutoCreate: boolean;
+  /** Password sign-in only for the logins in `oidcBreakGlassAdmins`; everyone else goes to the provider. */
+  readonly oidcOnly: boolean;
+  readonly oidcBreakGlassAdmins: readonly string[];
 }
 
 /** Whether /mirror/ is served: with an upstream, or offline from what was imported. */
@@ -169,6 +191,25 @@ const SETTINGS: Setting[] = [
   { key: 'deletedNameReserveHours', env: 'WHARF_DELETED_NAME_RESERVE_HOURS', file: 'deleted_name_reserve_hours', parse: integerIn(0, 87_600), fallback: () => 24 },
   { key: 'smtpUrl', env: 'WHARF_SMTP_URL', file: 'smtp_url', parse: smtpUrl, fallback: () => null },
   { key: 'mailFrom', env: 'WHARF_MAIL_FROM', file: 'mail_from', parse: mailFrom, fallback: (c) => `Wharf <wharf@${new URL(c.publicUrl ?? 'http://localhost').hostname.replace(/^\[|\]$/g, '')}>` },
+  { key: 'oidcIssuer', env: 'WHARF_OIDC_ISSUER', file: 'oidc_issuer', parse: oidcIssuerUrl, fallback: () => null },
+  { key: 'oidcClientId', env: 'WHARF_OIDC_CLIENT_ID', file: 'oidc_client_id', parse: nonEmptyString, fallback: () => null },
+  { key: 'oidcClientSecret', env: 'WHARF_OIDC_CLIENT_SECRET', file: 'oidc_client_secret', parse: nonEmptyString, fallback: () => null },
+  { key: 'oidcClientSecretFile', env: 'WHARF_OIDC_CLIENT_SECRET_FILE', file: 'oidc_client_secret_file', parse: nonEmptyString, fallback: () => null },
+  { key: 'oidcScopes', env: 'WHARF_OIDC_SCOPES', file: 'oidc_scopes', parse: scopeList, fallback: () => ['openid', 'profile', 'email'] },
+  { key: 'oidcName', env: 'WHARF_OIDC_NAME', file: 'oidc_name', parse: nonEmptyString, fallback: () => 'single sign-on' },
+  { key: 'oidcAllowedDomains', env: 'WHARF_OIDC_ALLOWED_DOMAINS', file: 'oidc_allowed_domains', parse: domainList, fallback: () => [] },
+  { key: 'oidcAllowedGroups', env: 'WHARF_OIDC_ALLOWED_GROUPS', file: 'oidc_allowed_groups', parse: stringList, fallback: () => [] },
+  { key: 'oidcGroupsClaim', env: 'WHARF_OIDC_GROUPS_CLAIM', file: 'oidc_groups_claim', parse: nonEmptyString, fallback: () => 'groups' },
+  { key: 'oidcAdminGroups', env: 'WHARF_OIDC_ADMIN_GROUPS', file: 'oidc_admin_groups', parse: stringList, fallback: () => [] },
+  {
+    key: 'oidcAutoCreate',
+    env: 'WHARF_OIDC_AUTO_CREATE',
+    file: 'oidc_auto_create',
+    parse: boolean,
+    fallback: (c) => (c.oidcAllowedDomains?.length ?? 0) > 0 || (c.oidcAllowedGroups?.length ?? 0) > 0,
+  },
+  { key: 'oidcOnly', env: 'WHARF_OIDC_ONLY', file: 'oidc_only', parse: boolean, fallback: () => false },
+  { key: 'oidcBreakGlassAdmins', env: 'WHARF_OIDC_BREAK_GLASS_ADMINS', file: 'oidc_break_glass_admins', parse: stringList, fallback: () => [] },
 ];
 
 /** Each setting's names, in the order Wharf reads them (for the sample file and its test). */
@@ -240,12 +281,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       problems.push(`${origin}: ${(err as Error).message}`);
     }
   }
+  checkOidc(result, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const config = result as Config;
   const publicUrl = config.publicUrl.replace(/\/+$/, '');
   // An issuer's audience defaults to the registry's own URL, known only once public_url is read.
   const trustedIssuers = Object.freeze(config.trustedIssuers.map((i) => Object.freeze({ ...i, audience: i.audience ?? publicUrl })));
   return Object.freeze({ ...config, publicUrl, trustedIssuers });
+}
+
+/** Single sign-on needs a client id, reads its secret from a file when asked, and cannot lock everyone out. */
+function checkOidc(c: Partial<Config>, problems: string[]): void {
+  const record = c as Record<string, unknown>;
+  if (c.oidcClientSecret == null && c.oidcClientSecretFile) {
+    try {
+      record.oidcClientSecret = readFileSync(c.oidcClientSecretFile, 'utf8').trim() || null;
+      if (record.oidcClientSecret === null) problems.push(`WHARF_OIDC_CLIENT_SECRET_FILE: the file ${c.oidcClientSecretFile} is empty`);
+    } catch (err) {
+      problems.push(`WHARF_OIDC_CLIENT_SECRET_FILE: cannot read ${c.oidcClientSecretFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  if (c.oidcIssuer && !c.oidcClientId) problems.push('oidc_client_id: must be set when oidc_issuer is');
+  if (c.oidcOnly && !c.oidcIssuer) problems.push('oidc_only: needs oidc_issuer (otherwise no one could sign in)');
 }
 
 function readConfigFile(env: NodeJS.ProcessEnv, problems: string[]): Source {

@@ -19,6 +19,7 @@ import * as m017 from './migrations/017-owner-invitations.js';
 import * as m016 from './migrations/016-crate-deletion.js';
 import * as m018 from './migrations/018-mail-jobs.js';
 import * as m021 from './migrations/021-version-readmes.js';
+import * as m019 from './migrations/019-identity.js';
 
 /**
  * Migrations are compiled into the program (no directory scan), in name order. There is no 007,
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '016-crate-deletion': m016,
   '018-mail-jobs': m018,
   '021-version-readmes': m021,
+  '019-identity': m019,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

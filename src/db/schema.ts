@@ -186,6 +186,35 @@ export interface SessionsTable {
   ended_at: string | null;
   /** When the session last proved the password (its sign-in, or a re-authentication). */
   reauth_at: string | null;
+  /** For the sessions list (migration 019): touched at most every few minutes. */
+  last_seen_at: string | null;
+  user_agent: string | null;
+  address: string | null;
+  /** How it signed in: `password`, `oidc`, `signup`... */
+  method: string | null;
+}
+
+/** An OpenID Connect identity linked to one account. */
+export interface OidcIdentitiesTable {
+  id: Generated<number>;
+  user_id: number;
+  issuer: string;
+  subject: string;
+  email: string | null;
+  /** The provider's refresh token, AES-256-GCM under a server key (sync-oidc uses it), or null. */
+  refresh_token: string | null;
+  created_at: string;
+  last_login_at: string | null;
+}
+
+/** A form kept while its sender re-authenticates at the identity provider. */
+export interface PendingFormsTable {
+  id_hash: string;
+  session_hash: string;
+  action: string;
+  /** JSON array of [name, value]. */
+  fields: string;
+  expires_at: string;
 }
 
 /** Secrets of the server itself, created once (random) and shared by every instance. */
@@ -358,6 +387,8 @@ export interface Database {
   audit_log: AuditLogTable;
   sessions: SessionsTable;
   password_resets: PasswordResetsTable;
+  oidc_identities: OidcIdentitiesTable;
+  pending_forms: PendingFormsTable;
   index_changes: IndexChangesTable;
   server_secrets: ServerSecretsTable;
   readmes: ReadmesTable;

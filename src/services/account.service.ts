@@ -6,7 +6,7 @@ import { recordAudit } from './audit.service.js';
 import { isoNow, type ServiceContext } from './context.js';
 import type { VerifiedUser } from './identity.service.js';
 import { hashPassword, passwordProblem } from './password.service.js';
-import { createSession, endAllSessions, endSession } from './session.service.js';
+import { createSession, endAllSessions, endSession, type SessionOrigin } from './session.service.js';
 import { type Operator, revokeAllTokens } from './token.service.js';
 import { createUser, type NewUser } from './user.service.js';
 
@@ -20,13 +20,13 @@ import { createUser, type NewUser } from './user.service.js';
  * browser came with, if any, is ended and never reused: a new id at every sign-in stops
  * session fixation.
  */
-export async function startSession(ctx: ServiceContext, user: VerifiedUser, providerId: string, previousCookie?: string): Promise<string> {
+export async function startSession(ctx: ServiceContext, user: VerifiedUser, providerId: string, previousCookie?: string, origin: SessionOrigin = {}): Promise<string> {
   if (previousCookie) await endSession(ctx, previousCookie);
   // Re-read: the lock may have been set while the provider was checking.
   const fresh = await findUserById(ctx.db, user.id);
   if (!fresh) throw unauthorized('wrong login or password');
   if (fresh.locked_at) throw forbidden(`the account \`${fresh.login}\` is locked; ask an administrator`);
-  const cookie = await createSession(ctx, fresh.id);
+  const cookie = await createSession(ctx, fresh.id, { ...origin, method: providerId });
   await recordAudit(ctx.db, ctx.clock, { action: 'user.login', userId: fresh.id, tokenId: null, detail: { via: providerId } });
   return cookie;
 }

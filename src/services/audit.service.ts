@@ -38,7 +38,10 @@ export type AuditAction =
   | 'trustpub.exchange'
   | 'trustpub.revoke'
   | 'crate.trustpub_only'
-  | 'job.retry';
+  | 'job.retry'
+  | 'user.identity_link'
+  | 'user.identity_unlink'
+  | 'user.session_end';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'token.create',
@@ -77,6 +80,9 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'trustpub.revoke',
   'crate.trustpub_only',
   'job.retry',
+  'user.identity_link',
+  'user.identity_unlink',
+  'user.session_end',
 ];
 
 export interface AuditEvent {

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type AppError, forbidden, unauthorized } from '../core/errors.js';
 import type { Actor } from './actor.js';
 import type { ServiceContext } from './context.js';
+import { touchSession } from '../db/repositories/session.repository.js';
 
 /** Browser sessions: an opaque random cookie; the database keeps only its hash. */
 export const SESSION_COOKIE = 'wharf_session';
@@ -9,8 +10,15 @@ export const SESSION_DAYS = 14;
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
+/** What the sessions list shows of a session: how it signed in and from where. */
+export interface SessionOrigin {
+  method?: string;
+  userAgent?: string;
+  address?: string;
+}
+
 /** Starts a session and returns the cookie value, which is stored nowhere. */
-export async function createSession(ctx: ServiceContext, userId: number): Promise<string> {
+export async function createSession(ctx: ServiceContext, userId: number, origin: SessionOrigin = {}): Promise<string> {
   const value = randomBytes(32).toString('base64url');
   const now = ctx.clock.now();
   await ctx.db
@@ -22,6 +30,10 @@ export async function createSession(ctx: ServiceContext, userId: number): Promis
       expires_at: new Date(now.getTime() + SESSION_DAYS * 86_400_000).toISOString(),
       // A sign-in has just proved the password.
       reauth_at: now.toISOString(),
+      last_seen_at: now.toISOString(),
+      method: origin.method ?? null,
+      user_agent: origin.userAgent?.slice(0, 300) ?? null,
+      address: origin.address ?? null,
     })
     .execute();
   return value;
@@ -47,17 +59,21 @@ export interface LiveSession {
   reauthAt: string | null;
 }
 
+/** Last-seen times are written at most this often per session (not at every request). */
+const TOUCH_MS = 5 * 60_000;
+
 /** The live session a cookie names, or null. A locked account's session is refused (403). */
 export async function liveSession(ctx: ServiceContext, value: string): Promise<LiveSession | null> {
   const now = ctx.clock.now().toISOString();
   const row = await ctx.db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['users.id', 'users.login', 'users.name', 'users.is_admin', 'users.locked_at', 'sessions.expires_at', 'sessions.ended_at', 'sessions.reauth_at'])
+    .select(['users.id', 'users.login', 'users.name', 'users.is_admin', 'users.locked_at', 'sessions.expires_at', 'sessions.ended_at', 'sessions.reauth_at', 'sessions.last_seen_at'])
     .where('sessions.session_hash', '=', sha256(value))
     .executeTakeFirst();
   if (!row || row.ended_at || row.expires_at <= now) return null;
   if (row.locked_at) throw forbidden(`the account \`${row.login}\` is locked`);
+  if (!row.last_seen_at || Date.parse(now) - Date.parse(row.last_seen_at) >= TOUCH_MS) await touchSession(ctx.db, sha256(value), now);
   return { actor: { userId: row.id, login: row.login, name: row.name, isAdmin: row.is_admin === 1, token: null }, reauthAt: row.reauth_at };
 }
 
@@ -66,9 +82,18 @@ export async function liveSession(ctx: ServiceContext, value: string): Promise<L
  * (create tokens, revoke all of them, admin actions): the "sudo" window, `reauth_minutes` long.
  */
 export function recentlyAuthenticated(ctx: ServiceContext, session: LiveSession): boolean {
-  if (!session.reauthAt) return false;
-  return ctx.clock.now().getTime() - Date.parse(session.reauthAt) < ctx.config.reauthMinutes * 60_000;
+  const until = reauthUntil(ctx, session);
+  return until !== null && ctx.clock.now().getTime() < until.getTime();
 }
+
+/** When the session's re-authentication window closes (null: it never opened). */
+export function reauthUntil(ctx: ServiceContext, session: Pick<LiveSession, 'reauthAt'>): Date | null {
+  if (!session.reauthAt) return null;
+  return new Date(Date.parse(session.reauthAt) + ctx.config.reauthMinutes * 60_000);
+}
+
+/** The stored form of a cookie value (pending forms are bound to it). */
+export const sessionHash = (value: string): string => sha256(value);
 
 /** Opens the window again after the password was re-entered. */
 export async function markReauthenticated(ctx: ServiceContext, value: string): Promise<void> {

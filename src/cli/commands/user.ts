@@ -4,6 +4,8 @@ import { createPasswordReset, deleteAccount, PASSWORD_RESET_HOURS } from '../../
 import { createAccount, listAccounts, setLocked, setPassword } from '../../services/account.service.js';
 import { confirmByTyping } from './confirm.js';
 import { verifyEmailByOperator } from '../../services/mail/email-verification.service.js';
+import { createSso } from '../../services/identity/sso.js';
+import { syncOidcIdentities } from '../../services/identity/oidc-sync.service.js';
 import { print, requireUser, withContext } from './admin.js';
 import { readNewPassword, readSecretFromStdin } from './read-secret.js';
 import { operator } from './token.js';
@@ -52,6 +54,21 @@ export function registerUserCommands(program: Command, config: () => Config): vo
         print(locked ? `locked ${row.login}: its tokens are refused and its sessions have ended` : `unlocked ${row.login}`);
       });
   }
+
+  user
+    .command('sync-oidc')
+    .description('ask the single sign-on provider about every linked identity; lock the accounts it no longer allows (exit code 1 when any check failed)')
+    .action(async () => {
+      const outcomes = await withContext(config(), async (ctx) => {
+        const sso = createSso(ctx);
+        if (!sso) throw new Error('single sign-on is not configured (oidc_issuer)');
+        return syncOidcIdentities(ctx, sso);
+      });
+      for (const o of outcomes) print(`${o.result.padEnd(9)} ${o.login}: ${o.detail}`);
+      const count = (r: string) => outcomes.filter((o) => o.result === r).length;
+      print(`${outcomes.length} identities: ${count('ok')} allowed, ${count('locked')} locked, ${count('unchecked')} not checkable, ${count('failed')} failed`);
+      if (count('failed') > 0) process.exitCode = 1;
+    });
 
   user
     .command('password <login>')

@@ -8,7 +8,8 @@ import { createToken, listTokens, revokeAllTokens, revokeToken, type TokenSpec }
 import { cookieName } from '../session.js';
 import { checkSessionForm, field, fields, type FormBody, formOf, safeNext, type Viewer, viewerOf } from './request.js';
 import { addCookie, redirect, sendPage } from './respond.js';
-import { requireSudo } from './sudo.js';
+import { accountSectionsOf } from './identity/session.routes.js';
+import { confirmMethods, requireSudo } from './sudo.js';
 import { confirmPasswordView } from './views/auth.view.js';
 import { confirmRevokeMineView, EXPIRY_PRESETS, type ExpiryPreset, type TokenFormState, type TokensPage, tokenCreatedView, tokensView } from './views/tokens.view.js';
 import type { WebDeps } from './web.plugin.js';
@@ -75,6 +76,7 @@ export async function accountRoutes(app: FastifyInstance, deps: WebDeps): Promis
     nonce: deps.nonces.issue(),
     tokens: await listTokens(ctx, viewer.actor.userId),
     mail: await mailSettings(ctx, viewer.actor.userId),
+    sections: await accountSectionsOf(deps, viewer),
     ...extra,
   });
   const showTokens = async (reply: FastifyReply, viewer: Viewer, status: number, extra: Partial<TokensPage> = {}) =>
@@ -164,7 +166,13 @@ export async function accountRoutes(app: FastifyInstance, deps: WebDeps): Promis
     const next = safeNext((request.query as { next?: string }).next);
     const viewer = await viewerOf(ctx, request);
     if (!viewer) return redirect(reply, `/login?next=${encodeURIComponent(next)}`);
-    const page = confirmPasswordView(shellOf(viewer), { csrf: viewer.csrf, action: '/confirm-password', carried: [['next', next]], minutes: config.reauthMinutes });
+    const page = confirmPasswordView(shellOf(viewer), {
+      csrf: viewer.csrf,
+      action: '/confirm-password',
+      carried: [['next', next]],
+      minutes: config.reauthMinutes,
+      ...(await confirmMethods(deps, viewer)),
+    });
     return sendPage(reply, 200, page, { noStore: true });
   });
 

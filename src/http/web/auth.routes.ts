@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { clientNetwork } from '../../core/client-network.js';
-import { AppError, badRequest, notFound } from '../../core/errors.js';
+import { AppError, badRequest, forbidden, notFound } from '../../core/errors.js';
+import { passwordSignInAllowed } from '../../services/identity/sso.js';
 import { signOut, signUp, startSession } from '../../services/account.service.js';
 import { rateLimited } from '../../services/rate-limiter.js';
 import { accountContacts } from '../../services/user.service.js';
@@ -13,9 +14,10 @@ import { loginView, signupView } from './views/auth.view.js';
 import type { WebDeps } from './web.plugin.js';
 
 /** Starts the session: a brand-new cookie, whatever cookie the browser came with (session fixation). */
-async function signIn(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply, user: { id: number; login: string; locked_at: string | null }, via: string) {
+export async function signIn(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply, user: { id: number; login: string; locked_at: string | null }, via: string) {
   const name = cookieName(ctx.config, SESSION_COOKIE);
-  const cookie = await startSession(ctx, user, via, readCookie(request, name));
+  const origin = { userAgent: request.headers['user-agent'], address: request.ip };
+  const cookie = await startSession(ctx, user, via, readCookie(request, name), origin);
   addCookie(ctx, reply, name, cookie, { maxAgeSeconds: SESSION_DAYS * 86_400 });
   setViewer(request, null);
 }
@@ -29,10 +31,14 @@ export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
   const formCsrf = async (request: FastifyRequest, reply: FastifyReply) => preSessionCsrf(ctx, await deps.csrfKey(), request, reply);
   const checkForm = async (request: FastifyRequest, form: FormBody) => checkPreSessionForm(ctx, await deps.csrfKey(), request, form);
 
+  const sso = deps.sso?.name ?? null;
   app.get('/login', async (request, reply) => {
-    const next = safeNext((request.query as { next?: string }).next);
+    const query = request.query as { next?: string; local?: string };
+    const next = safeNext(query.next);
     if (await viewerOf(ctx, request)) return redirect(reply, next);
-    return sendPage(reply, 200, loginView(shell, { csrf: await formCsrf(request, reply), next }), { noStore: true });
+    // Only the break-glass admins sign in with a password then; they ask for the form with ?local.
+    if (ctx.config.oidcOnly && query.local === undefined) return redirect(reply, `/login/oidc?next=${encodeURIComponent(next)}`);
+    return sendPage(reply, 200, loginView(shell, { csrf: await formCsrf(request, reply), next, sso }), { noStore: true });
   });
 
   app.post('/login', async (request, reply) => {
@@ -41,6 +47,7 @@ export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
     const login = field(form, 'login').trim();
     const next = safeNext(field(form, 'next'));
     try {
+      if (!passwordSignInAllowed(ctx, login)) throw forbidden(`Password sign-in is turned off on this registry: use “Sign in with ${ctx.config.oidcName}”.`);
       const user = await deps.passwords.authenticate(ctx, { login, password: field(form, 'password') }, { address: request.ip });
       await signIn(ctx, request, reply, user, deps.passwords.id);
       request.log.info({ login: user.login }, 'signed in');
@@ -48,7 +55,7 @@ export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
     } catch (err) {
       if (!formError(err)) throw err;
       request.log.warn({ login, status: err.status }, 'sign-in refused');
-      const page = loginView(shell, { csrf: await formCsrf(request, reply), login, next, error: err.detail });
+      const page = loginView(shell, { csrf: await formCsrf(request, reply), login, next, error: err.detail, sso });
       return sendPage(reply, err.status, page, { noStore: true, headers: { ...err.headers } });
     }
   });
@@ -64,13 +71,13 @@ export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
   });
 
   app.get('/signup', async (request, reply) => {
-    if (!ctx.config.allowSignup) throw notFound(`sign-up is not open on this registry; ${await accountContacts(ctx)}`);
+    if (!ctx.config.allowSignup || ctx.config.oidcOnly) throw notFound(`sign-up is not open on this registry; ${await accountContacts(ctx)}`);
     if (await viewerOf(ctx, request)) return redirect(reply, '/me');
     return sendPage(reply, 200, signupView(shell, { csrf: await formCsrf(request, reply) }), { noStore: true });
   });
 
   app.post('/signup', async (request, reply) => {
-    if (!ctx.config.allowSignup) throw notFound(`sign-up is not open on this registry; ${await accountContacts(ctx)}`);
+    if (!ctx.config.allowSignup || ctx.config.oidcOnly) throw notFound(`sign-up is not open on this registry; ${await accountContacts(ctx)}`);
     const form = formOf(request);
     await checkForm(request, form);
     const login = field(form, 'login').trim();

@@ -16,6 +16,8 @@ export interface Shell {
   here?: string;
   /** The registry clock's now (ms), for "3 days ago"; the real time when absent. */
   now?: number;
+  /** Sends the browser on at once (a navigation, which the policy's `form-action 'self'` does not stop as it stops a form's redirect). */
+  refreshTo?: string;
 }
 
 /** Hidden CSRF field for forms of a signed-in user. */
@@ -56,6 +58,7 @@ export function layout(shell: Shell, content: Child): Html {
 <link rel="icon" href="${FAVICON.path}" type="image/svg+xml">
 <link rel="stylesheet" href="${STYLESHEET.path}">
 <script src="${SCRIPT.path}" defer></script>
+${shell.refreshTo ? html`<meta http-equiv="refresh" content="0;url=${shell.refreshTo}">` : ''}
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>

@@ -4,7 +4,7 @@ import { AppError, badRequest, forbidden } from '../../core/errors.js';
 import { unstorableProblem } from '../../core/storable-text.js';
 import type { Actor } from '../../services/actor.js';
 import type { ServiceContext } from '../../services/context.js';
-import { checkCsrf, csrfTokenFor, liveSession, recentlyAuthenticated, SESSION_COOKIE } from '../../services/session.service.js';
+import { checkCsrf, csrfTokenFor, liveSession, reauthUntil, recentlyAuthenticated, SESSION_COOKIE } from '../../services/session.service.js';
 import { cookieName, readCookie } from '../session.js';
 import { addCookie } from './respond.js';
 
@@ -17,6 +17,8 @@ export interface Viewer {
   csrf: string;
   /** Whether the password was proven recently enough for tokens and admin actions (sudo.ts). */
   sudo: boolean;
+  /** When that window closes (null: it never opened). */
+  sudoUntil: Date | null;
 }
 
 /** Before sign-in there is no session: the login and sign-up forms are tied to this cookie instead. */
@@ -33,7 +35,7 @@ export async function viewerOf(ctx: ServiceContext, request: FastifyRequest): Pr
   if (cookie && COOKIE_VALUE.test(cookie)) {
     try {
       const session = await liveSession(ctx, cookie);
-      if (session) viewer = { actor: session.actor, cookie, csrf: csrfTokenFor(cookie), sudo: recentlyAuthenticated(ctx, session) };
+      if (session) viewer = { actor: session.actor, cookie, csrf: csrfTokenFor(cookie), sudo: recentlyAuthenticated(ctx, session), sudoUntil: reauthUntil(ctx, session) };
     } catch (err) {
       if (!(err instanceof AppError && err.code === 'forbidden')) throw err;
     }

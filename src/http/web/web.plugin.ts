@@ -1,6 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors.js';
 import { PasswordProvider } from '../../services/identity.service.js';
+import { createSso, type Sso } from '../../services/identity/sso.js';
+import { oidcRoutes } from './identity/oidc.routes.js';
+import { sessionRoutes } from './identity/session.routes.js';
 import { LoginThrottle } from '../../services/login-throttle.js';
 import { SlidingWindowLimiter } from '../../services/rate-limiter.js';
 import { serverKey } from '../../services/server-secret.service.js';
@@ -35,6 +38,8 @@ export interface WebDeps {
   nonces: FormNonces;
   /** The key of the sign-in and sign-up forms' CSRF tokens (kept in the database, shared by instances). */
   csrfKey: () => Promise<Buffer>;
+  /** Single sign-on, when `oidc_issuer` is set. */
+  sso: Sso | null;
 }
 
 /** Sign-up attempts allowed per client address in an hour (when sign-up is open at all). */
@@ -56,6 +61,7 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
     passwords: new PasswordProvider(throttle),
     nonces: new FormNonces(runtime.ctx.clock),
     csrfKey: serverKey(runtime.ctx, 'pre-session-csrf'),
+    sso: createSso(runtime.ctx),
   };
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT }, (_request, body, done) => {
@@ -88,6 +94,8 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
   await app.register(invitationWebRoutes, deps);
   await app.register(crateDeleteWebRoutes, deps);
   await app.register(adminCrateRoutes, deps);
+  await app.register(oidcRoutes, deps);
+  await app.register(sessionRoutes, deps);
 }
 
 async function webErrorHandler(deps: WebDeps, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -97,7 +105,7 @@ async function webErrorHandler(deps: WebDeps, err: FastifyError | Error, request
     request.log.debug({ status: err.status, code: err.code }, 'page refused');
     // The nav shows who is signed in, unless that lookup is what failed.
     const viewer = await viewerOf(ctx, request).catch(() => null);
-    if (err instanceof ReauthNeeded && viewer) return sendConfirmPage(deps, err, viewer, request, reply);
+    if (err instanceof ReauthNeeded && viewer) return await sendConfirmPage(deps, err, viewer, request, reply);
     return sendPage(reply, err.status, errorView({ ...shell, viewer }, err.status, err.detail), { headers: { ...err.headers }, noStore: true });
   }
   const status = (err as FastifyError).statusCode;

@@ -4,6 +4,10 @@ import { csrfField, errorBox, layout, type Shell } from '../layout.js';
 
 export interface LoginForm {
   csrf: string;
+  /** The single sign-on button's NAME ("Sign in with NAME"), when configured. */
+  sso?: string | null;
+  /** Whether the password form is shown (off when `oidc_only`, unless asked for). */
+  password?: boolean;
   login?: string;
   next?: string;
   error?: string | null;
@@ -14,13 +18,14 @@ export function loginView(shell: Omit<Shell, 'title'>, form: LoginForm): Html {
     { ...shell, title: 'Sign in' },
     html`<h1>Sign in</h1>
 ${errorBox(form.error)}
-<form method="post" action="/login" class="panel">
+${form.sso ? html`<p class="panel"><a href="/login/oidc?next=${encodeURIComponent(form.next ?? '/me')}">Sign in with ${form.sso}</a></p>` : ''}
+${form.password === false ? '' : html`<form method="post" action="/login" class="panel">
 <input type="hidden" name="_csrf" value="${form.csrf}">
 <input type="hidden" name="next" value="${form.next ?? '/me'}">
 <div class="field"><label for="login">Login</label><input type="text" id="login" name="login" value="${form.login ?? ''}" autocomplete="username" required maxlength="100" autocapitalize="none" spellcheck="false"></div>
 <div class="field"><label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required maxlength="${PASSWORD_MAX_LENGTH}"></div>
 <button type="submit">Sign in</button>
-</form>
+</form>`}
 ${shell.allowSignup ? html`<p>No account yet? <a href="/signup">Sign up</a>.</p>` : html`<p class="muted">Accounts are created by an administrator of this registry.</p>`}`,
   );
 }
@@ -58,19 +63,59 @@ export interface ConfirmPasswordForm {
   carried: ReadonlyArray<readonly [string, string]>;
   minutes: number;
   error?: string | null;
+  /** Whether a password is accepted (not when `oidc_only`, but for break-glass admins). */
+  password?: boolean;
+  /** NAME of "Confirm with NAME", when the account has a linked identity. */
+  sso?: string | null;
 }
 
 export function confirmPasswordView(shell: Omit<Shell, 'title'>, form: ConfirmPasswordForm): Html {
   return layout(
-    { ...shell, title: 'Confirm your password' },
-    html`<h1>Confirm your password</h1>
+    { ...shell, title: form.password === false ? 'Confirm it is you' : 'Confirm your password' },
+    html`<h1>${form.password === false ? 'Confirm it is you' : 'Confirm your password'}</h1>
 ${errorBox(form.error)}
-<p>Creating API tokens, revoking all of them and administration need your password when you last gave it more than ${form.minutes} minutes ago. Once confirmed, you are not asked again for ${form.minutes} minutes.</p>
-<form method="post" action="${form.action}" class="panel">
+<p>Creating API tokens, revoking all of them, changing how you sign in and administration need a fresh proof that it is you when you last gave one more than ${form.minutes} minutes ago. Once confirmed, you are not asked again for ${form.minutes} minutes.</p>
+${form.password === false
+  ? ''
+  : html`<form method="post" action="${form.action}" class="panel">
 ${csrfField(form.csrf)}
 ${form.carried.map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
 <div class="field"><label for="sudo-password">Your password</label><input type="password" id="sudo-password" name="sudo_password" autocomplete="current-password" required maxlength="${PASSWORD_MAX_LENGTH}"></div>
 <button type="submit">Confirm and continue</button>
+</form>`}
+${form.sso
+  ? html`<form method="post" action="/login/oidc/reauth" class="panel">
+${csrfField(form.csrf)}
+<input type="hidden" name="_action" value="${form.action}">
+${form.carried.map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
+<button type="submit">Confirm with ${form.sso}</button>
+</form>`
+  : ''}`,
+  );
+}
+
+/** After a round trip to the provider: the kept form, posted again by one click. */
+export function continueFormView(shell: Omit<Shell, 'title'>, form: { csrf: string; action: string; carried: ReadonlyArray<readonly [string, string]>; until: string }): Html {
+  return layout(
+    { ...shell, title: 'Confirmed' },
+    html`<h1>Confirmed</h1>
+<p class="notice" role="status">It is you: confirmed until ${form.until}.</p>
+<form method="post" action="${form.action}" class="panel">
+${csrfField(form.csrf)}
+${form.carried.map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
+<button type="submit">Continue</button>
 </form>`,
+  );
+}
+
+/**
+ * The answer to a form that starts a round trip to the provider (a link, a re-authentication):
+ * a page that goes on at once, since the page policy stops a form's redirect to another site.
+ */
+export function toProviderView(shell: Omit<Shell, 'title'>, form: { url: string; name: string }): Html {
+  return layout(
+    { ...shell, title: `Continue with ${form.name}`, refreshTo: form.url },
+    html`<h1>Continue with ${form.name}</h1>
+<p><a href="${form.url}">Continue to ${form.name}</a></p>`,
   );
 }

@@ -44,6 +44,9 @@ const NOTICES = {
   'password-changed-tokens-revoked': 'Your password was changed. Every other session was signed out and all your API tokens were revoked.',
   'signed-in': 'You are signed in.',
   ...EMAIL_NOTICES,
+  'identity-linked': 'The identity was linked: you can sign in with it from now on.',
+  'identity-unlinked': 'The identity was unlinked.',
+  'session-ended': 'The session was ended.',
 } as const;
 
 export interface TokensPage {
@@ -56,6 +59,8 @@ export interface TokensPage {
   passwordError?: string | null;
   mail?: MailSettings;
   emailError?: string | null;
+  /** Sign-in methods and sessions (identity/session.routes.ts). */
+  sections?: Html;
 }
 
 function tokenTable(page: TokensPage): Html {
@@ -127,6 +132,7 @@ ${notice(NOTICES, page.notice)}
 ${tokenTable(page)}
 <h2>New token</h2>
 ${createForm(shell, page)}
+${page.sections ?? ''}
 <h2>Change password</h2>
 ${passwordForm(page)}
 ${page.mail ? emailSection(page.csrf, page.mail, page.emailError) : ''}`,
