@@ -14,6 +14,7 @@ import * as m012 from './migrations/012-categories.js';
 import * as m013 from './migrations/013-crate-summary.js';
 import * as m014 from './migrations/014-version-fields.js';
 import * as m015 from './migrations/015-trusted-publishing.js';
+import * as m020 from './migrations/020-second-factors.js';
 
 /**
  * Migrations are compiled into the program (no directory scan), in name order. There is no 007,
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '013-crate-summary': m013,
   '014-version-fields': m014,
   '015-trusted-publishing': m015,
+  '020-second-factors': m020,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

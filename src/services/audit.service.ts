@@ -21,6 +21,9 @@ export type AuditAction =
   | 'user.unlock'
   | 'user.admin'
   | 'user.unadmin'
+  | 'user.factor_add'
+  | 'user.factor_remove'
+  | 'user.factor_reset'
   | 'trustpub.config_add'
   | 'trustpub.config_remove'
   | 'trustpub.exchange'
@@ -46,6 +49,9 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'user.unlock',
   'user.admin',
   'user.unadmin',
+  'user.factor_add',
+  'user.factor_remove',
+  'user.factor_reset',
   'trustpub.config_add',
   'trustpub.config_remove',
   'trustpub.exchange',

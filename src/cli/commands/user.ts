@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/config.js';
 import { createAccount, setLocked, setPassword } from '../../services/account.service.js';
+import { resetFactors } from '../../services/factors/factors.service.js';
 import { print, requireUser, withContext } from './admin.js';
 import { readNewPassword, readSecretFromStdin } from './read-secret.js';
 import { operator } from './token.js';
@@ -40,6 +41,14 @@ export function registerUserCommands(program: Command, config: () => Config): vo
         print(locked ? `locked ${row.login}: its tokens are refused and its sessions have ended` : `unlocked ${row.login}`);
       });
   }
+
+  user
+    .command('reset-factors <login>')
+    .description('remove every second factor of an account (app, passkeys, recovery codes), for a user who lost them; audited, and the user is told at the next sign-in')
+    .action(async (login: string) => {
+      const removed = await withContext(config(), (ctx) => resetFactors(ctx, { actor: null, via: operator() }, login));
+      print(`reset the second factors of ${login}: ${removed.totp} authenticator app, ${removed.passkeys} passkeys, ${removed.recoveryCodes} recovery codes removed`);
+    });
 
   user
     .command('password <login>')

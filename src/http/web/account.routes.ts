@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, badRequest, unauthorized } from '../../core/errors.js';
 import { parseCratePatterns, parseScopes } from '../../core/scopes.js';
 import { changeOwnPassword } from '../../services/account.service.js';
+import { factorSummary } from '../../services/factors/factors.service.js';
 import { SESSION_COOKIE, SESSION_DAYS } from '../../services/session.service.js';
 import { createToken, listTokens, revokeAllTokens, revokeToken, type TokenSpec } from '../../services/token.service.js';
 import { cookieName } from '../session.js';
@@ -90,7 +91,8 @@ export async function accountRoutes(app: FastifyInstance, deps: WebDeps): Promis
         noStore: true,
       });
     } catch (err) {
-      if (!(err instanceof AppError) || (err.status !== 400 && err.status !== 409)) throw err;
+      // 403: the registry's second-factor policy refused the token (factors.service.ts).
+      if (!(err instanceof AppError) || ![400, 403, 409].includes(err.status)) throw err;
       return showTokens(reply, viewer, err.status, { form: state, tokenError: err.detail });
     }
   });
@@ -134,7 +136,13 @@ export async function accountRoutes(app: FastifyInstance, deps: WebDeps): Promis
     const next = safeNext((request.query as { next?: string }).next);
     const viewer = await viewerOf(ctx, request);
     if (!viewer) return redirect(reply, `/login?next=${encodeURIComponent(next)}`);
-    const page = confirmPasswordView(shellOf(viewer), { csrf: viewer.csrf, action: '/confirm-password', carried: [['next', next]], minutes: config.reauthMinutes });
+    const page = confirmPasswordView(shellOf(viewer), {
+      csrf: viewer.csrf,
+      action: '/confirm-password',
+      carried: [['next', next]],
+      minutes: config.reauthMinutes,
+      factors: await factorSummary(ctx, viewer.actor.userId),
+    });
     return sendPage(reply, 200, page, { noStore: true });
   });
 

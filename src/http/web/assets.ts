@@ -69,6 +69,8 @@ dl dd { margin: 0 0 .5rem; }
 .sort { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; }
 .inline { display: flex; gap: .5rem; align-items: end; flex-wrap: wrap; }
 .inline .field { margin: 0; }
+.qr svg { width: 14rem; height: 14rem; display: block; }
+ul.codes { columns: 2; list-style: none; padding: 0; }
 `;
 
 const JS = `'use strict';
@@ -99,8 +101,8 @@ export interface Asset {
   type: string;
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);
+export const digestOf = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);
 
-export const STYLESHEET: Asset = { path: `/static/wharf.${digest(CSS)}.css`, body: CSS, type: 'text/css; charset=utf-8' };
-export const SCRIPT: Asset = { path: `/static/wharf.${digest(JS)}.js`, body: JS, type: 'text/javascript; charset=utf-8' };
+export const STYLESHEET: Asset = { path: `/static/wharf.${digestOf(CSS)}.css`, body: CSS, type: 'text/css; charset=utf-8' };
+export const SCRIPT: Asset = { path: `/static/wharf.${digestOf(JS)}.js`, body: JS, type: 'text/javascript; charset=utf-8' };
 export const ASSETS: readonly Asset[] = [STYLESHEET, SCRIPT];

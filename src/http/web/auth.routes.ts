@@ -8,11 +8,13 @@ import { SESSION_COOKIE, SESSION_DAYS } from '../../services/session.service.js'
 import { cookieName, readCookie } from '../session.js';
 import { checkPreSessionForm, checkSessionForm, field, type FormBody, formOf, preSessionCsrf, safeNext, setViewer, viewerOf } from './request.js';
 import { addCookie, clearCookie, redirect, sendPage } from './respond.js';
+import { PASSKEY_SCRIPTS } from './factor-assets.js';
+import { holdForSecondFactor, landingAfterSignIn } from './second-factor.js';
 import { loginView, signupView } from './views/auth.view.js';
 import type { WebDeps } from './web.plugin.js';
 
 /** Starts the session: a brand-new cookie, whatever cookie the browser came with (session fixation). */
-async function signIn(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply, user: { id: number; login: string; locked_at: string | null }, via: string) {
+export async function signIn(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply, user: { id: number; login: string; locked_at: string | null }, via: string) {
   const name = cookieName(ctx.config, SESSION_COOKIE);
   const cookie = await startSession(ctx, user, via, readCookie(request, name));
   addCookie(ctx, reply, name, cookie, { maxAgeSeconds: SESSION_DAYS * 86_400 });
@@ -25,13 +27,14 @@ const formError = (err: unknown): err is AppError => err instanceof AppError && 
 export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
   const { ctx } = deps.runtime;
   const shell = { viewer: null, allowSignup: ctx.config.allowSignup };
+  const loginShell = { ...shell, scripts: PASSKEY_SCRIPTS };
   const formCsrf = async (request: FastifyRequest, reply: FastifyReply) => preSessionCsrf(ctx, await deps.csrfKey(), request, reply);
   const checkForm = async (request: FastifyRequest, form: FormBody) => checkPreSessionForm(ctx, await deps.csrfKey(), request, form);
 
   app.get('/login', async (request, reply) => {
     const next = safeNext((request.query as { next?: string }).next);
     if (await viewerOf(ctx, request)) return redirect(reply, next);
-    return sendPage(reply, 200, loginView(shell, { csrf: await formCsrf(request, reply), next }), { noStore: true });
+    return sendPage(reply, 200, loginView(loginShell, { csrf: await formCsrf(request, reply), next }), { noStore: true });
   });
 
   app.post('/login', async (request, reply) => {
@@ -41,13 +44,14 @@ export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
     const next = safeNext(field(form, 'next'));
     try {
       const user = await deps.passwords.authenticate(ctx, { login, password: field(form, 'password') }, { address: request.ip });
+      if (await holdForSecondFactor(ctx, request, reply, user, deps.passwords.id, next)) return redirect(reply, '/login/two-factor');
       await signIn(ctx, request, reply, user, deps.passwords.id);
       request.log.info({ login: user.login }, 'signed in');
-      return redirect(reply, next);
+      return redirect(reply, await landingAfterSignIn(ctx, user.id, next));
     } catch (err) {
       if (!formError(err)) throw err;
       request.log.warn({ login, status: err.status }, 'sign-in refused');
-      const page = loginView(shell, { csrf: await formCsrf(request, reply), login, next, error: err.detail });
+      const page = loginView(loginShell, { csrf: await formCsrf(request, reply), login, next, error: err.detail });
       return sendPage(reply, err.status, page, { noStore: true, headers: { ...err.headers } });
     }
   });
@@ -83,7 +87,7 @@ export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
       if (field(form, 'password') !== field(form, 'confirm')) throw badRequest('the password and its repetition differ');
       const user = await signUp(ctx, { login, password: field(form, 'password'), email: email === '' ? null : email });
       await signIn(ctx, request, reply, user, 'signup');
-      return redirect(reply, '/me');
+      return redirect(reply, await landingAfterSignIn(ctx, user.id, '/me'));
     } catch (err) {
       if (!formError(err)) throw err;
       const page = signupView(shell, { csrf: await formCsrf(request, reply), login, email, error: err.detail });

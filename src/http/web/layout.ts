@@ -14,6 +14,8 @@ export interface Shell {
   hideSearch?: boolean;
   /** Only the page that shows a new token needs the script (its copy button). */
   withScript?: boolean;
+  /** More scripts of this server the page loads (the passkey pages). */
+  scripts?: readonly string[];
 }
 
 /** Hidden CSRF field for forms of a signed-in user. */
@@ -51,6 +53,7 @@ export function layout(shell: Shell, content: Child): Html {
 <title>${shell.title} · Wharf</title>
 <link rel="stylesheet" href="${STYLESHEET.path}">
 ${shell.withScript ? html`<script src="${SCRIPT.path}" defer></script>` : ''}
+${(shell.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>

@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, unauthorized } from '../../core/errors.js';
+import { factorSummary } from '../../services/factors/factors.service.js';
+import { verifyTotp } from '../../services/factors/totp.service.js';
 import { markReauthenticated } from '../../services/session.service.js';
 import { type FormBody, field, type Viewer } from './request.js';
 import { sendPage } from './respond.js';
@@ -13,6 +15,8 @@ import type { WebDeps } from './web.plugin.js';
  * the form itself or from the confirmation page, which posts the original form again.
  */
 export const SUDO_FIELD = 'sudo_password';
+/** A code of the user's authenticator app re-authenticates too (a passkey does through /me/sudo/passkey). */
+export const SUDO_CODE_FIELD = 'sudo_code';
 
 /** Refusal of a sensitive form without a recent password: answered with the confirmation page. */
 export class ReauthNeeded extends AppError {
@@ -25,16 +29,20 @@ export class ReauthNeeded extends AppError {
 export async function requireSudo(deps: WebDeps, request: FastifyRequest, viewer: Viewer, form: FormBody): Promise<void> {
   if (viewer.sudo) return;
   const password = field(form, SUDO_FIELD);
-  if (password === '') throw new ReauthNeeded(null);
+  const code = field(form, SUDO_CODE_FIELD);
+  if (password === '' && code === '') throw new ReauthNeeded(null);
   const { ctx } = deps.runtime;
   let ok: boolean;
   try {
-    ok = await deps.passwords.confirm(ctx, viewer.actor, password, { address: request.ip });
+    ok =
+      password !== ''
+        ? await deps.passwords.confirm(ctx, viewer.actor, password, { address: request.ip })
+        : await deps.factorThrottle.check(viewer.actor.login, request.ip, () => verifyTotp(ctx, viewer.actor.userId, code));
   } catch (err) {
     if (err instanceof AppError && (err.status === 429 || err.status === 503)) throw new ReauthNeeded(err);
     throw err;
   }
-  if (!ok) throw new ReauthNeeded(unauthorized('the password is not right'));
+  if (!ok) throw new ReauthNeeded(unauthorized(password !== '' ? 'the password is not right' : 'that code is not right, or was used already'));
   await markReauthenticated(ctx, viewer.cookie);
   // The request's cached viewer is this object: the rest of the request sees the open window.
   viewer.sudo = true;
@@ -44,7 +52,7 @@ export async function requireSudo(deps: WebDeps, request: FastifyRequest, viewer
  * The confirmation page for a refused form: it posts the same fields to the same address, with
  * the password added, so the user goes on with what they were doing.
  */
-export function sendConfirmPage(deps: WebDeps, err: ReauthNeeded, viewer: Viewer, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export async function sendConfirmPage(deps: WebDeps, err: ReauthNeeded, viewer: Viewer, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { ctx } = deps.runtime;
   const body = (request.body ?? {}) as FormBody;
   const carried: Array<[string, string]> = [];
@@ -54,7 +62,7 @@ export function sendConfirmPage(deps: WebDeps, err: ReauthNeeded, viewer: Viewer
   }
   const page = confirmPasswordView(
     { viewer, allowSignup: ctx.config.allowSignup },
-    { csrf: viewer.csrf, action: request.url, carried, minutes: ctx.config.reauthMinutes, error: err.refusal?.detail ?? null },
+    { csrf: viewer.csrf, action: request.url, carried, minutes: ctx.config.reauthMinutes, error: err.refusal?.detail ?? null, factors: await factorSummary(ctx, viewer.actor.userId) },
   );
   return sendPage(reply, err.status, page, { noStore: true, headers: { ...err.headers } });
 }

@@ -9,6 +9,9 @@ import { accountRoutes } from './account.routes.js';
 import { adminRoutes } from './admin.routes.js';
 import { ASSETS } from './assets.js';
 import { authRoutes } from './auth.routes.js';
+import { FACTOR_ASSETS } from './factor-assets.js';
+import { factorRoutes } from './factors.routes.js';
+import { factorLoginRoutes } from './factor-login.routes.js';
 import { browseRoutes } from './browse.routes.js';
 import { mirroredRoutes } from './mirrored.routes.js';
 import { trustpubWebRoutes } from './trustpub.routes.js';
@@ -29,6 +32,8 @@ export interface WebDeps {
   nonces: FormNonces;
   /** The key of the sign-in and sign-up forms' CSRF tokens (kept in the database, shared by instances). */
   csrfKey: () => Promise<Buffer>;
+  /** Second-factor codes (sign-in, re-authentication), limited like passwords but counted apart. */
+  factorThrottle: LoginThrottle;
 }
 
 /** Sign-up attempts allowed per client address in an hour (when sign-up is open at all). */
@@ -50,6 +55,7 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
     passwords: new PasswordProvider(throttle),
     nonces: new FormNonces(runtime.ctx.clock),
     csrfKey: serverKey(runtime.ctx, 'pre-session-csrf'),
+    factorThrottle: new LoginThrottle(runtime.ctx.clock),
   };
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT }, (_request, body, done) => {
@@ -61,7 +67,7 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
   });
   app.setErrorHandler((err: FastifyError | Error, request, reply) => webErrorHandler(deps, err, request, reply));
 
-  for (const asset of ASSETS) {
+  for (const asset of [...ASSETS, ...FACTOR_ASSETS]) {
     app.get(asset.path, async (_request, reply) =>
       reply
         .headers({ 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=31536000, immutable' })
@@ -76,6 +82,8 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
   await app.register(accountRoutes, deps);
   await app.register(adminRoutes, deps);
   await app.register(trustpubWebRoutes, deps);
+  await app.register(factorRoutes, deps);
+  await app.register(factorLoginRoutes, deps);
 }
 
 async function webErrorHandler(deps: WebDeps, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

@@ -1,6 +1,8 @@
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../../services/password.service.js';
 import { html, type Html } from '../html.js';
 import { csrfField, errorBox, layout, type Shell } from '../layout.js';
+import { PASSKEY_SCRIPTS } from '../factor-assets.js';
+import { passkeyButton, passkeySignIn } from './factors.view.js';
 
 export interface LoginForm {
   csrf: string;
@@ -21,6 +23,7 @@ ${errorBox(form.error)}
 <div class="field"><label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required maxlength="${PASSWORD_MAX_LENGTH}"></div>
 <button type="submit">Sign in</button>
 </form>
+${passkeySignIn(form.csrf, form.next ?? '/me')}
 ${shell.allowSignup ? html`<p>No account yet? <a href="/signup">Sign up</a>.</p>` : html`<p class="muted">Accounts are created by an administrator of this registry.</p>`}`,
   );
 }
@@ -58,19 +61,23 @@ export interface ConfirmPasswordForm {
   carried: ReadonlyArray<readonly [string, string]>;
   minutes: number;
   error?: string | null;
+  /** The user's second factors, which confirm as well as the password. */
+  factors?: { totp: boolean; passkeys: readonly unknown[] };
 }
 
 export function confirmPasswordView(shell: Omit<Shell, 'title'>, form: ConfirmPasswordForm): Html {
   return layout(
-    { ...shell, title: 'Confirm your password' },
+    { ...shell, title: 'Confirm your password', scripts: form.factors?.passkeys.length ? PASSKEY_SCRIPTS : [] },
     html`<h1>Confirm your password</h1>
 ${errorBox(form.error)}
 <p>Creating API tokens, revoking all of them and administration need your password when you last gave it more than ${form.minutes} minutes ago. Once confirmed, you are not asked again for ${form.minutes} minutes.</p>
 <form method="post" action="${form.action}" class="panel">
 ${csrfField(form.csrf)}
 ${form.carried.map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
-<div class="field"><label for="sudo-password">Your password</label><input type="password" id="sudo-password" name="sudo_password" autocomplete="current-password" required maxlength="${PASSWORD_MAX_LENGTH}"></div>
+<div class="field"><label for="sudo-password">Your password</label><input type="password" id="sudo-password" name="sudo_password" autocomplete="current-password"${form.factors?.totp ? '' : html` required`} maxlength="${PASSWORD_MAX_LENGTH}"></div>
+${form.factors?.totp ? html`<div class="field"><label for="sudo-code">Or a code from your authenticator app</label><input type="text" id="sudo-code" name="sudo_code" inputmode="numeric" autocomplete="one-time-code" maxlength="7"></div>` : ''}
 <button type="submit">Confirm and continue</button>
+${form.factors?.passkeys.length ? passkeyButton({ mode: 'sudo', csrf: form.csrf, options: '/me/sudo/passkey/options', finish: '/me/sudo/passkey', label: 'Confirm with a passkey', secondary: true }) : ''}
 </form>`,
   );
 }
