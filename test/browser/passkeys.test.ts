@@ -116,7 +116,7 @@ describe.skipIf(!available)('passkeys in a real browser', () => {
 
   it('signs in with a passkey alone, no login typed (a discoverable credential)', async () => {
     await page.goto(`${url}/login`);
-    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
     await page.waitForURL(`${url}/me`);
     expect(await page.locator('main p').first().textContent()).toMatch(/^Signed in as alice\./);
     expect((await logins()).at(-1)).toBe('passkey');

@@ -119,6 +119,6 @@ ${p.hasPasskeys
 
 /** Under the password form: signing in with a passkey alone. */
 export function passkeySignIn(csrf: string, next: string): Html {
-  return html`<div class="panel"><p>Or sign in with a passkey, no password needed:</p>
-${passkeyButton({ mode: 'login', csrf, options: '/login/passkey/options', finish: '/login/passkey', label: 'Sign in with a passkey', next, secondary: true })}</div>`;
+  return html`<div class="panel"><p>Or sign in with a passkey alone, no login or password needed:</p>
+${passkeyButton({ mode: 'login', csrf, options: '/login/passkey/options', finish: '/login/passkey', label: 'Use a passkey', next, secondary: true })}</div>`;
 }
