@@ -56,6 +56,11 @@ export interface Config extends Readonly<MetadataLimits> {
   /** How long a sign-in or a re-entered password allows creating tokens and admin actions. */
   readonly reauthMinutes: number;
   /**
+   * Who must have a second factor (services/factors/): `off`; `publishers` (tokens that may publish
+   * need one); `everyone` (every sign-in without one goes to enrolment first).
+   */
+  readonly require2fa: 'off' | 'publishers' | 'everyone';
+  /**
    * The upstream sparse index mirrored at /mirror/index/ (`https://index.crates.io/`, stored
    * without `sparse+` and with a trailing slash); null: no upstream is ever contacted.
    */
@@ -169,6 +174,7 @@ const SETTINGS: Setting[] = [
   { key: 'headersTimeoutMs', env: 'WHARF_HEADERS_TIMEOUT_MS', file: 'headers_timeout_ms', parse: integerIn(500, 600_000), fallback: () => 30_000 },
   { key: 'trustProxy', env: 'WHARF_TRUST_PROXY', file: 'trust_proxy', parse: proxyList, fallback: () => [] },
   { key: 'reauthMinutes', env: 'WHARF_REAUTH_MINUTES', file: 'reauth_minutes', parse: integerIn(1, 1440), fallback: () => 15 },
+  { key: 'require2fa', env: 'WHARF_REQUIRE_2FA', file: 'require_2fa', parse: oneOf(['off', 'publishers', 'everyone']), fallback: () => 'off' },
   { key: 'mirrorUpstream', env: 'WHARF_MIRROR_UPSTREAM', file: 'mirror_upstream', parse: sparseIndexUrl, fallback: () => null },
   { key: 'mirrorOffline', env: 'WHARF_MIRROR_OFFLINE', file: 'mirror_offline', parse: boolean, fallback: () => false },
   { key: 'mirrorIndexTtl', env: 'WHARF_MIRROR_INDEX_TTL', file: 'mirror_index_ttl', parse: integerIn(0, 86_400), fallback: () => 60 },

@@ -20,6 +20,7 @@ import * as m016 from './migrations/016-crate-deletion.js';
 import * as m018 from './migrations/018-mail-jobs.js';
 import * as m021 from './migrations/021-version-readmes.js';
 import * as m019 from './migrations/019-identity.js';
+import * as m020 from './migrations/020-second-factors.js';
 
 /**
  * Migrations are compiled into the program (no directory scan), in name order. There is no 007,
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '018-mail-jobs': m018,
   '021-version-readmes': m021,
   '019-identity': m019,
+  '020-second-factors': m020,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -405,4 +405,54 @@ export interface Database {
   jobs: JobsTable;
   email_verifications: EmailVerificationsTable;
   publish_notice_optouts: PublishNoticeOptoutsTable;
+  user_totp: UserTotpTable;
+  recovery_codes: RecoveryCodesTable;
+  webauthn_credentials: WebauthnCredentialsTable;
+  auth_challenges: AuthChallengesTable;
+  factor_resets: FactorResetsTable;
+}
+
+/** Second factors (migration 020, services/factors/). */
+export interface UserTotpTable {
+  user_id: number;
+  /** Encrypted with the server key (services/factors/secret-box.ts); never plaintext. */
+  secret: string;
+  confirmed_at: string | null;
+  /** The last time step a code was accepted for: no code of it or before is accepted again. */
+  last_step: ColumnType<number | string | null, number | null | undefined, number | null>;
+  created_at: string;
+}
+
+export interface RecoveryCodesTable {
+  id: Generated<number>;
+  user_id: number;
+  code_hash: string;
+  used_at: string | null;
+  created_at: string;
+}
+
+export interface WebauthnCredentialsTable {
+  id: Generated<number>;
+  user_id: number;
+  credential_id: string;
+  public_key: string;
+  counter: ColumnType<number | string, number, number>;
+  transports: string;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface AuthChallengesTable {
+  key_hash: string;
+  purpose: string;
+  user_id: number | null;
+  challenge: string | null;
+  detail: string;
+  expires_at: string;
+}
+
+export interface FactorResetsTable {
+  user_id: number;
+  reset_at: string;
 }

@@ -33,6 +33,9 @@ export type AuditAction =
   | 'user.delete'
   | 'user.password_reset'
   | 'user.verify_email'
+  | 'user.factor_add'
+  | 'user.factor_remove'
+  | 'user.factor_reset'
   | 'trustpub.config_add'
   | 'trustpub.config_remove'
   | 'trustpub.exchange'
@@ -74,6 +77,9 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'user.delete',
   'user.password_reset',
   'user.verify_email',
+  'user.factor_add',
+  'user.factor_remove',
+  'user.factor_reset',
   'trustpub.config_add',
   'trustpub.config_remove',
   'trustpub.exchange',

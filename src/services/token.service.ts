@@ -17,6 +17,7 @@ import type { Actor } from './actor.js';
 import { recordAudit } from './audit.service.js';
 import { isoNow, type ServiceContext } from './context.js';
 import { queueMails } from './mail/mail-queue.js';
+import { checkTokenPolicy } from './factors/factors.service.js';
 import { authenticateTrustpubToken } from './trustpub/trustpub-token.service.js';
 
 /** last_used_at is written at most this often per token, so reads do not turn into writes. */
@@ -80,6 +81,8 @@ export async function createToken(
   if (days !== null && (!Number.isInteger(days) || days < 1 || days > MAX_EXPIRY_DAYS)) {
     throw badRequest(`expiry must be a whole number of days from 1 to ${MAX_EXPIRY_DAYS}`);
   }
+  // A user minting their own token meets the second-factor policy; the server's operator does not.
+  if (createdBy?.userId === userId) await checkTokenPolicy(ctx, userId, scopes);
   const now = ctx.clock.now();
   const token = generateToken();
   const row = await ctx.db.transaction().execute(async (tx) => {

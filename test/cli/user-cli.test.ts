@@ -154,4 +154,33 @@ describe('wharf user: passwords from the command line', () => {
     expect(none.code).not.toBe(0);
     expect(none.stderr).toContain('no user `nobody`');
   }, 60_000);
+  it('user reset-factors removes every second factor of an account, audited, and leaves the notice for the next sign-in', async () => {
+    const aliceId = await inDb(async (ctx) => (await findUserByLogin(ctx.db, 'alice'))!.id);
+    await inDb(async (ctx) => {
+      const now = new Date().toISOString();
+      await ctx.db.insertInto('user_totp').values({ user_id: aliceId, secret: 'v1.x.y.z', confirmed_at: now, last_step: null, created_at: now }).execute();
+      await ctx.db
+        .insertInto('webauthn_credentials')
+        .values({ user_id: aliceId, credential_id: 'abc', public_key: 'def', counter: 0, transports: '[]', name: 'key', created_at: now, last_used_at: null })
+        .execute();
+      await ctx.db.insertInto('recovery_codes').values({ user_id: aliceId, code_hash: 'h', used_at: null, created_at: now }).execute();
+    });
+    const r = await wharf(['user', 'reset-factors', 'alice'], env);
+    expect(complaints(r.stderr)).toBe('');
+    expect(r.stdout).toContain('reset the second factors of alice: 1 authenticator app, 1 passkeys, 1 recovery codes removed');
+    const left = await inDb(async (ctx) => ({
+      totp: await ctx.db.selectFrom('user_totp').selectAll().execute(),
+      keys: await ctx.db.selectFrom('webauthn_credentials').selectAll().execute(),
+      codes: await ctx.db.selectFrom('recovery_codes').selectAll().execute(),
+      notice: await ctx.db.selectFrom('factor_resets').selectAll().execute(),
+      audit: await ctx.db.selectFrom('audit_log').selectAll().where('action', '=', 'user.factor_reset').execute(),
+    }));
+    expect([left.totp, left.keys, left.codes]).toEqual([[], [], []]);
+    expect(left.notice.map((n) => n.user_id)).toEqual([aliceId]);
+    expect(JSON.parse(left.audit[0]!.detail ?? '{}')).toMatchObject({ login: 'alice', method: 'all', via: expect.stringContaining('cli') });
+
+    const ghost = await wharf(['user', 'reset-factors', 'ghost'], env);
+    expect(ghost.code).not.toBe(0);
+    expect(ghost.stderr).toContain('no user with the login `ghost`');
+  }, 30_000);
 });

@@ -57,6 +57,11 @@ export class TestClock implements Clock {
   advance(ms: number): void {
     this.offset += ms;
   }
+  /** Stops the clock at `at` (time steps of TOTP codes must not turn over in the middle of a test). */
+  freeze(at: Date): void {
+    this.frozen = at;
+    this.offset = 0;
+  }
 }
 
 export interface TestApp {

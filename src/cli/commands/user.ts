@@ -6,6 +6,7 @@ import { confirmByTyping } from './confirm.js';
 import { verifyEmailByOperator } from '../../services/mail/email-verification.service.js';
 import { createSso } from '../../services/identity/sso.js';
 import { syncOidcIdentities } from '../../services/identity/oidc-sync.service.js';
+import { resetFactors } from '../../services/factors/factors.service.js';
 import { print, requireUser, withContext } from './admin.js';
 import { readNewPassword, readSecretFromStdin } from './read-secret.js';
 import { operator } from './token.js';
@@ -68,6 +69,14 @@ export function registerUserCommands(program: Command, config: () => Config): vo
       const count = (r: string) => outcomes.filter((o) => o.result === r).length;
       print(`${outcomes.length} identities: ${count('ok')} allowed, ${count('locked')} locked, ${count('unchecked')} not checkable, ${count('failed')} failed`);
       if (count('failed') > 0) process.exitCode = 1;
+    });
+
+  user
+    .command('reset-factors <login>')
+    .description('remove every second factor of an account (app, passkeys, recovery codes), for a user who lost them; audited, and the user is told at the next sign-in')
+    .action(async (login: string) => {
+      const removed = await withContext(config(), (ctx) => resetFactors(ctx, { actor: null, via: operator() }, login));
+      print(`reset the second factors of ${login}: ${removed.totp} authenticator app, ${removed.passkeys} passkeys, ${removed.recoveryCodes} recovery codes removed`);
     });
 
   user

@@ -3,6 +3,7 @@ import { AppError, badRequest, unauthorized } from '../../core/errors.js';
 import { parseCratePatterns, parseScopes } from '../../core/scopes.js';
 import { changeOwnPassword } from '../../services/account.service.js';
 import { mailSettings } from '../../services/mail/mail-settings.service.js';
+import { factorSummary } from '../../services/factors/factors.service.js';
 import { SESSION_COOKIE, SESSION_DAYS } from '../../services/session.service.js';
 import { createToken, listTokens, revokeAllTokens, revokeToken, type TokenSpec } from '../../services/token.service.js';
 import { cookieName } from '../session.js';
@@ -110,7 +111,8 @@ export async function accountRoutes(app: FastifyInstance, deps: WebDeps): Promis
         noStore: true,
       });
     } catch (err) {
-      if (!(err instanceof AppError) || (err.status !== 400 && err.status !== 409)) throw err;
+      // 403: the registry's second-factor policy refused the token (factors.service.ts).
+      if (!(err instanceof AppError) || ![400, 403, 409].includes(err.status)) throw err;
       return showTokens(reply, viewer, err.status, { form: state, tokenError: err.detail });
     }
   });
@@ -172,6 +174,7 @@ export async function accountRoutes(app: FastifyInstance, deps: WebDeps): Promis
       carried: [['next', next]],
       minutes: config.reauthMinutes,
       ...(await confirmMethods(deps, viewer)),
+      factors: await factorSummary(ctx, viewer.actor.userId),
     });
     return sendPage(reply, 200, page, { noStore: true });
   });

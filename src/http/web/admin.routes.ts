@@ -7,6 +7,7 @@ import { createPasswordReset, deleteAccount } from '../../services/account-lifec
 import { createAccount, listAccounts, setAdmin, setLocked } from '../../services/account.service.js';
 import { jobsOverview, retryJob } from '../../services/jobs/job-admin.service.js';
 import { AUDIT_ACTIONS, type AuditAction } from '../../services/audit.service.js';
+import { factorsByUser, resetFactors } from '../../services/factors/factors.service.js';
 import { mirrorOverview } from '../../services/mirror/mirror-admin.service.js';
 import { addTeamMember, createTeam, listTeams, removeTeam, removeTeamMember } from '../../services/owners/team.service.js';
 import { revokeAllTokens } from '../../services/token.service.js';
@@ -17,7 +18,7 @@ import { type AuditFilters, auditView, confirmDeleteUserView, confirmRevokeAllVi
 import { teamsView } from './views/teams.view.js';
 import type { WebDeps } from './web.plugin.js';
 
-const USER_ACTIONS = ['lock', 'unlock', 'admin', 'unadmin'] as const;
+const USER_ACTIONS = ['lock', 'unlock', 'admin', 'unadmin', 'reset-factors'] as const;
 type UserAction = (typeof USER_ACTIONS)[number];
 
 /** Administration: accounts, the incident switch, the audit log. Every page needs an admin session. */
@@ -31,7 +32,7 @@ export async function adminRoutes(app: FastifyInstance, deps: WebDeps): Promise<
   app.get('/admin', async (_request, reply) => redirect(reply, '/admin/users'));
 
   const showUsers = async (reply: FastifyReply, viewer: Viewer, status: number, extra: { notice?: unknown; error?: string; form?: NewUserForm } = {}) =>
-    sendPage(reply, status, usersView(shellOf(viewer), { csrf: viewer.csrf, users: await listAccounts(ctx), ...extra }), { noStore: true });
+    sendPage(reply, status, usersView(shellOf(viewer), { csrf: viewer.csrf, users: await listAccounts(ctx), factors: await factorsByUser(ctx), ...extra }), { noStore: true });
 
   app.get('/admin/users', async (request, reply) => {
     const viewer = await admin(request, reply);
@@ -93,12 +94,13 @@ export async function adminRoutes(app: FastifyInstance, deps: WebDeps): Promise<
     const by = { actor: posted.viewer.actor };
     try {
       if (action === 'lock' || action === 'unlock') await setLocked(ctx, by, request.params.login, action === 'lock');
+      else if (action === 'reset-factors') await resetFactors(ctx, { ...by, via: 'web' }, request.params.login);
       else await setAdmin(ctx, by, request.params.login, action === 'admin');
     } catch (err) {
       if (!(err instanceof AppError) || err.status !== 400) throw err;
       return showUsers(reply, posted.viewer, 400, { error: err.detail });
     }
-    const done: Record<UserAction, string> = { lock: 'locked', unlock: 'unlocked', admin: 'admin', unadmin: 'unadmin' };
+    const done: Record<UserAction, string> = { lock: 'locked', unlock: 'unlocked', admin: 'admin', unadmin: 'unadmin', 'reset-factors': 'factors-reset' };
     return redirect(reply, `/admin/users?notice=${done[action]}`);
   });
 

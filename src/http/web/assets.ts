@@ -13,9 +13,9 @@ export interface Asset {
   type: string;
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);
+export const digestOf = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);
 
-export const STYLESHEET: Asset = { path: `/static/wharf.${digest(CSS)}.css`, body: CSS, type: 'text/css; charset=utf-8' };
-export const SCRIPT: Asset = { path: `/static/wharf.${digest(JS)}.js`, body: JS, type: 'text/javascript; charset=utf-8' };
-export const FAVICON: Asset = { path: `/static/wharf.${digest(FAVICON_SVG)}.svg`, body: FAVICON_SVG, type: 'image/svg+xml' };
+export const STYLESHEET: Asset = { path: `/static/wharf.${digestOf(CSS)}.css`, body: CSS, type: 'text/css; charset=utf-8' };
+export const SCRIPT: Asset = { path: `/static/wharf.${digestOf(JS)}.js`, body: JS, type: 'text/javascript; charset=utf-8' };
+export const FAVICON: Asset = { path: `/static/wharf.${digestOf(FAVICON_SVG)}.svg`, body: FAVICON_SVG, type: 'image/svg+xml' };
 export const ASSETS: readonly Asset[] = [STYLESHEET, SCRIPT, FAVICON];

@@ -9,6 +9,8 @@ import type { ServiceContext } from '../../services/context.js';
 import { SESSION_COOKIE, SESSION_DAYS } from '../../services/session.service.js';
 import { cookieName, readCookie } from '../session.js';
 import { checkPreSessionForm, checkSessionForm, field, type FormBody, formOf, preSessionCsrf, safeNext, setViewer, viewerOf } from './request.js';
+import { PASSKEY_SCRIPTS } from './factor-assets.js';
+import { holdForSecondFactor, landingAfterSignIn } from './second-factor.js';
 import { addCookie, clearCookie, redirect, sendPage } from './respond.js';
 import { loginView, signupView } from './views/auth.view.js';
 import type { WebDeps } from './web.plugin.js';
@@ -32,13 +34,14 @@ export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
   const checkForm = async (request: FastifyRequest, form: FormBody) => checkPreSessionForm(ctx, await deps.csrfKey(), request, form);
 
   const sso = deps.sso?.name ?? null;
+  const loginShell = { ...shell, scripts: PASSKEY_SCRIPTS };
   app.get('/login', async (request, reply) => {
     const query = request.query as { next?: string; local?: string };
     const next = safeNext(query.next);
     if (await viewerOf(ctx, request)) return redirect(reply, next);
     // Only the break-glass admins sign in with a password then; they ask for the form with ?local.
     if (ctx.config.oidcOnly && query.local === undefined) return redirect(reply, `/login/oidc?next=${encodeURIComponent(next)}`);
-    return sendPage(reply, 200, loginView(shell, { csrf: await formCsrf(request, reply), next, sso }), { noStore: true });
+    return sendPage(reply, 200, loginView(loginShell, { csrf: await formCsrf(request, reply), next, sso }), { noStore: true });
   });
 
   app.post('/login', async (request, reply) => {
@@ -49,13 +52,14 @@ export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
     try {
       if (!passwordSignInAllowed(ctx, login)) throw forbidden(`Password sign-in is turned off on this registry: use “Sign in with ${ctx.config.oidcName}”.`);
       const user = await deps.passwords.authenticate(ctx, { login, password: field(form, 'password') }, { address: request.ip });
+      if (await holdForSecondFactor(ctx, request, reply, user, deps.passwords.id, next)) return redirect(reply, '/login/two-factor');
       await signIn(ctx, request, reply, user, deps.passwords.id);
       request.log.info({ login: user.login }, 'signed in');
-      return redirect(reply, next);
+      return redirect(reply, await landingAfterSignIn(ctx, user.id, next));
     } catch (err) {
       if (!formError(err)) throw err;
       request.log.warn({ login, status: err.status }, 'sign-in refused');
-      const page = loginView(shell, { csrf: await formCsrf(request, reply), login, next, error: err.detail, sso });
+      const page = loginView(loginShell, { csrf: await formCsrf(request, reply), login, next, error: err.detail, sso });
       return sendPage(reply, err.status, page, { noStore: true, headers: { ...err.headers } });
     }
   });
@@ -91,7 +95,7 @@ export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
       if (field(form, 'password') !== field(form, 'confirm')) throw badRequest('the password and its repetition differ');
       const user = await signUp(ctx, { login, password: field(form, 'password'), email: email === '' ? null : email });
       await signIn(ctx, request, reply, user, 'signup');
-      return redirect(reply, '/me');
+      return redirect(reply, await landingAfterSignIn(ctx, user.id, '/me'));
     } catch (err) {
       if (!formError(err)) throw err;
       const page = signupView(shell, { csrf: await formCsrf(request, reply), login, email, error: err.detail });

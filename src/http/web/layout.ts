@@ -18,6 +18,8 @@ export interface Shell {
   now?: number;
   /** Sends the browser on at once (a navigation, which the policy's `form-action 'self'` does not stop as it stops a form's redirect). */
   refreshTo?: string;
+  /** More scripts of this server the page loads (the passkey pages). */
+  scripts?: readonly string[];
 }
 
 /** Hidden CSRF field for forms of a signed-in user. */
@@ -58,6 +60,7 @@ export function layout(shell: Shell, content: Child): Html {
 <link rel="icon" href="${FAVICON.path}" type="image/svg+xml">
 <link rel="stylesheet" href="${STYLESHEET.path}">
 <script src="${SCRIPT.path}" defer></script>
+${(shell.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
 ${shell.refreshTo ? html`<meta http-equiv="refresh" content="0;url=${shell.refreshTo}">` : ''}
 </head>
 <body>

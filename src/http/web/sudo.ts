@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, unauthorized } from '../../core/errors.js';
 import { listOidcIdentities } from '../../db/repositories/identity.repository.js';
+import { factorSummary } from '../../services/factors/factors.service.js';
+import { verifyTotp } from '../../services/factors/totp.service.js';
 import { passwordSignInAllowed } from '../../services/identity/sso.js';
 import { markReauthenticated } from '../../services/session.service.js';
 import { type FormBody, field, type Viewer } from './request.js';
@@ -17,6 +19,8 @@ import type { WebDeps } from './web.plugin.js';
  * offers it again on return: identity/oidc.routes.ts).
  */
 export const SUDO_FIELD = 'sudo_password';
+/** A code of the user's authenticator app re-authenticates too (a passkey does through /me/sudo/passkey). */
+export const SUDO_CODE_FIELD = 'sudo_code';
 
 /**
  * A way to re-authenticate inside the form itself. The password is the first; second factors
@@ -49,7 +53,25 @@ const passwordMethod: ReauthMethod = {
   },
 };
 
-export const reauthMethods: ReauthMethod[] = [passwordMethod];
+const totpMethod: ReauthMethod = {
+  id: 'totp',
+  async confirm(deps, request, viewer, form) {
+    const code = field(form, SUDO_CODE_FIELD);
+    if (code === '') return null;
+    const { ctx } = deps.runtime;
+    let ok: boolean;
+    try {
+      ok = await deps.factorThrottle.check(viewer.actor.login, request.ip, () => verifyTotp(ctx, viewer.actor.userId, code));
+    } catch (err) {
+      if (err instanceof AppError && (err.status === 429 || err.status === 503)) throw new ReauthNeeded(err);
+      throw err;
+    }
+    if (!ok) throw new ReauthNeeded(unauthorized('that code is not right, or was used already'));
+    return true;
+  },
+};
+
+export const reauthMethods: ReauthMethod[] = [passwordMethod, totpMethod];
 
 /** Refusal of a sensitive form without a recent authentication: answered with the confirmation page. */
 export class ReauthNeeded extends AppError {
@@ -82,7 +104,7 @@ export async function openSudoWindow(deps: WebDeps, viewer: Viewer): Promise<voi
 export function carriedFields(body: FormBody): Array<[string, string]> {
   const carried: Array<[string, string]> = [];
   for (const [name, value] of Object.entries(body)) {
-    if (name === '_csrf' || name === SUDO_FIELD) continue;
+    if (name === '_csrf' || name === SUDO_FIELD || name === SUDO_CODE_FIELD) continue;
     for (const one of Array.isArray(value) ? value : [value]) carried.push([name, one]);
   }
   return carried;
@@ -111,6 +133,7 @@ export async function sendConfirmPage(deps: WebDeps, err: ReauthNeeded, viewer: 
       minutes: ctx.config.reauthMinutes,
       error: err.refusal?.detail ?? null,
       ...(await confirmMethods(deps, viewer)),
+      factors: await factorSummary(ctx, viewer.actor.userId),
     },
   );
   return sendPage(reply, err.status, page, { noStore: true, headers: { ...err.headers } });

@@ -12,6 +12,9 @@ import { accountRoutes } from './account.routes.js';
 import { adminRoutes } from './admin.routes.js';
 import { ASSETS } from './assets.js';
 import { authRoutes } from './auth.routes.js';
+import { FACTOR_ASSETS } from './factor-assets.js';
+import { factorRoutes } from './factors.routes.js';
+import { factorLoginRoutes } from './factor-login.routes.js';
 import { browseRoutes } from './browse.routes.js';
 import { invitationWebRoutes } from './invitations.routes.js';
 import { emailRoutes } from './email.routes.js';
@@ -40,6 +43,8 @@ export interface WebDeps {
   csrfKey: () => Promise<Buffer>;
   /** Single sign-on, when `oidc_issuer` is set. */
   sso: Sso | null;
+  /** Second-factor codes (sign-in, re-authentication), limited like passwords but counted apart. */
+  factorThrottle: LoginThrottle;
 }
 
 /** Sign-up attempts allowed per client address in an hour (when sign-up is open at all). */
@@ -62,6 +67,7 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
     nonces: new FormNonces(runtime.ctx.clock),
     csrfKey: serverKey(runtime.ctx, 'pre-session-csrf'),
     sso: createSso(runtime.ctx),
+    factorThrottle: new LoginThrottle(runtime.ctx.clock),
   };
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT }, (_request, body, done) => {
@@ -73,7 +79,7 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
   });
   app.setErrorHandler((err: FastifyError | Error, request, reply) => webErrorHandler(deps, err, request, reply));
 
-  for (const asset of ASSETS) {
+  for (const asset of [...ASSETS, ...FACTOR_ASSETS]) {
     app.get(asset.path, async (_request, reply) =>
       reply
         .headers({ 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=31536000, immutable' })
@@ -96,6 +102,8 @@ export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Ru
   await app.register(adminCrateRoutes, deps);
   await app.register(oidcRoutes, deps);
   await app.register(sessionRoutes, deps);
+  await app.register(factorRoutes, deps);
+  await app.register(factorLoginRoutes, deps);
 }
 
 async function webErrorHandler(deps: WebDeps, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

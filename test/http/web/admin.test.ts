@@ -42,7 +42,7 @@ describe('the admin pages', () => {
     expect(res.headers.location).toBe('/admin/users?notice=created');
     const list = await admin.get('/admin/users?notice=created');
     expect(textOf(parseHtml(list.body))).toContain('The user was created.');
-    expect(elements(parseHtml(list.body)).filter((e) => e.name === 'tr').map(textOf)).toContainEqual(expect.stringMatching(/^carol Carol user active set \d{4}-\d{2}-\d{2} Lock Make admin Reset password Delete$/));
+    expect(elements(parseHtml(list.body)).filter((e) => e.name === 'tr').map(textOf)).toContainEqual(expect.stringMatching(/^carol Carol user active set none \d{4}-\d{2}-\d{2} Lock Make admin Reset password Delete$/));
     expect((await t.browser().login('carol', 'carols own passphrase')).statusCode).toBe(303);
 
     const dup = await admin.submit('/admin/users', '/admin/users', { login: 'Carol', password: PASSWORD });

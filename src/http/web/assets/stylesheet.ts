@@ -85,6 +85,8 @@ dl.details dt { display: inline; }
 .readme img, .readme video { max-width: 100%; height: auto; }
 .readme-plain { white-space: pre-wrap; }
 .readme-note { font-style: italic; }
+.qr svg { width: 14rem; height: 14rem; display: block; }
+ul.codes { columns: 2; list-style: none; padding: 0; }
 .readme h3 { font-size: 1.4rem; } .readme h4 { font-size: 1.2rem; } .readme h5 { font-size: 1.05rem; } .readme h6 { font-size: 1rem; }
 .readme th, .readme td { border: 1px solid var(--line); padding: .3rem .6rem; }
 .readme .task-list-item { list-style: none; } .readme .task-list-item input { margin: 0 .4rem 0 -1.3rem; }

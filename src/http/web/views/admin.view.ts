@@ -37,6 +37,7 @@ const USER_NOTICES = {
   admin: 'The user is now an administrator.',
   unadmin: 'The user is no longer an administrator.',
   deleted: 'The account was deleted: its tokens were revoked, its sessions ended, and its login is free again.',
+  'factors-reset': 'Every second factor of the account was removed; the user is told at their next sign-in.',
 } as const;
 
 export interface NewUserForm {
@@ -46,7 +47,16 @@ export interface NewUserForm {
   admin: boolean;
 }
 
-export function usersView(shell: AdminShell, p: { csrf: string; users: readonly AccountView[]; notice?: unknown; error?: string | null; form?: NewUserForm }): Html {
+/** What the list says of a user's second factors. */
+function factorCell(f: { totp: boolean; passkeys: number } | undefined): Html {
+  const parts = [f?.totp ? 'app' : null, f?.passkeys ? `${f.passkeys} passkey${f.passkeys === 1 ? '' : 's'}` : null].filter((x) => x !== null);
+  return parts.length > 0 ? html`${parts.join(', ')}` : html`<span class="muted">none</span>`;
+}
+
+export function usersView(
+  shell: AdminShell,
+  p: { csrf: string; users: readonly AccountView[]; factors?: ReadonlyMap<number, { totp: boolean; passkeys: number }>; notice?: unknown; error?: string | null; form?: NewUserForm },
+): Html {
   const f = p.form ?? { login: '', name: '', email: '', admin: false };
   const action = (login: string, path: string, label: string, danger = false) =>
     html`<form method="post" action="/admin/users/${seg(login)}/${path}">${csrfField(p.csrf)}<button type="submit" class="${danger ? 'danger' : 'secondary'}" aria-label="${label}: ${login}">${label}</button></form>`;
@@ -57,15 +67,15 @@ export function usersView(shell: AdminShell, p: { csrf: string; users: readonly 
     html`${notice(USER_NOTICES, p.notice)}${errorBox(p.error)}
 <h2>All users</h2>
 <div class="table-wrap"><table>
-<thead><tr><th scope="col">Login</th><th scope="col">Name</th><th scope="col">Role</th><th scope="col">State</th><th scope="col">Password</th><th scope="col">Created</th><th scope="col">Actions</th></tr></thead>
+<thead><tr><th scope="col">Login</th><th scope="col">Name</th><th scope="col">Role</th><th scope="col">State</th><th scope="col">Password</th><th scope="col">Second factors</th><th scope="col">Created</th><th scope="col">Actions</th></tr></thead>
 <tbody>${p.users.map(
       (u) => html`<tr><td><a href="/users/${seg(u.login)}">${u.login}</a></td><td>${u.name ?? ''}</td><td>${u.isAdmin ? 'admin' : 'user'}</td>
 <td>${u.lockedAt ? html`<span class="badge locked">locked</span> ${date(u.lockedAt)}` : html`<span class="badge active">active</span>`}</td>
-<td>${u.hasPassword ? 'set' : html`<span class="muted">none</span>`}</td><td>${date(u.createdAt)}</td>
+<td>${u.hasPassword ? 'set' : html`<span class="muted">none</span>`}</td><td>${factorCell(p.factors?.get(u.id))}</td><td>${date(u.createdAt)}</td>
 <td>${u.login === shell.viewer?.actor.login
         ? html`<span class="muted">you</span>`
         : html`${u.lockedAt ? action(u.login, 'unlock', 'Unlock') : action(u.login, 'lock', 'Lock', true)} ${u.isAdmin ? action(u.login, 'unadmin', 'Remove admin') : action(u.login, 'admin', 'Make admin')}
-${u.lockedAt ? '' : action(u.login, 'reset-password', 'Reset password')} ${action(u.login, 'delete', 'Delete', true)}`}</td></tr>`,
+${p.factors?.get(u.id) ? html`${action(u.login, 'reset-factors', 'Reset second factors', true)} ` : ''}${u.lockedAt ? '' : action(u.login, 'reset-password', 'Reset password')} ${action(u.login, 'delete', 'Delete', true)}`}</td></tr>`,
     )}</tbody>
 </table></div>
 <h2>Create a user</h2>

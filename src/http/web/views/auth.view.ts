@@ -1,6 +1,8 @@
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../../services/password.service.js';
 import { html, type Html } from '../html.js';
+import { PASSKEY_SCRIPTS } from '../factor-assets.js';
 import { csrfField, errorBox, layout, type Shell } from '../layout.js';
+import { passkeyButton, passkeySignIn } from './factors.view.js';
 
 export interface LoginForm {
   csrf: string;
@@ -25,7 +27,8 @@ ${form.password === false ? '' : html`<form method="post" action="/login" class=
 <div class="field"><label for="login">Login</label><input type="text" id="login" name="login" value="${form.login ?? ''}" autocomplete="username" required maxlength="100" autocapitalize="none" spellcheck="false"></div>
 <div class="field"><label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required maxlength="${PASSWORD_MAX_LENGTH}"></div>
 <button type="submit">Sign in</button>
-</form>`}
+</form>
+${passkeySignIn(form.csrf, form.next ?? '/me')}`}
 ${shell.allowSignup ? html`<p>No account yet? <a href="/signup">Sign up</a>.</p>` : html`<p class="muted">Accounts are created by an administrator of this registry.</p>`}`,
   );
 }
@@ -67,11 +70,13 @@ export interface ConfirmPasswordForm {
   password?: boolean;
   /** NAME of "Confirm with NAME", when the account has a linked identity. */
   sso?: string | null;
+  /** The user's second factors, which confirm as well as the password. */
+  factors?: { totp: boolean; passkeys: readonly unknown[] };
 }
 
 export function confirmPasswordView(shell: Omit<Shell, 'title'>, form: ConfirmPasswordForm): Html {
   return layout(
-    { ...shell, title: form.password === false ? 'Confirm it is you' : 'Confirm your password' },
+    { ...shell, title: form.password === false ? 'Confirm it is you' : 'Confirm your password', scripts: form.factors?.passkeys.length ? PASSKEY_SCRIPTS : [] },
     html`<h1>${form.password === false ? 'Confirm it is you' : 'Confirm your password'}</h1>
 ${errorBox(form.error)}
 <p>Creating API tokens, revoking all of them, changing how you sign in and administration need a fresh proof that it is you when you last gave one more than ${form.minutes} minutes ago. Once confirmed, you are not asked again for ${form.minutes} minutes.</p>
@@ -80,9 +85,11 @@ ${form.password === false
   : html`<form method="post" action="${form.action}" class="panel">
 ${csrfField(form.csrf)}
 ${form.carried.map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
-<div class="field"><label for="sudo-password">Your password</label><input type="password" id="sudo-password" name="sudo_password" autocomplete="current-password" required maxlength="${PASSWORD_MAX_LENGTH}"></div>
+<div class="field"><label for="sudo-password">Your password</label><input type="password" id="sudo-password" name="sudo_password" autocomplete="current-password"${form.factors?.totp ? '' : html` required`} maxlength="${PASSWORD_MAX_LENGTH}"></div>
+${form.factors?.totp ? html`<div class="field"><label for="sudo-code">Or a code from your authenticator app</label><input type="text" id="sudo-code" name="sudo_code" inputmode="numeric" autocomplete="one-time-code" maxlength="7"></div>` : ''}
 <button type="submit">Confirm and continue</button>
 </form>`}
+${form.factors?.passkeys.length ? passkeyButton({ mode: 'sudo', csrf: form.csrf, options: '/me/sudo/passkey/options', finish: '/me/sudo/passkey', label: 'Confirm with a passkey', secondary: true }) : ''}
 ${form.sso
   ? html`<form method="post" action="/login/oidc/reauth" class="panel">
 ${csrfField(form.csrf)}

@@ -128,6 +128,7 @@ export function tokensView(shell: Omit<Shell, 'title'>, page: TokensPage): Html 
 ${notice(NOTICES, page.notice)}
 <p>Signed in as <strong>${shell.viewer?.actor.login ?? ''}</strong>. A token lets <code>cargo</code> publish, yank and manage owners as you.</p>
 <p><a href="/me/invitations">Owner invitations</a>: crates whose owners invited you to own them too.</p>
+<p><a href="/me/two-factor">Two-factor authentication</a>: authenticator app, passkeys and recovery codes.</p>
 <h2>Your tokens</h2>
 ${tokenTable(page)}
 <h2>New token</h2>

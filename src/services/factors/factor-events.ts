@@ -1,0 +1,59 @@
+import type { Db } from '../../db/create-db.js';
+import { recordAudit } from '../audit.service.js';
+import type { ServiceContext } from '../context.js';
+import type { Operator } from '../token.service.js';
+
+export type FactorMethod = 'totp' | 'passkey' | 'recovery-codes';
+
+/** A second factor added to or removed from an account, or all of them reset by an administrator. */
+export interface FactorChange {
+  userId: number;
+  login: string;
+  change: 'added' | 'removed' | 'reset';
+  method: FactorMethod | 'all';
+  /** A passkey's name. */
+  name?: string;
+  by: Operator;
+}
+
+const ACTIONS = { added: 'user.factor_add', removed: 'user.factor_remove', reset: 'user.factor_reset' } as const;
+
+/**
+ * Records a change of factors in the audit log, inside the change's transaction (`db`). Call
+ * `factorChanged` after that transaction commits.
+ */
+export async function auditFactorChange(ctx: ServiceContext, db: Db, change: FactorChange): Promise<void> {
+  await recordAudit(db, ctx.clock, {
+    action: ACTIONS[change.change],
+    userId: change.by.actor?.userId ?? null,
+    tokenId: null,
+    detail: {
+      user_id: change.userId,
+      login: change.login,
+      method: change.method,
+      ...(change.name !== undefined ? { name: change.name } : {}),
+      ...(change.by.via ? { via: change.by.via } : {}),
+    },
+  });
+}
+
+/**
+ * THE place the account owner is told "a second factor was added / removed" (an e-mail, once
+ * the mail queue exists): every change of factors comes through here after it committed. It must
+ * never carry a secret (no TOTP secret, no recovery code), only the method and the name.
+ */
+export async function factorChanged(ctx: ServiceContext, change: FactorChange): Promise<void> {
+  for (const listener of listeners) await listener(ctx, change);
+}
+
+type FactorListener = (ctx: ServiceContext, change: FactorChange) => Promise<void>;
+const listeners: FactorListener[] = [];
+
+/** Subscribes the notifier (the e-mail job) to factor changes; returns the unsubscribe. */
+export function onFactorChanged(listener: FactorListener): () => void {
+  listeners.push(listener);
+  return () => {
+    const at = listeners.indexOf(listener);
+    if (at >= 0) listeners.splice(at, 1);
+  };
+}
