@@ -2,6 +2,7 @@ import { badRequest, forbidden, notFound, unauthorized } from '../core/errors.js
 import { findUserById, findUserByLogin, type UserRow } from '../db/repositories/user.repository.js';
 import type { Actor } from './actor.js';
 import { queueVerification } from './mail/email-verification.service.js';
+import { notifySecurityEvent } from './mail/mail-queue.js';
 import { recordAudit } from './audit.service.js';
 import { isoNow, type ServiceContext } from './context.js';
 import type { VerifiedUser } from './identity.service.js';
@@ -26,8 +27,14 @@ export async function startSession(ctx: ServiceContext, user: VerifiedUser, prov
   const fresh = await findUserById(ctx.db, user.id);
   if (!fresh) throw unauthorized('wrong login or password');
   if (fresh.locked_at) throw forbidden(`the account \`${fresh.login}\` is locked; ask an administrator`);
+  // A way in this account never used before (a new passkey sign-in, the first single sign-on)
+  // is worth telling its owner about; the very first sign-in of an account is not.
+  const earlier = await ctx.db.selectFrom('sessions').select(['method']).where('user_id', '=', fresh.id).execute();
   const cookie = await createSession(ctx, fresh.id, { ...origin, method: providerId });
   await recordAudit(ctx.db, ctx.clock, { action: 'user.login', userId: fresh.id, tokenId: null, detail: { via: providerId } });
+  if (earlier.length > 0 && !earlier.some((s) => s.method === providerId)) {
+    await notifySecurityEvent(ctx.db, ctx, { userId: fresh.id, event: 'new-sign-in-method', detail: `signed in with ${providerId}`, key: `${fresh.id}:${providerId}` });
+  }
   return cookie;
 }
 

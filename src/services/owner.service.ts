@@ -9,6 +9,7 @@ import { findUserByLogin, type UserRow } from '../db/repositories/user.repositor
 import type { Actor } from './actor.js';
 import { recordAudit } from './audit.service.js';
 import type { ServiceContext } from './context.js';
+import { notifyOwnerInvitation } from './mail/mail-queue.js';
 import { ownerDoc, TEAM_LOGIN_PREFIX, teamOwnerDoc } from './user-doc.js';
 import { loadOwnedCrate } from './yank.service.js';
 
@@ -157,6 +158,7 @@ export async function changeOwners(ctx: ServiceContext, actor: Actor, name: stri
           continue;
         }
         invitations.push({ crateName: crate.name, invitee: user.login, ...invitation });
+        await notifyOwnerInvitation(tx, ctx, { inviteeId: user.id, crate: crate.name, inviter: actor.login, invitationId: `${crate.id}:${user.id}:${invitation.expiresAt}` });
         messages.push(`user ${user.login} has been invited to be an owner of crate ${crate.name}`);
         await audit(tx, 'owner.invite', { login: user.login, expires_at: invitation.expiresAt });
       } else {

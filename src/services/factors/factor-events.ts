@@ -1,6 +1,7 @@
 import type { Db } from '../../db/create-db.js';
 import { recordAudit } from '../audit.service.js';
 import type { ServiceContext } from '../context.js';
+import { notifySecurityEvent } from '../mail/mail-queue.js';
 import type { Operator } from '../token.service.js';
 
 export type FactorMethod = 'totp' | 'passkey' | 'recovery-codes';
@@ -43,8 +44,18 @@ export async function auditFactorChange(ctx: ServiceContext, db: Db, change: Fac
  * never carry a secret (no TOTP secret, no recovery code), only the method and the name.
  */
 export async function factorChanged(ctx: ServiceContext, change: FactorChange): Promise<void> {
+  const what = change.method === 'all' ? 'every second factor' : `${FACTOR_NAMES[change.method]}${change.name !== undefined ? ` "${change.name}"` : ''}`;
+  const detail = change.change === 'reset' ? `${what} removed by an administrator` : `${what} ${change.change}`;
+  await notifySecurityEvent(ctx.db, ctx, {
+    userId: change.userId,
+    event: change.change === 'added' ? 'second-factor-added' : 'second-factor-removed',
+    detail,
+    key: `${change.userId}:${change.method}:${change.change}:${ctx.clock.now().toISOString()}`,
+  });
   for (const listener of listeners) await listener(ctx, change);
 }
+
+const FACTOR_NAMES: Record<FactorMethod, string> = { totp: 'authenticator app', passkey: 'passkey', 'recovery-codes': 'recovery codes' };
 
 type FactorListener = (ctx: ServiceContext, change: FactorChange) => Promise<void>;
 const listeners: FactorListener[] = [];

@@ -60,7 +60,7 @@ export async function notifyOwnerInvitation(
     {
       userId: invitation.inviteeId,
       key: `owner-invitation:${invitation.invitationId}`,
-      message: { template: 'owner-invitation', crate: invitation.crate, inviter: invitation.inviter, link: `${deps.config.publicUrl}/me` },
+      message: { template: 'owner-invitation', crate: invitation.crate, inviter: invitation.inviter, link: `${deps.config.publicUrl}/me/invitations` },
     },
   ]);
 }

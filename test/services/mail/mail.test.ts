@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openContext } from '../../../src/bootstrap.js';
 import { findJobByKey } from '../../../src/db/repositories/job.repository.js';
-import { createAccount } from '../../../src/services/account.service.js';
+import { createAccount, startSession } from '../../../src/services/account.service.js';
+import { factorChanged } from '../../../src/services/factors/factor-events.js';
+import { changeOwners } from '../../../src/services/owner.service.js';
 import type { Actor } from '../../../src/services/actor.js';
 import type { ServiceContext } from '../../../src/services/context.js';
 import { changeEmail, verifyEmailByOperator } from '../../../src/services/mail/email-verification.service.js';
@@ -168,6 +170,28 @@ describe('e-mail notifications', () => {
       'bob@example.com [wharf] Trusted publishing for noticed: a configuration was removed',
       'bob@example.com [wharf] alice invites you to own noticed',
     ]);
+  });
+
+  it('is sent from where things happen: an owner invitation, a second factor added, a sign-in with a new method', async () => {
+    const { token: publishToken } = await token(alice, 'publish');
+    await t.publish(publishToken, { name: 'wired', vers: '1.0.0' });
+    await drain();
+    const before = smtp.messages.length;
+    await changeOwners(ctx, actorOf(alice, 'alice'), 'wired', ['bob'], true);
+    await factorChanged(ctx, { userId: bob, login: 'bob', change: 'added', method: 'passkey', name: 'laptop', by: { actor: actorOf(bob, 'bob') } });
+    // The first sign-in of an account is no news; a method it never used before is.
+    await startSession(ctx, { id: bob, login: 'bob', locked_at: null }, 'password');
+    await startSession(ctx, { id: bob, login: 'bob', locked_at: null }, 'password');
+    await startSession(ctx, { id: bob, login: 'bob', locked_at: null }, 'passkey');
+    await drain();
+    const sent = smtp.messages.slice(before);
+    expect(sent.map((m) => `${m.to[0]} ${m.subject}`).sort()).toEqual([
+      'bob@example.com [wharf] Security notice: a second factor was added to your account',
+      'bob@example.com [wharf] Security notice: your account was signed in to with a new method',
+      'bob@example.com [wharf] alice invites you to own wired',
+    ]);
+    expect(sent.find((m) => m.subject.includes('second factor'))!.text).toContain('passkey "laptop" added');
+    expect(sent.find((m) => m.subject.includes('invites'))!.text).toContain('/me/invitations');
   });
 
   it('sends a changed address its own verification link and nothing else until it is followed', async () => {
