@@ -4,6 +4,7 @@ import { changeEmail, confirmEmail } from '../../services/mail/email-verificatio
 import { setPublishNotices } from '../../services/mail/mail-settings.service.js';
 import { checkSessionForm, field, fields, formOf, viewerOf } from './request.js';
 import { redirect } from './respond.js';
+import { requireSudo } from './sudo.js';
 import type { WebDeps } from './web.plugin.js';
 
 /** The e-mail forms of /me and the confirmation link mailed to a new address. */
@@ -20,6 +21,8 @@ export async function emailRoutes(app: FastifyInstance, deps: WebDeps): Promise<
 
   app.post('/me/email', async (request, reply) => {
     const { viewer, form } = await poster(request);
+    // Where security notices go is itself a security setting: it needs a recent proof of identity.
+    await requireSudo(deps, request, viewer, form);
     try {
       const { email } = await changeEmail(ctx, viewer.actor.userId, field(form, 'email'));
       return redirect(reply, `/me?notice=${email ? 'email-saved' : 'email-removed'}`);

@@ -72,6 +72,19 @@ describe('e-mail on /me and /admin/jobs', () => {
     expect((await findJobByKey(ctx.db, key))!.state).toBe('done');
     expect(smtp.to('alice@example.com').some((m) => m.subject.includes('a second factor was added'))).toBe(true);
   });
+  it('changes the address only within the re-authentication window, or after the password', async () => {
+    const late = t.browser();
+    await late.login('alice');
+    t.clock.advance(16 * 60_000);
+    const refused = await late.submit('/me', '/me/email', { email: 'mallory@example.com' });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toContain('Confirm your password');
+    const email = async () => (await t.runtime.ctx.db.selectFrom('users').select('email').where('id', '=', aliceId).executeTakeFirstOrThrow()).email;
+    expect(await email()).not.toBe('mallory@example.com');
+    const done = await late.submit('/me', '/me/email', { email: 'alice2@example.com', sudo_password: PASSWORD });
+    expect(done.statusCode).toBe(303);
+    expect(await email()).toBe('alice2@example.com');
+  });
 });
 
 describe('e-mail switched off', () => {
