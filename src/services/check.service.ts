@@ -179,6 +179,12 @@ async function removeOrphans(ctx: ServiceContext, orphans: BlobInfo[], graceMs: 
 }
 
 /** Versions whose file is missing cannot be repaired here; this says what to do instead. */
+/** What to do about a file whose bytes are not the ones published (cargo refuses it: its checksum is in the index). */
+export const WRONG_FILE_ADVICE =
+  'A wrong file is not what was published, and cargo refuses it (the index holds the checksum): put the published file back from a backup ' +
+  '(the same path under the backup\'s crates/ folder; `sha256sum` must print the checksum above), and find out what changed it (a disk error, ' +
+  'a hand edit, an intrusion) before trusting the rest; if no backup has it, yank that version and publish a new one.';
+
 export const MISSING_FILE_ADVICE =
   'A missing file cannot be recreated: copy it back from a backup (the same path under the backup\'s crates/ folder, ' +
   'e.g. from `wharf backup`), or, if no backup has it, yank that version and publish a new one.';

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { humanBytes } from '../../src/core/human-size.js';
@@ -69,5 +70,21 @@ describe('long commands on a terminal and on a pipe', () => {
     expect(complaints(piped.stderr)).toBe('');
     expect(piped.stdout).toMatch(/\(\d+(\.\d)? (B|KiB)\)/);
     expect(piped.stdout).not.toContain('bytes');
+  });
+
+  it('check says what to do about a file whose bytes are not the published ones', async () => {
+    const file = readdirSync(join(t.dataDir, 'crates', 'alpha')).find((f) => f.endsWith('.crate'))!;
+    const path = join(t.dataDir, 'crates', 'alpha', file);
+    const original = readFileSync(path);
+    writeFileSync(path, Buffer.concat([original, Buffer.from('tampered')]));
+    try {
+      const r = await wharf(['check'], env);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/^wrong file: alpha@1\.0\.0: its file crates\/alpha\/.* has \d+ bytes and sha256 [0-9a-f]{64}, but the database recorded/m);
+      expect(r.stdout).toContain('put the published file back from a backup');
+      expect(r.stdout).toContain('yank that version and publish a new one');
+    } finally {
+      writeFileSync(path, original);
+    }
   });
 });

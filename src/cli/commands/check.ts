@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/config.js';
-import { checkRegistry, type CheckReport, MISSING_FILE_ADVICE, type ProblemKind } from '../../services/check.service.js';
+import { checkRegistry, type CheckReport, MISSING_FILE_ADVICE, type ProblemKind, WRONG_FILE_ADVICE } from '../../services/check.service.js';
 import { withProgress } from '../progress.js';
 import { print, withContext } from './admin.js';
 
@@ -41,5 +41,6 @@ function printReport(report: CheckReport, graceMinutes: number, repair: boolean)
       (repair ? `; removed ${report.removed.length} orphan files and asked servers to re-render every index file` : ''),
   );
   if (report.problems.some((p) => p.kind === 'missing-file')) print(MISSING_FILE_ADVICE);
+  if (report.problems.some((p) => p.kind === 'wrong-file')) print(WRONG_FILE_ADVICE);
   if (!repair && report.problems.some((p) => p.kind === 'orphan')) print('Run `wharf check --repair` to remove the orphan files.');
 }
