@@ -278,7 +278,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     const [origin, raw] =
       fromEnv !== undefined && fromEnv !== '' ? [setting.env, fromEnv] : [`${setting.file} (config file)`, file[setting.file]];
     if (raw === undefined) {
-      record[setting.key] = setting.fallback(result);
+      // A default derived from a setting that was refused (public_url from a bad port) cannot be
+      // worked out; the refusal is what to report.
+      try {
+        record[setting.key] = setting.fallback(result);
+      } catch (err) {
+        if (problems.length === 0) throw err;
+      }
       continue;
     }
     try {
