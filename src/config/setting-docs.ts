@@ -77,7 +77,8 @@ export const SETTING_DOCS: Readonly<Record<string, SettingDoc>> = {
   oidc_admin_groups: { doc: 'Members of these groups are administrators, set again at every sign-in; empty: admin rights are managed in Wharf.' },
   oidc_auto_create: { doc: 'A first sign-in creates the account. Default: on when an allowed list is set.', example: 'true' },
   oidc_only: { doc: 'Turn password sign-in and sign-up off for everyone but oidc_break_glass_admins.' },
-  oidc_break_glass_admins: { doc: 'Local logins that keep password sign-in (at /login?local) when oidc_only is on.' },
+  oidc_break_glass_admins: { doc: 'Local logins that keep password sign-in on the ordinary /login form when oidc_only is on.' },
+  require_2fa: { doc: 'Who must have a second factor: off, publishers (to create tokens that may publish) or everyone (sent to enrol at sign-in).' },
   trusted_publishing: {
     doc: 'CI issuers whose OIDC tokens may be exchanged for short-lived publish tokens (url, kind = github | gitlab, audience: default public_url). None by default. In the environment: WHARF_TRUSTED_PUBLISHING_ISSUERS as a JSON array.',
     example: '[[trusted_publishing.issuers]]\nurl = "https://token.actions.githubusercontent.com"\nkind = "github"',

@@ -39,9 +39,10 @@ export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
     const query = request.query as { next?: string; local?: string };
     const next = safeNext(query.next);
     if (await viewerOf(ctx, request)) return redirect(reply, next);
-    // Only the break-glass admins sign in with a password then; they ask for the form with ?local.
-    if (ctx.config.oidcOnly && query.local === undefined) return redirect(reply, `/login/oidc?next=${encodeURIComponent(next)}`);
-    return sendPage(reply, 200, loginView(loginShell, { csrf: await formCsrf(request, reply), next, sso }), { noStore: true });
+    // Under oidc_only the page still has the password form, for the break-glass admins; anyone
+    // else who uses it is sent to the provider (below).
+    const breakGlassOnly = ctx.config.oidcOnly;
+    return sendPage(reply, 200, loginView(loginShell, { csrf: await formCsrf(request, reply), next, sso, breakGlassOnly }), { noStore: true });
   });
 
   app.post('/login', async (request, reply) => {
@@ -50,7 +51,8 @@ export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
     const login = field(form, 'login').trim();
     const next = safeNext(field(form, 'next'));
     try {
-      if (!passwordSignInAllowed(ctx, login)) throw forbidden(`Password sign-in is turned off on this registry: use “Sign in with ${ctx.config.oidcName}”.`);
+      // Password sign-in is off for this login: it goes to the provider, before any password check.
+      if (!passwordSignInAllowed(ctx, login)) return redirect(reply, `/login/oidc?next=${encodeURIComponent(next)}`);
       const user = await deps.passwords.authenticate(ctx, { login, password: field(form, 'password') }, { address: request.ip });
       if (await holdForSecondFactor(ctx, request, reply, user, deps.passwords.id, next)) return redirect(reply, '/login/two-factor');
       await signIn(ctx, request, reply, user, deps.passwords.id);

@@ -8,8 +8,10 @@ export interface LoginForm {
   csrf: string;
   /** The single sign-on button's NAME ("Sign in with NAME"), when configured. */
   sso?: string | null;
-  /** Whether the password form is shown (off when `oidc_only`, unless asked for). */
+  /** Whether the password form is shown. */
   password?: boolean;
+  /** Under `oidc_only`: the password form is for the break-glass administrators only. */
+  breakGlassOnly?: boolean;
   login?: string;
   next?: string;
   error?: string | null;
@@ -21,6 +23,7 @@ export function loginView(shell: Omit<Shell, 'title'>, form: LoginForm): Html {
     html`<h1>Sign in</h1>
 ${errorBox(form.error)}
 ${form.sso ? html`<p class="panel"><a href="/login/oidc?next=${encodeURIComponent(form.next ?? '/me')}">Sign in with ${form.sso}</a></p>` : ''}
+${form.breakGlassOnly ? html`<p class="muted">Passwords are turned off on this registry: sign in with ${form.sso ?? 'single sign-on'}. The form below is for the administrators named for emergencies; anyone else who uses it is sent to ${form.sso ?? 'single sign-on'}.</p>` : ''}
 ${form.password === false ? '' : html`<form method="post" action="/login" class="panel">
 <input type="hidden" name="_csrf" value="${form.csrf}">
 <input type="hidden" name="next" value="${form.next ?? '/me'}">

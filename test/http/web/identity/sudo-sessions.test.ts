@@ -48,7 +48,7 @@ describe('re-authentication and the sessions list', () => {
     await w.tokenFor((await w.runtime.ctx.db.selectFrom('users').select('id').where('login', '=', 'root').executeTakeFirstOrThrow()).id);
     const actions: Array<[string, () => Promise<Record<string, string>>]> = [
       ['/me/tokens', () => tokenForm(b)],
-      ['/me/tokens/revoke-all', async () => ({ _csrf: csrfOf((await b.get('/me')).body) })],
+      ['/me/tokens/revoke-all', async () => ({ _csrf: csrfOf((await b.get('/me')).body), confirm: 'yes' })],
       ['/login/oidc/link', async () => ({ _csrf: csrfOf((await b.get('/me')).body) })],
       ['/admin/users/other/lock', async () => ({ _csrf: csrfOf((await b.get('/me')).body) })],
     ];
