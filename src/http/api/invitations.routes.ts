@@ -47,9 +47,9 @@ export async function invitationRoutes(app: FastifyInstance, { runtime }: { runt
     return listOwnerInvitations(ctx, actor, parseInvitationQuery(request.query as Record<string, unknown>));
   });
 
-  app.put<{ Params: { crateId: string } }>('/api/v1/me/crate_owner_invitations/:crateId', { schema: R.reply(R.invitationAnsweredAnswer) }, async (request) => {
+  app.put<{ Params: { crate_id: string } }>('/api/v1/me/crate_owner_invitations/:crate_id', { schema: R.reply(R.invitationAnsweredAnswer) }, async (request) => {
     const actor = await tokenOrSession(ctx, request, true);
-    const { crateId, accepted } = answerOf(request.body, request.params.crateId);
+    const { crateId, accepted } = answerOf(request.body, request.params.crate_id);
     return { crate_owner_invitation: await answerInvitation(ctx, actor, crateId, accepted) };
   });
 
