@@ -3,6 +3,7 @@ import { forbidden } from '../../core/errors.js';
 import { deleteCrate } from '../../services/crate-deletion/crate-deletion.service.js';
 import { crateRemoved, type Runtime } from '../../services/runtime.js';
 import { requireSession } from '../session.js';
+import * as R from './schemas/responses.js';
 
 /**
  * DELETE /api/v1/crates/{name}: an owner deletes a crate, under the `crate_deletion` rule. As on
@@ -13,7 +14,7 @@ import { requireSession } from '../session.js';
 export async function crateDeleteRoutes(app: FastifyInstance, { runtime }: { runtime: Runtime }): Promise<void> {
   const { ctx } = runtime;
 
-  app.delete<{ Params: { name: string }; Querystring: { message?: unknown } }>('/api/v1/crates/:name', async (request, reply) => {
+  app.delete<{ Params: { name: string }; Querystring: { message?: unknown } }>('/api/v1/crates/:name', { schema: R.noContent }, async (request, reply) => {
     if (request.headers.authorization) throw forbidden('crates are deleted by a signed-in owner, not with an API token');
     const actor = await requireSession(ctx, request, { write: true, sudo: true });
     const message = typeof request.query.message === 'string' ? request.query.message : null;

@@ -12,6 +12,7 @@ import {
 import type { Runtime } from '../../services/runtime.js';
 import { requireActor } from '../auth.js';
 import { requireSession } from '../session.js';
+import * as R from './schemas/responses.js';
 
 /** An API token, or a browser session (whose writes carry the CSRF header). */
 function tokenOrSession(ctx: ServiceContext, request: FastifyRequest, write: boolean): Promise<Actor> {
@@ -34,26 +35,26 @@ function answerOf(body: unknown, crateIdParam: string): { crateId: number; accep
 export async function invitationRoutes(app: FastifyInstance, { runtime }: { runtime: Runtime }): Promise<void> {
   const { ctx } = runtime;
 
-  app.get('/api/v1/me/crate_owner_invitations', async (request, reply) => {
+  app.get('/api/v1/me/crate_owner_invitations', { schema: R.reply(R.myInvitationsAnswer) }, async (request, reply) => {
     const actor = await tokenOrSession(ctx, request, false);
     reply.header('cache-control', 'no-store');
     return myOwnerInvitations(ctx, actor);
   });
 
-  app.get('/api/private/crate_owner_invitations', async (request, reply) => {
+  app.get('/api/private/crate_owner_invitations', { schema: R.reply(R.invitationsAnswer) }, async (request, reply) => {
     const actor = await tokenOrSession(ctx, request, false);
     reply.header('cache-control', 'no-store');
     return listOwnerInvitations(ctx, actor, parseInvitationQuery(request.query as Record<string, unknown>));
   });
 
-  app.put<{ Params: { crateId: string } }>('/api/v1/me/crate_owner_invitations/:crateId', async (request) => {
+  app.put<{ Params: { crate_id: string } }>('/api/v1/me/crate_owner_invitations/:crate_id', { schema: R.reply(R.invitationAnsweredAnswer) }, async (request) => {
     const actor = await tokenOrSession(ctx, request, true);
-    const { crateId, accepted } = answerOf(request.body, request.params.crateId);
+    const { crateId, accepted } = answerOf(request.body, request.params.crate_id);
     return { crate_owner_invitation: await answerInvitation(ctx, actor, crateId, accepted) };
   });
 
   // The link in an invitation: the token alone proves who may accept.
-  app.put<{ Params: { token: string } }>('/api/v1/me/crate_owner_invitations/accept/:token', async (request) => {
+  app.put<{ Params: { token: string } }>('/api/v1/me/crate_owner_invitations/accept/:token', { schema: R.reply(R.invitationAnsweredAnswer) }, async (request) => {
     return { crate_owner_invitation: await acceptInvitationByToken(ctx, request.params.token) };
   });
 }

@@ -133,7 +133,7 @@ describe('API routes treat `-` and `_` as the same crate, as crates.io does', ()
     expect((await get('/index/fo/o-/foo-bar')).body).toContain('"yanked":false');
     const owners = await t.app.inject({ method: 'PUT', url: '/api/v1/crates/foo_bar/owners', payload: { users: ['bob'] }, headers: { authorization: token } });
     expect(owners.statusCode).toBe(200);
-    const audit = await t.runtime.ctx.db.selectFrom('audit_log').select('crate_name').where('action', 'in', ['crate.yank', 'owner.add']).execute();
+    const audit = await t.runtime.ctx.db.selectFrom('audit_log').select('crate_name').where('action', 'in', ['crate.yank', 'owner.invite']).execute();
     expect(audit.map((r) => r.crate_name)).toEqual(['foo-bar', 'foo-bar']);
   });
 

@@ -10,7 +10,8 @@ describe("version objects in crates.io's `Version` shape", () => {
   let bob: { token: string; userId: number };
 
   beforeAll(async () => {
-    t = await createTestApp();
+    // bob becomes an owner at once (no invitation to accept) to publish the second version.
+    t = await createTestApp({ ownerInvitations: false });
     alice = (await t.userWithToken('alice')).token;
     bob = await t.userWithToken('bob');
     await t.publish(alice, {

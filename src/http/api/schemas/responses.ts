@@ -38,6 +38,9 @@ export const authorsAnswer = object({ users: arrayOf(S.User), meta: object({ nam
 export const ownersAnswer = object({ users: arrayOf(S.Owner) });
 export const teamsAnswer = object({ teams: arrayOf(S.Owner) });
 export const ownersChangedAnswer = object({ ok: boolean, msg: string });
+export const myInvitationsAnswer = object({ crate_owner_invitations: arrayOf(S.CrateOwnerInvitationV1), users: arrayOf(S.User) });
+export const invitationsAnswer = object({ invitations: arrayOf(S.CrateOwnerInvitation), users: arrayOf(S.User), meta: object({ next_page: nullable(string) }) });
+export const invitationAnsweredAnswer = object({ crate_owner_invitation: object({ crate_id: integer, accepted: boolean }) });
 export const publishAnswer = object({ crate: S.Crate, warnings: S.PublishWarnings });
 
 /** The crate file itself, or with `Accept: application/json` where to fetch it. */

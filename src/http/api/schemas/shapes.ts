@@ -30,6 +30,19 @@ export const AuthenticatedUser = named('AuthenticatedUser', object({
   publish_notifications: boolean,
 }));
 
+/** A pending owner invitation: who was invited to which crate, by whom (null once that user is gone), until when. */
+const invitationFields = {
+  invitee_id: integer,
+  inviter_id: nullable(integer),
+  crate_id: integer,
+  crate_name: string,
+  created_at: dateTime,
+  expires_at: dateTime,
+};
+export const CrateOwnerInvitation = named('CrateOwnerInvitation', object(invitationFields));
+/** The same in `/api/v1/me/crate_owner_invitations`, which also names the inviter's login. */
+export const CrateOwnerInvitationV1 = named('CrateOwnerInvitationV1', object({ ...invitationFields, invited_by_username: nString }));
+
 export const Owner = named('Owner', object({ id: integer, login: string, name: nString, kind: string, url: nString, avatar: nString }));
 
 export const CrateLinks = named('CrateLinks', object({
