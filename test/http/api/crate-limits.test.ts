@@ -100,7 +100,7 @@ describe('API routes treat `-` and `_` as the same crate, as crates.io does', ()
   let t: TestApp;
   let token: string;
   beforeAll(async () => {
-    t = await createTestApp({ ownerInvitations: false });
+    t = await createTestApp();
     token = (await t.userWithToken('alice')).token;
     await t.userWithToken('bob');
     await t.publish(token, { name: 'foo-bar', vers: '1.0.0' });
