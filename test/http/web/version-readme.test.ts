@@ -41,8 +41,8 @@ describe('version pages and README files', () => {
     expect(readme).toContain('Tool one');
     expect(readme).not.toContain('Tool two');
     expect(old.body).toContain('The first tool');
-    expect(old.body).toContain('<a href="/search?q=alpha">alpha</a>');
-    expect(old.body).not.toContain('q=beta');
+    expect(old.body).toContain('<a href="/crates?keyword=alpha">alpha</a>');
+    expect(old.body).not.toContain('keyword=beta');
     expect(textOf(old.doc)).toContain('Features fast');
     const banner = textOf(byClass(old.doc, 'yanked-notice')!);
     expect(banner).toContain('This version was yanked.');
@@ -52,7 +52,7 @@ describe('version pages and README files', () => {
     const latest = await page('/crates/tool');
     expect(textOf(byClass(latest.doc, 'readme')!)).toContain('Tool two');
     expect(latest.body).toContain('The second tool');
-    expect(latest.body).toContain('q=beta');
+    expect(latest.body).toContain('keyword=beta');
   });
 
   it('renders the README of a version whose render was not stored from its .crate, on the first view, and stores it', async () => {
