@@ -19,7 +19,7 @@ import type { WebDeps } from './web.plugin.js';
  * offers it again on return: identity/oidc.routes.ts).
  */
 export const SUDO_FIELD = 'sudo_password';
-/** A code of the user's authenticator app re-authenticates too (a passkey does through /me/sudo/passkey). */
+/** The code of the user's authenticator app, which comes with the password (a passkey confirms alone, through /me/sudo/passkey). */
 export const SUDO_CODE_FIELD = 'sudo_code';
 
 /**
@@ -32,6 +32,11 @@ export interface ReauthMethod {
   confirm(deps: WebDeps, request: FastifyRequest, viewer: Viewer, form: FormBody): Promise<boolean | null>;
 }
 
+/**
+ * The password, plus the account's second factor when it has one (a code of its authenticator
+ * app; an account with passkeys only confirms with a passkey, through /me/sudo/passkey): the
+ * same proof a sign-in needs, never less.
+ */
 const passwordMethod: ReauthMethod = {
   id: 'password',
   async confirm(deps, request, viewer, form) {
@@ -41,37 +46,27 @@ const passwordMethod: ReauthMethod = {
     if (!passwordSignInAllowed(ctx, viewer.actor.login)) {
       throw new ReauthNeeded(unauthorized(`passwords are turned off on this registry: confirm with ${ctx.config.oidcName} instead`));
     }
+    const factors = await factorSummary(ctx, viewer.actor.userId);
+    if (!factors.totp && factors.passkeys.length > 0) throw new ReauthNeeded(unauthorized('this account signs in with a passkey as well: confirm with the passkey'));
+    const code = field(form, SUDO_CODE_FIELD);
+    if (factors.totp && code === '') throw new ReauthNeeded(unauthorized('enter the code of your authenticator app as well as the password'));
     let ok: boolean;
     try {
       ok = await deps.passwords.confirm(ctx, viewer.actor, password, { address: request.ip });
+      if (!ok) throw new ReauthNeeded(unauthorized('the password is not right'));
+      if (factors.totp && !(await deps.factorThrottle.check(viewer.actor.login, request.ip, () => verifyTotp(ctx, viewer.actor.userId, code)))) {
+        throw new ReauthNeeded(unauthorized('that code is not right, or was used already'));
+      }
     } catch (err) {
+      if (err instanceof ReauthNeeded) throw err;
       if (err instanceof AppError && (err.status === 429 || err.status === 503)) throw new ReauthNeeded(err);
       throw err;
     }
-    if (!ok) throw new ReauthNeeded(unauthorized('the password is not right'));
     return true;
   },
 };
 
-const totpMethod: ReauthMethod = {
-  id: 'totp',
-  async confirm(deps, request, viewer, form) {
-    const code = field(form, SUDO_CODE_FIELD);
-    if (code === '') return null;
-    const { ctx } = deps.runtime;
-    let ok: boolean;
-    try {
-      ok = await deps.factorThrottle.check(viewer.actor.login, request.ip, () => verifyTotp(ctx, viewer.actor.userId, code));
-    } catch (err) {
-      if (err instanceof AppError && (err.status === 429 || err.status === 503)) throw new ReauthNeeded(err);
-      throw err;
-    }
-    if (!ok) throw new ReauthNeeded(unauthorized('that code is not right, or was used already'));
-    return true;
-  },
-};
-
-export const reauthMethods: ReauthMethod[] = [passwordMethod, totpMethod];
+export const reauthMethods: ReauthMethod[] = [passwordMethod];
 
 /** Refusal of a sensitive form without a recent authentication: answered with the confirmation page. */
 export class ReauthNeeded extends AppError {

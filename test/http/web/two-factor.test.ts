@@ -125,7 +125,7 @@ describe('two-factor authentication on the web', () => {
     expect(b.session).toBeUndefined();
   });
 
-  it('accepts an app code as re-authentication for the sudo window', async () => {
+  it('re-authenticates an account with an authenticator app by its password and a code, never one alone', async () => {
     await setUp();
     const b = t.browser();
     const { secret } = await enrol(b);
@@ -137,7 +137,13 @@ describe('two-factor authentication on the web', () => {
     expect(refused.statusCode).toBe(403);
     expect(h1(refused.body)).toBe('Confirm your password');
     expect(elements(parseHtml(refused.body)).some((e) => attr(e, 'name') === 'sudo_code')).toBe(true);
-    const done = await b.post('/me/tokens', { ...form, sudo_code: code(secret) });
+    const codeAlone = await b.post('/me/tokens', { ...form, sudo_code: code(secret) });
+    expect(codeAlone.statusCode).toBe(403);
+    const passwordAlone = await b.post('/me/tokens', { ...form, sudo_password: PASSWORD });
+    expect(passwordAlone.statusCode).toBe(401);
+    expect(alertText(passwordAlone.body)).toContain('enter the code of your authenticator app as well as the password');
+    t.clock.advance(MINUTE);
+    const done = await b.post('/me/tokens', { ...form, sudo_password: PASSWORD, sudo_code: code(secret) });
     expect(alertText(done.body)).toBe('');
     expect(done.statusCode).toBe(200);
     expect(done.body).toContain('wharf_');

@@ -83,16 +83,21 @@ export function confirmPasswordView(shell: Omit<Shell, 'title'>, form: ConfirmPa
     html`<h1>${form.password === false ? 'Confirm it is you' : 'Confirm your password'}</h1>
 ${errorBox(form.error)}
 <p>Creating API tokens, revoking all of them, changing how you sign in and administration need a fresh proof that it is you when you last gave one more than ${form.minutes} minutes ago. Once confirmed, you are not asked again for ${form.minutes} minutes.</p>
-${form.password === false
-  ? ''
-  : html`<form method="post" action="${form.action}" class="panel">
+${(() => {
+  const passkeys = (form.factors?.passkeys.length ?? 0) > 0;
+  const totp = form.factors?.totp ?? false;
+  // The password and, with an authenticator app, its code; an account with passkeys only confirms with one.
+  const withPassword = form.password !== false && (totp || !passkeys);
+  if (!withPassword && !passkeys) return '';
+  return html`<form method="post" action="${form.action}" class="panel">
 ${csrfField(form.csrf)}
 ${form.carried.map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
-<div class="field"><label for="sudo-password">Your password</label><input type="password" id="sudo-password" name="sudo_password" autocomplete="current-password"${form.factors?.totp ? '' : html` required`} maxlength="${PASSWORD_MAX_LENGTH}"></div>
-${form.factors?.totp ? html`<div class="field"><label for="sudo-code">Or a code from your authenticator app</label><input type="text" id="sudo-code" name="sudo_code" inputmode="numeric" autocomplete="one-time-code" maxlength="7"></div>` : ''}
-<button type="submit">Confirm and continue</button>
-</form>`}
-${form.factors?.passkeys.length ? passkeyButton({ mode: 'sudo', csrf: form.csrf, options: '/me/sudo/passkey/options', finish: '/me/sudo/passkey', label: 'Confirm with a passkey', secondary: true }) : ''}
+${withPassword ? html`<div class="field"><label for="sudo-password">Your password</label><input type="password" id="sudo-password" name="sudo_password" autocomplete="current-password" required maxlength="${PASSWORD_MAX_LENGTH}"></div>` : ''}
+${withPassword && totp ? html`<div class="field"><label for="sudo-code">The code of your authenticator app</label><input type="text" id="sudo-code" name="sudo_code" inputmode="numeric" autocomplete="one-time-code" required maxlength="7"></div>` : ''}
+${withPassword ? html`<button type="submit">Confirm and continue</button>` : ''}
+${passkeys ? passkeyButton({ mode: 'sudo', csrf: form.csrf, options: '/me/sudo/passkey/options', finish: '/me/sudo/passkey', label: 'Confirm with a passkey', secondary: !withPassword ? false : true }) : ''}
+</form>`;
+})()}
 ${form.sso
   ? html`<form method="post" action="/login/oidc/reauth" class="panel">
 ${csrfField(form.csrf)}
