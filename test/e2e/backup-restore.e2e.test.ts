@@ -105,6 +105,6 @@ describe(`backup and restore (${onPostgres ? 'PostgreSQL with pg_dump' : 'SQLite
     for (const s of servers.splice(1)) await s.stop();
     const forced = await wharf(['restore', backupDir, '--force'], target);
     expect(complaints(forced.stderr)).toBe('');
-    expect(forced.stdout).toContain('now in');
+    expect(forced.stdout).toMatch(/is kept in (\S+)\n[\s\S]*once you no longer need it, delete it: rm -r '/);
   }, 240_000);
 });
