@@ -23,8 +23,9 @@ import * as m019 from './migrations/019-identity.js';
 import * as m020 from './migrations/020-second-factors.js';
 
 /**
- * Migrations are compiled into the program (no directory scan), in name order. There is no 007,
- * and there must never be one: a database already past it would refuse a migration added below.
+ * Migrations are compiled into the program (no directory scan), in name order. There is no 007
+ * and no 022, and there must never be: a database already past them would refuse a migration
+ * added below.
  */
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
