@@ -19,12 +19,19 @@ export function addressClass(address: string): AddressClass | null {
 
 function ipv4Class([a = 0, b = 0, c = 0, d = 0]: number[]): AddressClass {
   if (a === 169 && b === 254 && c === 169 && d === 254) return 'metadata';
+  // Alibaba Cloud's metadata service and Azure's host endpoint (WireServer) sit outside 169.254/16.
+  if ((a === 100 && b === 100 && c === 100 && d === 200) || (a === 168 && b === 63 && c === 129 && d === 16)) return 'metadata';
   // 0.0.0.0/8 reaches this host on Linux.
   if (a === 127 || a === 0) return 'loopback';
   if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return 'private';
+  // Shared address space (carrier NAT, and the addresses of overlay networks such as Tailscale's)
+  // and the benchmarking range (used inside some VPNs and proxies): never the public internet.
+  if ((a === 100 && b >= 64 && b <= 127) || (a === 198 && (b === 18 || b === 19))) return 'private';
   if (a === 169 && b === 254) return 'link-local';
   return 'public';
 }
+
+const v4Of = (high: number, low: number): number[] => [high >> 8, high & 0xff, low >> 8, low & 0xff];
 
 function ipv6Class(ip: string): AddressClass {
   // addressClass only calls this for what node's isIP takes as IPv6, which parses.
@@ -36,6 +43,10 @@ function ipv6Class(ip: string): AddressClass {
     return 'loopback'; // :: and ::1
   }
   const first = groups[0]!;
+  // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) carry an IPv4 address a gateway may forward to.
+  if (first === 0x64 && groups[1] === 0xff9b && groups.slice(2, 6).every((g) => g === 0)) return ipv4Class(v4Of(groups[6]!, groups[7]!));
+  if (first === 0x64 && groups[1] === 0xff9b && groups[2] === 1) return 'private';
+  if (first === 0x2002) return ipv4Class(v4Of(groups[1]!, groups[2]!));
   if (first === 0xfd00 && groups[1] === 0x0ec2 && groups.slice(2, 7).every((g) => g === 0) && groups[7] === 0x254) return 'metadata';
   if ((first & 0xfe00) === 0xfc00) return 'private';
   if ((first & 0xffc0) === 0xfe80) return 'link-local';

@@ -3,11 +3,13 @@ import { forbidden, notFound } from '../../core/errors.js';
 import type { Runtime } from '../../services/runtime.js';
 
 /**
- * SVG can carry script and links: served from Wharf's origin it must never run, so it gets a CSP
- * of its own that allows nothing but its inline styles.
+ * SVG can carry script, links and (in a foreignObject) HTML forms: opened on its own from Wharf's
+ * origin it must never run or post anything, so it gets a CSP of its own that allows nothing but
+ * its inline styles and sandboxes it (no forms, no scripts, an origin of its own; `default-src`
+ * does not cover form targets).
  */
 const SVG_HEADERS = {
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox",
   'content-disposition': 'inline',
 };
 

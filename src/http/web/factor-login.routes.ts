@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, badRequest, unauthorized } from '../../core/errors.js';
+import { AppError, badRequest, forbidden, unauthorized } from '../../core/errors.js';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { findUserById } from '../../db/repositories/user.repository.js';
 import { dropBrowserChallenge, putBrowserChallenge, readBrowserChallenge, takeBrowserChallenge } from '../../services/factors/challenges.js';
 import { checkSecondFactorCode, factorSummary } from '../../services/factors/factors.service.js';
 import { authenticationOptions, finishAuthentication, passkeyUser } from '../../services/factors/webauthn.service.js';
+import { passwordSignInAllowed } from '../../services/identity/sso.js';
 import { cookieName } from '../session.js';
 import { signIn } from './auth.routes.js';
 import { checkPreSessionForm, field, type FormBody, formOf, preSessionCsrf, safeNext } from './request.js';
@@ -114,6 +115,10 @@ export async function factorLoginRoutes(app: FastifyInstance, deps: WebDeps): Pr
         next = safeNext(pending.detail.next);
       }
       const user = await passkeyUser(ctx, userId);
+      // Under oidc_only the provider decides who may sign in: a passkey alone is a local sign-in, as a password is.
+      if (step.userId === null && !passwordSignInAllowed(ctx, user.login)) {
+        throw forbidden(`Signing in without ${ctx.config.oidcName} is turned off on this registry: use “Sign in with ${ctx.config.oidcName}”.`);
+      }
       await signIn(ctx, request, reply, user, via);
       forgetPending(reply);
       request.log.info({ login: user.login, method: via }, 'signed in');

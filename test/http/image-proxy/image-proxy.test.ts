@@ -72,11 +72,11 @@ describe('the image proxy', () => {
     expect(seenHeaders.some((h) => h.cookie !== undefined || h.authorization !== undefined || h.referer !== undefined)).toBe(false);
   });
 
-  it('serves SVG under a CSP of its own, inline, with nosniff', async () => {
+  it('serves SVG under a sandboxing CSP of its own (no script, no form posts), inline, with nosniff', async () => {
     const res = await get(t, imagePaths(await page(t, '/crates/badged'))[0]!);
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('image/svg+xml');
-    expect(res.headers['content-security-policy']).toBe("default-src 'none'; style-src 'unsafe-inline'");
+    expect(res.headers['content-security-policy']).toBe("default-src 'none'; style-src 'unsafe-inline'; sandbox");
     expect(res.headers['content-disposition']).toBe('inline');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
   });

@@ -12,7 +12,14 @@ describe('ImageClient', () => {
   let requests = 0;
   /** Names of this test: `intranet.test` is a private address, `meta.test` the metadata one, `here.test` this host. */
   const resolve: Resolve = async (host) => {
-    const table: Record<string, string> = { 'intranet.test': '10.0.0.5', 'meta.test': '169.254.169.254', 'here.test': '127.0.0.1' };
+    const table: Record<string, string> = {
+      'intranet.test': '10.0.0.5',
+      'meta.test': '169.254.169.254',
+      'here.test': '127.0.0.1',
+      'tailnet.test': '100.101.102.103',
+      'alibaba-meta.test': '100.100.100.200',
+      'nat64.test': '64:ff9b::a9fe:a9fe',
+    };
     const address = table[host];
     if (!address) throw Object.assign(new Error(`${host} unknown`), { code: 'ENOTFOUND' });
     return [{ address, family: 4 }];
@@ -48,6 +55,17 @@ describe('ImageClient', () => {
       expect(err.detail).toMatch(/is (10\.0\.0\.5|127\.0\.0\.1), a (private|loopback) address/);
     }
     expect(requests).toBe(before);
+    client.close();
+  });
+
+  it('refuses names of shared (carrier NAT, overlay network) addresses and of metadata services outside 169.254/16', async () => {
+    const client = new ImageClient({ timeoutMs: 1000, maxBytes: 1000, allowPrivate: true, resolve });
+    const strict = new ImageClient({ timeoutMs: 1000, maxBytes: 1000, allowPrivate: false, resolve });
+    expect((await failure(strict.fetch('http://tailnet.test/x.gif'))).detail).toContain('100.101.102.103, a private address');
+    expect((await failure(strict.fetch('http://[64:ff9b::7f00:1]/x.gif'))).detail).toContain('a loopback address');
+    strict.close();
+    expect((await failure(client.fetch('http://alibaba-meta.test/latest'))).detail).toContain('100.100.100.200, a metadata address');
+    expect((await failure(client.fetch('http://nat64.test/latest'))).detail).toContain('64:ff9b::a9fe:a9fe, a metadata address');
     client.close();
   });
 

@@ -10,6 +10,7 @@ import { cookieName, readCookie } from '../../session.js';
 import { signIn } from '../auth.routes.js';
 import { checkSessionForm, type FormBody, field, formOf, safeNext, type Viewer, viewerOf } from '../request.js';
 import { addCookie, clearCookie, redirect, sendPage } from '../respond.js';
+import { holdForSecondFactor, landingAfterSignIn } from '../second-factor.js';
 import { carriedFields, openSudoWindow, requireSudo } from '../sudo.js';
 import { continueFormView, toProviderView } from '../views/auth.view.js';
 import { errorView } from '../views/error.view.js';
@@ -156,9 +157,12 @@ export async function oidcRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
       const proven: ProvenIdentity = { issuer: s.client.issuer, claims, sealedRefreshToken: refreshToken ? await s.sealRefreshToken(refreshToken) : null };
       if (flow.purpose === 'login') {
         const user = await accountForSignIn(ctx, proven);
+        const next = safeNext(flow.next);
+        // The provider stands in for the password only: an account's own second factor is still asked for.
+        if (await holdForSecondFactor(ctx, request, reply, user, 'oidc', next)) return redirect(reply, '/login/two-factor');
         await signIn(ctx, request, reply, user, 'oidc');
         request.log.info({ login: user.login }, 'signed in with single sign-on');
-        return redirect(reply, safeNext(flow.next));
+        return redirect(reply, await landingAfterSignIn(ctx, user.id, next));
       }
       if (!viewer || viewer.actor.userId !== flow.userId) throw unauthorized('your session has ended: sign in again');
       if (flow.purpose === 'link') {
