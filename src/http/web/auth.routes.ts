@@ -36,8 +36,7 @@ export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
   const sso = deps.sso?.name ?? null;
   const loginShell = { ...shell, scripts: PASSKEY_SCRIPTS };
   app.get('/login', async (request, reply) => {
-    const query = request.query as { next?: string; local?: string };
-    const next = safeNext(query.next);
+    const next = safeNext((request.query as { next?: string }).next);
     if (await viewerOf(ctx, request)) return redirect(reply, next);
     // Under oidc_only the page still has the password form, for the break-glass admins; anyone
     // else who uses it is sent to the provider (below).
@@ -61,7 +60,7 @@ export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
     } catch (err) {
       if (!formError(err)) throw err;
       request.log.warn({ login, status: err.status }, 'sign-in refused');
-      const page = loginView(loginShell, { csrf: await formCsrf(request, reply), login, next, error: err.detail, sso });
+      const page = loginView(loginShell, { csrf: await formCsrf(request, reply), login, next, error: err.detail, sso, breakGlassOnly: ctx.config.oidcOnly });
       return sendPage(reply, err.status, page, { noStore: true, headers: { ...err.headers } });
     }
   });

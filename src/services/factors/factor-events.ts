@@ -39,9 +39,10 @@ export async function auditFactorChange(ctx: ServiceContext, db: Db, change: Fac
 }
 
 /**
- * THE place the account owner is told "a second factor was added / removed" (an e-mail, once
- * the mail queue exists): every change of factors comes through here after it committed. It must
- * never carry a secret (no TOTP secret, no recovery code), only the method and the name.
+ * THE place the account owner is told "a second factor was added / removed" (a security notice
+ * by e-mail, which cannot be turned off): every change of factors comes through here after it
+ * committed. It never carries a secret (no TOTP secret, no recovery code), only the method
+ * and the name.
  */
 export async function factorChanged(ctx: ServiceContext, change: FactorChange): Promise<void> {
   const what = change.method === 'all' ? 'every second factor' : `${FACTOR_NAMES[change.method]}${change.name !== undefined ? ` "${change.name}"` : ''}`;
@@ -52,19 +53,6 @@ export async function factorChanged(ctx: ServiceContext, change: FactorChange): 
     detail,
     key: `${change.userId}:${change.method}:${change.change}:${ctx.clock.now().toISOString()}`,
   });
-  for (const listener of listeners) await listener(ctx, change);
 }
 
 const FACTOR_NAMES: Record<FactorMethod, string> = { totp: 'authenticator app', passkey: 'passkey', 'recovery-codes': 'recovery codes' };
-
-type FactorListener = (ctx: ServiceContext, change: FactorChange) => Promise<void>;
-const listeners: FactorListener[] = [];
-
-/** Subscribes the notifier (the e-mail job) to factor changes; returns the unsubscribe. */
-export function onFactorChanged(listener: FactorListener): () => void {
-  listeners.push(listener);
-  return () => {
-    const at = listeners.indexOf(listener);
-    if (at >= 0) listeners.splice(at, 1);
-  };
-}
