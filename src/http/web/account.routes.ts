@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, badRequest, unauthorized } from '../../core/errors.js';
+import { AppError, badRequest } from '../../core/errors.js';
 import { parseCratePatterns, parseScopes } from '../../core/scopes.js';
 import { changeOwnPassword } from '../../services/account.service.js';
 import { mailSettings } from '../../services/mail/mail-settings.service.js';
@@ -7,7 +7,7 @@ import { factorSummary } from '../../services/factors/factors.service.js';
 import { SESSION_COOKIE, SESSION_DAYS } from '../../services/session.service.js';
 import { createToken, listTokens, revokeAllTokens, revokeToken, type TokenSpec } from '../../services/token.service.js';
 import { cookieName } from '../session.js';
-import { checkSessionForm, field, fields, type FormBody, formOf, safeNext, type Viewer, viewerOf } from './request.js';
+import { field, fields, type FormBody, safeNext, type Viewer, viewerOf, sessionForm } from './request.js';
 import { addCookie, redirect, sendPage } from './respond.js';
 import { accountSectionsOf } from './identity/session.routes.js';
 import { confirmMethods, requireSudo } from './sudo.js';
@@ -63,14 +63,7 @@ export async function accountRoutes(app: FastifyInstance, deps: WebDeps): Promis
   const { config } = ctx;
   const shellOf = (viewer: Viewer) => ({ viewer, allowSignup: config.allowSignup });
 
-  /** The signed-in user of a form post, whose CSRF token must be in the form. */
-  const poster = async (request: FastifyRequest): Promise<{ viewer: Viewer; form: FormBody }> => {
-    const viewer = await viewerOf(ctx, request);
-    if (!viewer) throw unauthorized('your session has ended: sign in again');
-    const form = formOf(request);
-    checkSessionForm(viewer, form);
-    return { viewer, form };
-  };
+  const poster = (request: FastifyRequest) => sessionForm(ctx, request);
 
   const tokensPage = async (viewer: Viewer, extra: Partial<TokensPage> = {}): Promise<TokensPage> => ({
     csrf: viewer.csrf,

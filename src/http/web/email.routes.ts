@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError, badRequest, unauthorized } from '../../core/errors.js';
+import { AppError, badRequest } from '../../core/errors.js';
 import { changeEmail, confirmEmail } from '../../services/mail/email-verification.service.js';
 import { setPublishNotices } from '../../services/mail/mail-settings.service.js';
-import { checkSessionForm, field, fields, formOf, viewerOf } from './request.js';
+import { field, fields, viewerOf, sessionForm } from './request.js';
 import { redirect } from './respond.js';
 import { requireSudo } from './sudo.js';
 import type { WebDeps } from './web.plugin.js';
@@ -11,13 +11,7 @@ import type { WebDeps } from './web.plugin.js';
 export async function emailRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
   const { ctx } = deps.runtime;
 
-  const poster = async (request: Parameters<typeof viewerOf>[1]) => {
-    const viewer = await viewerOf(ctx, request);
-    if (!viewer) throw unauthorized('your session has ended: sign in again');
-    const form = formOf(request);
-    checkSessionForm(viewer, form);
-    return { viewer, form };
-  };
+  const poster = (request: Parameters<typeof viewerOf>[1]) => sessionForm(ctx, request);
 
   app.post('/me/email', async (request, reply) => {
     const { viewer, form } = await poster(request);

@@ -15,7 +15,7 @@ import {
 } from '../../services/factors/totp.service.js';
 import { authenticationOptions, finishAuthentication, finishRegistration, registrationOptions, removePasskey, renamePasskey } from '../../services/factors/webauthn.service.js';
 import { trusted } from './html.js';
-import { checkSessionForm, field, type FormBody, formOf, type Viewer, viewerOf } from './request.js';
+import { field, type FormBody, type Viewer, viewerOf, sessionForm } from './request.js';
 import { redirect, sendPage } from './respond.js';
 import { sendJson, sendJsonError } from './second-factor.js';
 import { requireSudo } from './sudo.js';
@@ -31,10 +31,7 @@ export async function factorRoutes(app: FastifyInstance, deps: WebDeps): Promise
   const shellOf = (viewer: Viewer) => ({ viewer, allowSignup: ctx.config.allowSignup });
 
   const poster = async (request: FastifyRequest, { sudo }: { sudo: boolean }): Promise<{ viewer: Viewer; form: FormBody }> => {
-    const viewer = await viewerOf(ctx, request);
-    if (!viewer) throw unauthorized('your session has ended: sign in again');
-    const form = formOf(request);
-    checkSessionForm(viewer, form);
+    const { viewer, form } = await sessionForm(ctx, request);
     if (sudo) await requireSudo(deps, request, viewer, form);
     return { viewer, form };
   };

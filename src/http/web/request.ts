@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, badRequest, forbidden } from '../../core/errors.js';
+import { AppError, badRequest, forbidden, unauthorized } from '../../core/errors.js';
 import { unstorableProblem } from '../../core/storable-text.js';
 import type { Actor } from '../../services/actor.js';
 import type { ServiceContext } from '../../services/context.js';
@@ -118,4 +118,13 @@ export function checkPreSessionForm(ctx: ServiceContext, key: Buffer, request: F
 export function safeNext(next: string | undefined): string {
   if (!next || next.length > 500 || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/me';
   return /^[\x21-\x7e]*$/.test(next) ? next : '/me';
+}
+
+/** The signed-in user of a form post, whose CSRF token must be in the form. */
+export async function sessionForm(ctx: ServiceContext, request: FastifyRequest): Promise<{ viewer: Viewer; form: FormBody }> {
+  const viewer = await viewerOf(ctx, request);
+  if (!viewer) throw unauthorized('your session has ended: sign in again');
+  const form = formOf(request);
+  checkSessionForm(viewer, form);
+  return { viewer, form };
 }

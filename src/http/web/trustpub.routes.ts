@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { badRequest, crateNotFound, unauthorized } from '../../core/errors.js';
+import { badRequest, crateNotFound } from '../../core/errors.js';
 import { findCrateByCanonicalName } from '../../db/repositories/crate.repository.js';
 import { createConfig, listConfigs, removeConfig, updateTrustpubOnly } from '../../services/trustpub/trustpub-config.service.js';
-import { checkSessionForm, field, formOf, viewerOf } from './request.js';
+import { field, viewerOf, sessionForm } from './request.js';
 import { redirect, sendPage } from './respond.js';
 import { trustpubView } from './views/trustpub.view.js';
 import type { WebDeps } from './web.plugin.js';
@@ -17,10 +17,7 @@ export async function trustpubWebRoutes(app: FastifyInstance, deps: WebDeps): Pr
   const pathOf = (name: string) => `/crates/${encodeURIComponent(name)}/settings/trusted-publishing`;
 
   const poster = async (request: FastifyRequest) => {
-    const viewer = await viewerOf(ctx, request);
-    if (!viewer) throw unauthorized('your session has ended: sign in again');
-    const form = formOf(request);
-    checkSessionForm(viewer, form);
+    const { viewer, form } = await sessionForm(ctx, request);
     return { actor: viewer.actor, form };
   };
 

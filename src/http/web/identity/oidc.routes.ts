@@ -8,7 +8,7 @@ import type { Sso } from '../../../services/identity/sso.js';
 import { sessionHash } from '../../../services/session.service.js';
 import { cookieName, readCookie } from '../../session.js';
 import { signIn } from '../auth.routes.js';
-import { checkSessionForm, type FormBody, field, formOf, safeNext, type Viewer, viewerOf } from '../request.js';
+import { field, safeNext, type Viewer, viewerOf, sessionForm } from '../request.js';
 import { addCookie, clearCookie, redirect, sendPage } from '../respond.js';
 import { holdForSecondFactor, landingAfterSignIn } from '../second-factor.js';
 import { carriedFields, openSudoWindow, requireSudo } from '../sudo.js';
@@ -94,14 +94,7 @@ export async function oidcRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
     return sendPage(reply, 200, toProviderView({ viewer, allowSignup: ctx.config.allowSignup }, { url: url.href, name: s.name }), { noStore: true });
   };
 
-  /** The signed-in user of a form post, whose CSRF token must be in the form. */
-  const poster = async (request: FastifyRequest): Promise<{ viewer: Viewer; form: FormBody }> => {
-    const viewer = await viewerOf(ctx, request);
-    if (!viewer) throw unauthorized('your session has ended: sign in again');
-    const form = formOf(request);
-    checkSessionForm(viewer, form);
-    return { viewer, form };
-  };
+  const poster = (request: FastifyRequest) => sessionForm(ctx, request);
 
   app.get('/login/oidc', async (request, reply) => {
     need();

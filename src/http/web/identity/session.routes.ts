@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { badRequest, notFound, unauthorized } from '../../../core/errors.js';
+import { badRequest, notFound } from '../../../core/errors.js';
 import { listOidcIdentities } from '../../../db/repositories/identity.repository.js';
 import { endSessionById, listLiveSessions } from '../../../db/repositories/session.repository.js';
 import { recordAudit } from '../../../services/audit.service.js';
 import { unlinkIdentity } from '../../../services/identity/oidc-account.service.js';
 import { sessionHash } from '../../../services/session.service.js';
 import type { Html } from '../html.js';
-import { checkSessionForm, type FormBody, formOf, type Viewer, viewerOf } from '../request.js';
+import { type Viewer, sessionForm } from '../request.js';
 import { redirect } from '../respond.js';
 import { requireSudo } from '../sudo.js';
 import { accountSections } from '../views/identity.view.js';
@@ -34,13 +34,7 @@ const idParam = (raw: string): number => {
 /** Ending one's other sessions, and unlinking an identity. */
 export async function sessionRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
   const { ctx } = deps.runtime;
-  const poster = async (request: FastifyRequest): Promise<{ viewer: Viewer; form: FormBody }> => {
-    const viewer = await viewerOf(ctx, request);
-    if (!viewer) throw unauthorized('your session has ended: sign in again');
-    const form = formOf(request);
-    checkSessionForm(viewer, form);
-    return { viewer, form };
-  };
+  const poster = (request: FastifyRequest) => sessionForm(ctx, request);
 
   // Ending a session only takes access away, so it needs no re-authentication: someone who sees a
   // session they do not know must be able to end it at once.
