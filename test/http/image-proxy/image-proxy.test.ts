@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeImageUrl } from '../../../src/services/image-proxy/image-signer.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
+import { createWebApp } from '../../helpers/web.js';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10"><script>alert(1)</script><rect width="20" height="10"/></svg>';
@@ -152,5 +153,31 @@ describe('the image proxy', () => {
   it('signs the images of the API’s README too', async () => {
     const res = await get(t, '/api/v1/crates/badged/1.0.0/readme');
     expect(imagePaths(res.body)).toHaveLength(2);
+  });
+
+  it('on a registry that requires authentication, serves README images only to a session or a token that may read, cached privately', async () => {
+    const closed = await createWebApp({ authRequired: true, imageProxyAllowPrivate: true, imageProxyTimeoutMs: 300 });
+    try {
+      const { token: reader } = await closed.userWithToken('reader');
+      const path = await signed(closed, `${base}/logo.png`);
+      const anonymous = await get(closed, path);
+      expect(anonymous.statusCode).toBe(401);
+      expect(anonymous.json().errors[0].detail).toContain('API token');
+      expect((await get(closed, path, { authorization: 'wharf_not_a_token' })).statusCode).toBe(401);
+
+      const withToken = await get(closed, path, { authorization: reader });
+      expect(withToken.statusCode).toBe(200);
+      expect(withToken.headers['cache-control']).toBe('private, max-age=86400');
+      expect(withToken.rawPayload.equals(PNG)).toBe(true);
+
+      await closed.account('carol');
+      const browser = closed.browser();
+      expect((await browser.login('carol')).statusCode).toBe(303);
+      const viaSession = await browser.get(path);
+      expect(viaSession.statusCode).toBe(200);
+      expect(viaSession.headers['cache-control']).toBe('private, max-age=86400');
+    } finally {
+      await closed.close();
+    }
   });
 });
