@@ -60,7 +60,7 @@ describe('README renders', () => {
     const readmes = new Readmes(t.runtime.ctx, renderer(10_000));
     const renders = vi.spyOn(readmes.renderer, 'render');
     const views = await Promise.all([1, 2, 3].map(() => readmes.forVersion(id, async () => ({ source: '# Old\n\n*kept*', context: null }))));
-    expect(new Set(views.map((v) => v?.html))).toEqual(new Set(['<h3 id="user-content-old">Old</h3>\n<p><em>kept</em></p>\n']));
+    expect(new Set(views.map((v) => v?.html))).toEqual(new Set(['<h3 id="user-content-old">Old<a class="heading-anchor" href="#user-content-old" title="Link to this section" rel="nofollow noopener noreferrer"></a></h3>\n<p><em>kept</em></p>\n']));
     expect(renders).toHaveBeenCalledTimes(1);
     expect(await findReadme(t.runtime.ctx.db, id)).toMatchObject({ format: 'markdown', html: views[0]!.html });
   });

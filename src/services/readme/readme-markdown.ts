@@ -69,7 +69,15 @@ function headingIds(state: StateCore): void {
     const base = slug(inlineText(state.tokens[i + 1])) || 'section';
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
-    token.attrSet('id', n === 0 ? base : `${base}-${n}`);
+    const id = n === 0 ? base : `${base}-${n}`;
+    token.attrSet('id', id);
+    // A link to the heading itself, for sharing a section; the sanitizer prefixes its target as it
+    // does the id. Empty: the stylesheet draws its "#", so the heading's text stays the author's.
+    const inline = state.tokens[i + 1];
+    if (inline?.type !== 'inline') return;
+    const anchor = new state.Token('html_inline', '', 0);
+    anchor.content = `<a class="heading-anchor" href="#${id}" title="Link to this section"></a>`;
+    (inline.children ??= []).push(anchor);
   });
 }
 

@@ -54,7 +54,7 @@ function options(ctx: ReadmeContext | null): sanitizeHtml.IOptions {
       div: ['markdown-alert', 'markdown-alert-*'],
       p: ['markdown-alert-title'],
       sup: ['footnote-ref'],
-      a: ['footnote-backref'],
+      a: ['footnote-backref', 'heading-anchor'],
       section: ['footnotes'],
       ol: ['footnotes-list'],
       hr: ['footnotes-sep'],

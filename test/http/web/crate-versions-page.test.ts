@@ -44,7 +44,7 @@ describe('the versions table of a crate with many versions', () => {
     expect(tableVersions(last.body)).toEqual(HIGHEST_FIRST.slice(2 * VERSIONS_PER_PAGE));
     expect(pageLinks(last.body)).toEqual([['prev', '/crates/many?page=2']]);
     // The README and the shown version stay those of the crate's default version on every page.
-    expect(last.body).toContain('<h3 id="user-content-many">Many</h3>');
+    expect(last.body).toContain('<h3 id="user-content-many">Many<a class="heading-anchor" href="#user-content-many" title="Link to this section" rel="nofollow noopener noreferrer"></a></h3>');
   });
 
   it('keeps the version in the URL when paging the table of an older version', async () => {

@@ -106,7 +106,7 @@ describe('the public pages', () => {
     // "Sign in" brings the reader back here.
     expect(elements(doc).find((e) => e.name === 'a' && textOf(e) === 'Sign in')!.attribs.href).toBe('/login?next=%2Fcrates%2Fserde-lite');
     const readme = byClass(doc, 'readme')!;
-    expect(elements(readme).map((e) => e.name)).toEqual(['h3', 'p', 'strong', 'h4', 'pre', 'code', 'span', 'span']);
+    expect(elements(readme).map((e) => e.name)).toEqual(['h3', 'a', 'p', 'strong', 'h4', 'a', 'pre', 'code', 'span', 'span']);
     expect(textOf(readme)).toContain('Use it.');
     const rows = elements(doc).filter((e) => e.name === 'tr').map(textOf);
     expect(rows.slice(1)).toEqual([

@@ -123,6 +123,7 @@ describe('XSS through READMEs', () => {
     const readme = byClass(parseHtml(res.body), 'readme')!;
     const links = elements(readme).filter((e) => e.name === 'a');
     expect(links.map((a) => [attr(a, 'href'), attr(a, 'rel')])).toEqual([
+      ['#user-content-good', 'nofollow noopener noreferrer'],
       ['https://docs.example/x', 'nofollow noopener noreferrer'],
       ['https://auto.example/', 'nofollow noopener noreferrer'],
     ]);

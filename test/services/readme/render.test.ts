@@ -73,8 +73,14 @@ describe('README rendering', () => {
     const html = renderReadme('# Getting Started!\n\n## Getting Started\n\n[go](#getting-started-1) <span id="mine">x</span>');
     expect(html).toContain('<h3 id="user-content-getting-started">');
     expect(html).toContain('<h4 id="user-content-getting-started-1">');
-    expect(html).toContain('href="#user-content-getting-started-1"');
+    expect(html).toContain('<a href="#user-content-getting-started-1" rel="nofollow noopener noreferrer">go</a>');
     expect(html).toContain('<span id="user-content-mine">');
+  });
+
+  it('ends each heading with an empty link to itself, which the stylesheet draws as "#"', () => {
+    const html = renderReadme('# Install\n\n## Install\n');
+    expect(html).toContain('<h3 id="user-content-install">Install<a class="heading-anchor" href="#user-content-install" title="Link to this section" rel="nofollow noopener noreferrer"></a></h3>');
+    expect(html).toContain('<h4 id="user-content-install-1">Install<a class="heading-anchor" href="#user-content-install-1"');
   });
 
   it('renders task lists as disabled checkboxes, and drops any other input', () => {

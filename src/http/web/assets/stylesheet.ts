@@ -88,6 +88,9 @@ dl.details dt { display: inline; }
 .qr svg { width: 14rem; height: 14rem; display: block; }
 ul.codes { columns: 2; list-style: none; padding: 0; }
 .readme h3 { font-size: 1.4rem; } .readme h4 { font-size: 1.2rem; } .readme h5 { font-size: 1.05rem; } .readme h6 { font-size: 1rem; }
+.readme .heading-anchor { color: var(--muted); text-decoration: none; font-weight: 400; opacity: .4; margin-left: .4rem; }
+.readme .heading-anchor::before { content: "#"; }
+.readme .heading-anchor:hover, .readme .heading-anchor:focus, .readme :is(h2, h3, h4, h5, h6):hover .heading-anchor { opacity: 1; }
 .readme th, .readme td { border: 1px solid var(--line); padding: .3rem .6rem; }
 .readme .task-list-item { list-style: none; } .readme .task-list-item input { margin: 0 .4rem 0 -1.3rem; }
 .readme .markdown-alert { border-left: 4px solid var(--accent); padding: .25rem 1rem; margin: 0 0 1rem; }
