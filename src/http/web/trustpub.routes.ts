@@ -28,7 +28,9 @@ export async function trustpubWebRoutes(app: FastifyInstance, deps: WebDeps): Pr
     if (!crate) throw crateNotFound(request.params.name);
     const [github, gitlab] = [await listConfigs(ctx, viewer.actor, 'github', crate.name), await listConfigs(ctx, viewer.actor, 'gitlab', crate.name)];
     const notice = (request.query as { notice?: unknown }).notice;
-    const page = { crate: crate.name, csrf: viewer.csrf, trustpubOnly: crate.trustpub_only === 1, github, gitlab, notice: typeof notice === 'string' ? notice : null };
+    const issuersOf = (kind: 'github' | 'gitlab') => ctx.config.trustedIssuers.filter((i) => i.kind === kind).map((i) => i.url);
+    const issuers = { github: issuersOf('github'), gitlab: issuersOf('gitlab') };
+    const page = { crate: crate.name, csrf: viewer.csrf, trustpubOnly: crate.trustpub_only === 1, github, gitlab, issuers, notice: typeof notice === 'string' ? notice : null };
     return sendPage(reply, 200, trustpubView(shellOf(viewer), page), { noStore: true });
   });
 
@@ -38,7 +40,8 @@ export async function trustpubWebRoutes(app: FastifyInstance, deps: WebDeps): Pr
       const { actor, form } = await poster(request);
       const environment = field(form, 'environment').trim();
       const fields = Object.fromEntries(names.map((n) => [n, field(form, n).trim()]));
-      const config = await createConfig(ctx, actor, kind, { [`${kind}_config`]: { crate: request.params.name, ...fields, environment: environment || null } });
+      const issuer = field(form, 'issuer').trim();
+      const config = await createConfig(ctx, actor, kind, { [`${kind}_config`]: { crate: request.params.name, ...fields, environment: environment || null, issuer: issuer || null } });
       return redirect(reply, `${pathOf(String(config.crate))}?notice=added`);
     });
     app.post<{ Params: { name: string; id: string } }>(`${base}/${kind}/:id/delete`, async (request, reply) => {

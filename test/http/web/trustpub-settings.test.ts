@@ -59,4 +59,36 @@ describe('the trusted publishing settings page', () => {
     const anon = await t.browser().get(page);
     expect(anon.statusCode).toBe(303);
   });
+
+  it('asks which issuer a publisher trusts when the registry trusts several of its kind, and shows it', async () => {
+    const issuers = ['http://127.0.0.1:9/gitlab-a', 'http://127.0.0.1:9/gitlab-b'];
+    const many = await createWebApp({
+      trustedIssuers: [...issuers.map((url) => ({ url, kind: 'gitlab' as const, audience: null })), { url: 'http://127.0.0.1:9/issuer', kind: 'github' as const, audience: null }],
+    });
+    try {
+      const ownerId = (await many.account('carol')).id;
+      await many.publish((await many.tokenFor(ownerId)).token, { name: 'web-crate', vers: '1.0.0' });
+      const carol = many.browser();
+      await carol.login('carol');
+      const form = (await carol.get(page)).body;
+      expect(form).toContain('<select id="gitlab-issuer" name="issuer" required>');
+      for (const url of issuers) expect(form).toContain(`<option value="${url}">`);
+      expect(form).toContain('Issuer: http://127.0.0.1:9/issuer');
+      expect(form).not.toContain('id="github-issuer"');
+
+      const unnamed = await carol.submit(page, `${page}/gitlab`, { namespace: 'group', project: 'proj', workflow_filepath: '.gitlab-ci.yml' });
+      expect(unnamed.statusCode).toBe(400);
+      expect(unnamed.body).toContain('trusts several gitlab issuers');
+      const foreign = await carol.submit(page, `${page}/gitlab`, { issuer: 'http://127.0.0.1:9/elsewhere', namespace: 'group', project: 'proj', workflow_filepath: '.gitlab-ci.yml' });
+      expect(foreign.statusCode).toBe(400);
+
+      const added = await carol.submit(page, `${page}/gitlab`, { issuer: issuers[1]!, namespace: 'group', project: 'proj', workflow_filepath: '.gitlab-ci.yml' });
+      expect(added.statusCode).toBe(303);
+      const row = await many.runtime.ctx.db.selectFrom('trustpub_configs').select('issuer').executeTakeFirstOrThrow();
+      expect(row.issuer).toBe(issuers[1]);
+      expect((await carol.get(page)).body).toContain(`<td>${issuers[1]}</td><td>group/proj</td>`);
+    } finally {
+      await many.close();
+    }
+  });
 });
