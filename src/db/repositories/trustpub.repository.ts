@@ -39,9 +39,18 @@ export async function pinConfigOwner(db: Db, ids: readonly number[], ownerId: st
   await db.updateTable('trustpub_configs').set({ owner_id: ownerId, issuer }).where('id', 'in', ids).where('owner_id', 'is', null).execute();
 }
 
-/** Marks a JWT id used; false when it was used before (the primary key refuses it). Expired ids are dropped first. */
-export async function claimJti(db: Db, jti: string, expiresAt: string, nowIso: string): Promise<boolean> {
-  await db.deleteFrom('trustpub_used_jtis').where('expires_at', '<', nowIso).execute();
+/**
+ * Marks a JWT id used; false when it was used before (the primary key refuses it). Expired ids are
+ * dropped first. On PostgreSQL two exchanges at once would each lock the same expired rows, perhaps
+ * in different orders, and one could die in a deadlock: each skips the rows the other holds (they
+ * are being deleted anyway). SQLite has one writer at a time.
+ */
+export async function claimJti(db: Db, { jti, expiresAt, nowIso, postgres }: { jti: string; expiresAt: string; nowIso: string; postgres: boolean }): Promise<boolean> {
+  const expired = db.selectFrom('trustpub_used_jtis').select('jti').where('expires_at', '<', nowIso);
+  await db
+    .deleteFrom('trustpub_used_jtis')
+    .where('jti', 'in', postgres ? expired.forUpdate().skipLocked() : expired)
+    .execute();
   const inserted = await db.insertInto('trustpub_used_jtis').values({ jti, expires_at: expiresAt }).onConflict((oc) => oc.column('jti').doNothing()).returning('jti').executeTakeFirst();
   return inserted !== undefined;
 }

@@ -166,7 +166,7 @@ async function mint(ctx: ServiceContext, claims: CiClaims, payload: JWTPayload):
   // Kept until the JWT could no longer pass verification, leeway included.
   const jtiExpiry = new Date(((payload.exp ?? 0) + LEEWAY_SECONDS) * 1000).toISOString();
   await ctx.db.transaction().execute(async (tx) => {
-    if (!(await claimJti(tx, `${claims.issuer}\n${claim(payload, 'jti')}`, jtiExpiry, now.toISOString()))) {
+    if (!(await claimJti(tx, { jti: `${claims.issuer}\n${claim(payload, 'jti')}`, expiresAt: jtiExpiry, nowIso: now.toISOString(), postgres: ctx.config.databaseUrl !== null }))) {
       throw badRequest('this JWT was already exchanged; each CI token can be used once');
     }
     const result = matchConfigs(claims, await listConfigsByMatchKey(tx, claims.kind, matchKey(claims.owner, claims.repo)));

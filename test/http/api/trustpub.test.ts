@@ -137,6 +137,17 @@ describe('trusted publishing API', () => {
       expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 400, 400]);
     });
 
+    it('exchanges many different JWTs at once while dropping expired ids, all of them, none lost to a lock', async () => {
+      const db = t.runtime.ctx.db;
+      const past = new Date(Date.now() - 3_600_000).toISOString();
+      await db.insertInto('trustpub_used_jtis').values(Array.from({ length: 200 }, (_, i) => ({ jti: `old-${i}`, expires_at: past }))).execute();
+      const jwts = await Promise.all(Array.from({ length: 8 }, () => issuer.sign(issuer.github('example', 'repo'), { audience })));
+      const answers = await Promise.all(jwts.map((jwt) => exchange(jwt)));
+      expect(answers.map((r) => r.statusCode)).toEqual(Array(8).fill(200));
+      const left = await db.selectFrom('trustpub_used_jtis').select('jti').where('jti', 'like', 'old-%').execute();
+      expect(left).toEqual([]);
+    });
+
     it('the short-lived token cannot create a crate, publish another crate, yank or change owners', async () => {
       const created = await publish(tpToken, 'brand-new', '0.1.0');
       expect(created.statusCode).toBe(403);
