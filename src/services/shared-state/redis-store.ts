@@ -25,7 +25,7 @@ type CasRedis = Redis & { wharfCas(key: string, expected: string, value: string,
 /**
  * The shared counts in Redis (`redis_url`): the only code that talks to Redis. Each key lives
  * under `redis_prefix` and carries a TTL, so Redis forgets what expired by itself. Every command
- * has a deadline and is tried once; a failure is logged and answered 503 by the limit that asked
+ * has a deadline (queued while reconnecting included); a failure is logged and answered 503 by the limit that asked
  * (fail closed: a limit that cannot be checked refuses rather than lets everything through).
  */
 export class RedisStore implements SharedStore {
