@@ -85,6 +85,23 @@ for (const { kind, skip, label } of kinds) {
   });
 }
 
+describe('the hourly sweep', () => {
+  it('is a scheduled job of the queue that deletes the lapsed rows of the database store', async () => {
+    const { app, close } = await openStore('database');
+    try {
+      const { runtime } = app!;
+      const now = runtime.ctx.clock.now().getTime();
+      await runtime.shared.write('lapsed', null, 'x', now - 1000, now - 2000);
+      await runtime.shared.write('live', null, 'x', now + 3_600_000, now);
+      await runtime.jobs.runOnce();
+      const keys = (await runtime.ctx.db.selectFrom('shared_state').select('key').execute()).map((r) => r.key);
+      expect(keys).toEqual(['live']);
+    } finally {
+      await close();
+    }
+  });
+});
+
 describe('a Redis server that does not answer', () => {
   it('fails each request with 503 and a detail, logs the failure once, and keeps no request waiting for ever', async () => {
     const warnings: string[] = [];
