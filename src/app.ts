@@ -118,6 +118,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     return503OnClosing: true,
     logController: new AccessLog(),
   });
+  runtime.shared.useLog(app.log);
   // At trace level every request's headers are logged by a Fastify hook below; it sees them all.
   if (config.logLevel !== 'trace') {
     const fast: FastPathOptions = { accessLine: accessLineWriter(app.log as Logger), nextRequestId, closing: () => closing };

@@ -33,6 +33,10 @@ export interface Config extends Readonly<MetadataLimits> {
   readonly changePollMs: number;
   /** PostgreSQL connection URL; null means the embedded SQLite database under dataDir. */
   readonly databaseUrl: string | null;
+  /** Redis for the limits every instance shares; null keeps them in the database. */
+  readonly redisUrl: string | null;
+  /** Prefix of every key Wharf writes in Redis. */
+  readonly redisPrefix: string;
   readonly databasePoolMax: number;
   /** Apply migrations at start (the default for SQLite); PostgreSQL deployments run `wharf migrate`. */
   readonly autoMigrate: boolean;
@@ -163,6 +167,8 @@ const SETTINGS: Setting[] = [
   { key: 'changePollMs', env: 'WHARF_CHANGE_POLL_MS', file: 'change_poll_ms', parse: integerIn(10, 60_000), fallback: () => 250 },
   { key: 'databaseUrl', env: 'WHARF_DATABASE_URL', file: 'database_url', parse: postgresUrl, fallback: () => null },
   { key: 'databasePoolMax', env: 'WHARF_DATABASE_POOL_MAX', file: 'database_pool_max', parse: integerIn(1, 1000), fallback: () => 10 },
+  { key: 'redisUrl', env: 'WHARF_REDIS_URL', file: 'redis_url', parse: redisUrl, fallback: () => null },
+  { key: 'redisPrefix', env: 'WHARF_REDIS_PREFIX', file: 'redis_prefix', parse: nonEmptyString, fallback: () => 'wharf:' },
   { key: 'autoMigrate', env: 'WHARF_AUTO_MIGRATE', file: 'auto_migrate', parse: boolean, fallback: (c) => !c.databaseUrl },
   { key: 'secretScanningKeys', env: 'WHARF_SECRET_SCANNING_KEYS', file: 'secret_scanning_keys', parse: publicKeys, fallback: () => ({}) },
   { key: 'allowSignup', env: 'WHARF_ALLOW_SIGNUP', file: 'allow_signup', parse: boolean, fallback: () => false },
@@ -400,17 +406,28 @@ function postgresUrl(v: unknown): string {
   return s;
 }
 
+/** A parser of server URLs with a plain and a TLS scheme (`smtp`/`smtps`, `redis`/`rediss`) that must name their host. */
+function serverUrl(scheme: string, server: string, examples: string) {
+  return (v: unknown): string => {
+    const s = nonEmptyString(v);
+    let url: URL;
+    try {
+      url = new URL(s);
+    } catch {
+      throw new Error(`must be a URL such as ${examples}`);
+    }
+    if (url.protocol !== `${scheme}:` && url.protocol !== `${scheme}s:`) throw new Error(`must be an ${scheme}:// or ${scheme}s:// URL, got \`${url.protocol}\``);
+    if (!url.hostname) throw new Error(`must name the ${server} host`);
+    return s;
+  };
+}
+
 function smtpUrl(v: unknown): string {
-  const s = nonEmptyString(v);
-  let url: URL;
-  try {
-    url = new URL(s);
-  } catch {
-    throw new Error('must be a URL such as smtps://user:password@mail.example.com:465 or smtp://127.0.0.1:25');
-  }
-  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error(`must be an smtp:// or smtps:// URL, got \`${url.protocol}\``);
-  if (!url.hostname) throw new Error('must name the SMTP host');
-  return s;
+  return serverUrl('smtp', 'SMTP', 'smtps://user:password@mail.example.com:465 or smtp://127.0.0.1:25')(v);
+}
+
+function redisUrl(v: unknown): string {
+  return serverUrl('redis', 'Redis', 'redis://127.0.0.1:6379 or rediss://user:password@redis.example.com:6380/0')(v);
 }
 
 /** An address, alone (`wharf@example.com`) or with a display name (`Wharf <wharf@example.com>`). */

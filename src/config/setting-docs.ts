@@ -34,6 +34,11 @@ export const SETTING_DOCS: Readonly<Record<string, SettingDoc>> = {
   max_tokens_per_user: { doc: 'Live API tokens one user may hold.' },
   change_poll_ms: { doc: 'How often an instance checks for index changes made by other instances, in milliseconds.' },
   database_url: { doc: 'PostgreSQL instead of the embedded SQLite database. Not set by default.', example: '"postgres://wharf:secret@127.0.0.1:5432/wharf"' },
+  redis_url: {
+    doc: 'Redis for the limits all instances count together (login throttles, sign-up and publish rate limits, single-use form ids) instead of the database. Not set by default; when Redis does not answer, those requests get 503.',
+    example: '"redis://127.0.0.1:6379/0"',
+  },
+  redis_prefix: { doc: 'Prefix of every key Wharf writes in Redis, so several registries can share one server.' },
   database_pool_max: { doc: 'PostgreSQL connections per instance.' },
   auto_migrate: { doc: 'Apply database migrations at start. Default: true on SQLite, false on PostgreSQL (run `wharf migrate`).', example: 'true' },
   secret_scanning_keys: {

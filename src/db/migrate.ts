@@ -21,6 +21,7 @@ import * as m018 from './migrations/018-mail-jobs.js';
 import * as m021 from './migrations/021-version-readmes.js';
 import * as m019 from './migrations/019-identity.js';
 import * as m020 from './migrations/020-second-factors.js';
+import * as m026 from './migrations/026-shared-state.js';
 
 /**
  * Migrations are compiled into the program (no directory scan), in name order. There is no 007
@@ -49,6 +50,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '021-version-readmes': m021,
   '019-identity': m019,
   '020-second-factors': m020,
+  '026-shared-state': m026,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -410,6 +410,7 @@ export interface Database {
   webauthn_credentials: WebauthnCredentialsTable;
   auth_challenges: AuthChallengesTable;
   factor_resets: FactorResetsTable;
+  shared_state: SharedStateTable;
 }
 
 /** Second factors (migration 020, services/factors/). */
@@ -455,4 +456,12 @@ export interface AuthChallengesTable {
 export interface FactorResetsTable {
   user_id: number;
   reset_at: string;
+}
+
+/** Counts every instance shares (migration 026, services/shared-state/). */
+export interface SharedStateTable {
+  key: string;
+  value: string;
+  version: string;
+  expires_at: string;
 }

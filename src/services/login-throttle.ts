@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { clientNetwork } from '../core/client-network.js';
 import type { Clock } from './context.js';
-import { rateLimited, SlidingWindowLimiter, waitText } from './rate-limiter.js';
+import { rateLimited, waitText } from './rate-limiter.js';
+import { SharedRecords, SharedWindow } from './shared-state/shared-limits.js';
+import type { SharedStore } from './shared-state/shared-store.js';
 
 export interface LoginLimits {
   /** Failures of one account from one address that cost nothing; each further one doubles the wait. */
@@ -46,16 +48,20 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
 
 /** One password check under way; exactly one of its three ends is called. */
 export interface LoginAttempt {
-  succeeded(): void;
-  failed(): void;
+  succeeded(): Promise<void>;
+  failed(): Promise<void>;
   /** The check never ran to an answer (the server was busy): nothing is held against anyone. */
-  abandoned(): void;
+  abandoned(): Promise<void>;
 }
 
 interface PairState {
   failures: number;
   lastFailure: number;
 }
+
+const isPairState = (v: unknown): v is PairState =>
+  typeof v === 'object' && v !== null && typeof (v as PairState).failures === 'number' && typeof (v as PairState).lastFailure === 'number';
+const isTime = (v: unknown): v is number => typeof v === 'number';
 
 /**
  * The limits on password checks (sign-in, the current password of a change, re-authentication).
@@ -69,36 +75,42 @@ interface PairState {
  * a ceiling; past it only networks that signed in to the account lately may try, so the owner
  * keeps signing in from home while a botnet is held off.
  *
- * Every map is bounded by entries (the least recently used go first) and every key by size; the
- * checks in flight are bounded by the requests under way.
+ * The counts live in the `SharedStore` (the database, or Redis), so every instance of the
+ * registry counts together; each is kept only as long as it matters (its window, a day for a
+ * pair's failures, 30 days for a known network), and every key is bounded in size. Only the
+ * checks in flight are this process's own: they bound its hashing, which is its own too.
  */
 export class LoginThrottle {
-  private readonly pairs = new Map<string, PairState>();
-  private readonly addressFailures: SlidingWindowLimiter;
-  private readonly addressChecks: SlidingWindowLimiter;
-  private readonly accountSuccesses: SlidingWindowLimiter;
-  private readonly accountFailures: SlidingWindowLimiter;
-  /** When each account and network last signed in, least recent first. */
-  private readonly knownNetworks = new Map<string, number>();
+  private readonly pairs: SharedRecords<PairState>;
+  private readonly addressFailures: SharedWindow;
+  private readonly addressChecks: SharedWindow;
+  private readonly accountSuccesses: SharedWindow;
+  private readonly accountFailures: SharedWindow;
+  /** When each account and network last signed in. */
+  private readonly knownNetworks: SharedRecords<number>;
   private readonly inFlight = new Map<string, number>();
 
   constructor(
+    store: SharedStore,
     private readonly clock: Clock,
     private readonly limits: LoginLimits = DEFAULT_LOGIN_LIMITS,
-    /** The most keys any one map holds. */
-    private readonly maxEntries = 50_000,
+    /** Keeps this throttle's counts apart from another's (password checks, second-factor codes). */
+    name = 'password',
   ) {
-    this.addressFailures = new SlidingWindowLimiter(limits.failuresPerAddress, limits.windowMs, clock, maxEntries);
-    this.addressChecks = new SlidingWindowLimiter(limits.checksPerAddress, limits.windowMs, clock, maxEntries);
-    this.accountSuccesses = new SlidingWindowLimiter(limits.successesPerAccount, limits.windowMs, clock, maxEntries);
-    this.accountFailures = new SlidingWindowLimiter(limits.failuresPerAccount, limits.accountWindowMs, clock, maxEntries);
+    const window = (what: string, limit: number, windowMs: number) => new SharedWindow(store, clock, `${name}:${what}`, limit, windowMs);
+    this.pairs = new SharedRecords(store, clock, `${name}:pair`, isPairState);
+    this.knownNetworks = new SharedRecords(store, clock, `${name}:known`, isTime);
+    this.addressFailures = window('address-failures', limits.failuresPerAddress, limits.windowMs);
+    this.addressChecks = window('address-checks', limits.checksPerAddress, limits.windowMs);
+    this.accountSuccesses = window('account-successes', limits.successesPerAccount, limits.windowMs);
+    this.accountFailures = window('account-failures', limits.failuresPerAccount, limits.accountWindowMs);
   }
 
   /**
    * Throws 429 with Retry-After when a limit holds this check back; otherwise counts it (before
    * the password is checked, so parallel guesses cannot slip past) and returns it to be settled.
    */
-  begin(login: string, clientAddress: string): LoginAttempt {
+  async begin(login: string, clientAddress: string): Promise<LoginAttempt> {
     const account = accountKey(login);
     // Every per-address count is kept per network: an IPv6 host holds a whole /64.
     const address = clientNetwork(clientAddress);
@@ -106,134 +118,102 @@ export class LoginThrottle {
     if ((this.inFlight.get(address) ?? 0) >= this.limits.inFlightPerAddress) {
       throw rateLimited('a sign-in from your address is already being checked; try again in a moment', 1);
     }
-    const byPair = this.pairWait(pair);
-    if (byPair > 0) {
-      throw rateLimited(`too many failed sign-ins to this account from your address; try again in ${waitText(byPair)}`, byPair);
-    }
-    const byAddress = this.addressFailures.retryAfter(address);
-    if (byAddress > 0) throw rateLimited(`too many failed sign-ins from your address; try again in ${waitText(byAddress)}`, byAddress);
-    const byChecks = this.addressChecks.retryAfter(address);
-    if (byChecks > 0) throw rateLimited(`too many sign-ins from your address; try again in ${waitText(byChecks)}`, byChecks);
-    const byAccount = this.accountSuccesses.retryAfter(account);
-    if (byAccount > 0) throw rateLimited(`too many sign-ins to this account; try again in ${waitText(byAccount)}`, byAccount);
-    const bySpray = this.isKnown(pair) ? 0 : this.accountFailures.retryAfter(account);
-    if (bySpray > 0) {
-      throw rateLimited(
-        `too many failed sign-ins to this account from many addresses; try again in ${waitText(bySpray)}, or from a network that signed in to it before`,
-        bySpray,
-      );
-    }
-
-    this.addressFailures.hit(address);
-    this.accountFailures.hit(account);
-    this.addressChecks.hit(address);
+    // Held from here, so checks that start while this one waits for the store count it.
     this.inFlight.set(address, (this.inFlight.get(address) ?? 0) + 1);
     let settled = false;
-    const settle = (then: () => void) => {
+    const settle = async (then: () => Promise<unknown>) => {
       if (settled) return;
       settled = true;
       const left = (this.inFlight.get(address) ?? 1) - 1;
       if (left > 0) this.inFlight.set(address, left);
       else this.inFlight.delete(address);
-      then();
+      await then();
     };
+    try {
+      await this.count(account, address, pair);
+    } catch (err) {
+      await settle(async () => undefined);
+      throw err;
+    }
     return {
       succeeded: () =>
-        settle(() => {
-          this.pairs.delete(pair);
-          this.addressFailures.forgive(address);
-          this.accountFailures.forgive(account);
-          this.accountSuccesses.hit(account);
-          this.remember(pair);
-        }),
-      failed: () => settle(() => this.recordFailure(pair)),
+        settle(() =>
+          Promise.all([
+            this.pairs.delete(pair),
+            this.addressFailures.forgive(address),
+            this.accountFailures.forgive(account),
+            this.accountSuccesses.hit(account),
+            this.knownNetworks.set(pair, this.clock.now().getTime(), this.limits.rememberNetworkMs),
+          ]),
+        ),
+      failed: () =>
+        settle(() =>
+          this.pairs.update(pair, this.limits.forgetAfterMs, (state, now) => ({ value: { failures: (state?.failures ?? 0) + 1, lastFailure: now }, result: undefined })),
+        ),
       abandoned: () =>
-        settle(() => {
-          this.addressFailures.forgive(address);
-          this.addressChecks.forgive(address);
-          this.accountFailures.forgive(account);
-        }),
+        settle(() => Promise.all([this.addressFailures.forgive(address), this.addressChecks.forgive(address), this.accountFailures.forgive(account)])),
     };
   }
 
   /** Runs one password check under the limits; `check` resolves whether the password was right. */
   async check(login: string, address: string, check: () => Promise<boolean>): Promise<boolean> {
-    const attempt = this.begin(login, address);
+    const attempt = await this.begin(login, address);
     let ok: boolean;
     try {
       ok = await check();
     } catch (err) {
-      attempt.abandoned();
+      await attempt.abandoned();
       throw err;
     }
-    if (ok) attempt.succeeded();
-    else attempt.failed();
+    if (ok) await attempt.succeeded();
+    else await attempt.failed();
     return ok;
   }
 
-  /** Characters held in the keys of the per-pair state and of the known networks. */
-  heldKeyChars(): number {
-    let total = 0;
-    for (const key of [...this.pairs.keys(), ...this.knownNetworks.keys()]) total += key.length;
-    return total;
-  }
-
-  /** How many keys each map holds (each at most `maxEntries`). */
-  heldEntries(): Record<string, number> {
-    return {
-      pairs: this.pairs.size,
-      knownNetworks: this.knownNetworks.size,
-      inFlight: this.inFlight.size,
-      addressFailures: this.addressFailures.size,
-      addressChecks: this.addressChecks.size,
-      accountSuccesses: this.accountSuccesses.size,
-      accountFailures: this.accountFailures.size,
+  /**
+   * Checks every limit in order and counts the attempt against those it counts in, each check
+   * and count one atomic step; a later refusal takes back the counts made before it.
+   */
+  private async count(account: string, address: string, pair: string): Promise<void> {
+    const byPair = this.pairWait(await this.pairs.get(pair));
+    if (byPair > 0) {
+      throw rateLimited(`too many failed sign-ins to this account from your address; try again in ${waitText(byPair)}`, byPair);
+    }
+    const undo: Array<() => Promise<void>> = [];
+    const refuse = async (detail: string, wait: number): Promise<never> => {
+      for (const step of undo) await step();
+      throw rateLimited(detail, wait);
     };
-  }
-
-  /** Whether this account signed in from this network within `rememberNetworkMs`. */
-  private isKnown(pair: string): boolean {
-    const at = this.knownNetworks.get(pair);
-    if (at === undefined) return false;
-    if (this.clock.now().getTime() - at <= this.limits.rememberNetworkMs) return true;
-    this.knownNetworks.delete(pair);
-    return false;
-  }
-
-  private remember(pair: string): void {
-    this.knownNetworks.delete(pair);
-    this.knownNetworks.set(pair, this.clock.now().getTime());
-    dropOldest(this.knownNetworks, this.maxEntries);
+    const byAddress = await this.addressFailures.take(address);
+    if (byAddress > 0) await refuse(`too many failed sign-ins from your address; try again in ${waitText(byAddress)}`, byAddress);
+    undo.push(() => this.addressFailures.forgive(address));
+    const byChecks = await this.addressChecks.take(address);
+    if (byChecks > 0) await refuse(`too many sign-ins from your address; try again in ${waitText(byChecks)}`, byChecks);
+    undo.push(() => this.addressChecks.forgive(address));
+    const byAccount = await this.accountSuccesses.retryAfter(account);
+    if (byAccount > 0) await refuse(`too many sign-ins to this account; try again in ${waitText(byAccount)}`, byAccount);
+    if ((await this.knownNetworks.get(pair)) !== null) {
+      await this.accountFailures.hit(account);
+      return;
+    }
+    const bySpray = await this.accountFailures.take(account);
+    if (bySpray > 0) {
+      await refuse(
+        `too many failed sign-ins to this account from many addresses; try again in ${waitText(bySpray)}, or from a network that signed in to it before`,
+        bySpray,
+      );
+    }
   }
 
   /** Seconds until the pair may try again, or 0. */
-  private pairWait(pair: string): number {
-    const state = this.pairs.get(pair);
+  private pairWait(state: PairState | null): number {
     if (!state) return 0;
-    const now = this.clock.now().getTime();
-    if (now - state.lastFailure > this.limits.forgetAfterMs) {
-      this.pairs.delete(pair);
-      return 0;
-    }
     const over = state.failures - this.limits.freeFailures;
     if (over < 0) return 0;
     const delay = Math.min(this.limits.maxDelayMs, this.limits.firstDelayMs * 2 ** Math.min(over, 30));
-    const left = state.lastFailure + delay - now;
+    const left = state.lastFailure + delay - this.clock.now().getTime();
     return left > 0 ? Math.ceil(left / 1000) : 0;
   }
-
-  private recordFailure(pair: string): void {
-    const failures = (this.pairs.get(pair)?.failures ?? 0) + 1;
-    // Re-inserted so the map runs from least to most recently failed; the stalest go first.
-    this.pairs.delete(pair);
-    this.pairs.set(pair, { failures, lastFailure: this.clock.now().getTime() });
-    dropOldest(this.pairs, this.maxEntries);
-  }
-}
-
-/** Forgets the first-inserted keys of a map kept in order of use until it holds at most `max`. */
-function dropOldest(map: Map<string, unknown>, max: number): void {
-  while (map.size > max) map.delete(map.keys().next().value!);
 }
 
 /**

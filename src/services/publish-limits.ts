@@ -3,6 +3,8 @@ import type { RateLimit } from '../config/rate-limits.js';
 import type { Actor } from './actor.js';
 import type { Clock } from './context.js';
 import { rateLimited } from './rate-limiter.js';
+import { SharedRecords } from './shared-state/shared-limits.js';
+import type { SharedStore } from './shared-state/shared-store.js';
 
 export type LimitedAction = 'new-crate' | 'new-version' | 'yank';
 
@@ -12,49 +14,56 @@ const WHAT: Record<LimitedAction, string> = {
   yank: 'yanks and unyanks',
 };
 
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+const isBucket = (v: unknown): v is Bucket =>
+  typeof v === 'object' && v !== null && typeof (v as Bucket).tokens === 'number' && typeof (v as Bucket).at === 'number';
+
 /**
- * One token bucket per key. Buckets are kept in memory, per process: several instances behind a
- * balancer each allow the full rate, which is acceptable for limits meant to stop runaway scripts.
+ * One token bucket per key, shared by every instance (`SharedStore`): a take or a give-back is
+ * one compare-and-set of the key's bucket, so N instances allow the rate once, not N times. A
+ * full bucket is not stored at all: it expires once it would have refilled.
  */
 export class TokenBuckets {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly records: SharedRecords<Bucket>;
 
   constructor(
     readonly limit: RateLimit,
     private readonly clock: Clock,
-    private readonly maxKeys = 100_000,
-  ) {}
+    store: SharedStore,
+    name: string,
+  ) {
+    this.records = new SharedRecords(store, clock, `bucket:${name}`, isBucket);
+  }
 
   /** Takes one token; when none is left takes nothing and returns the milliseconds until one is. */
-  take(key: string): number {
-    const bucket = this.refill(key);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
-    return Math.ceil((1 - bucket.tokens) * this.limit.intervalMs);
+  take(key: string): Promise<number> {
+    return this.records.update(key, this.refillMs(), (held, now) => {
+      const tokens = this.refilled(held, now);
+      if (tokens >= 1) return { value: { tokens: tokens - 1, at: now }, result: 0 };
+      return { result: Math.ceil((1 - tokens) * this.limit.intervalMs) };
+    });
   }
 
   /** Gives back a token taken for an action that then failed. */
-  giveBack(key: string): void {
-    const bucket = this.refill(key);
-    bucket.tokens = Math.min(this.limit.burst, bucket.tokens + 1);
+  async giveBack(key: string): Promise<void> {
+    await this.records.update(key, this.refillMs(), (held, now) => {
+      const tokens = Math.min(this.limit.burst, this.refilled(held, now) + 1);
+      return { value: tokens >= this.limit.burst ? null : { tokens, at: now }, result: undefined };
+    });
   }
 
-  private refill(key: string): { tokens: number; at: number } {
-    const now = this.clock.now().getTime();
-    let bucket = this.buckets.get(key);
-    if (!bucket) {
-      bucket = { tokens: this.limit.burst, at: now };
-      // A full bucket carries no information: forget the oldest when there are too many users.
-      if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
-    }
-    const earned = Math.max(0, now - bucket.at) / this.limit.intervalMs;
-    bucket.tokens = Math.min(this.limit.burst, bucket.tokens + earned);
-    bucket.at = now;
-    this.buckets.delete(key);
-    this.buckets.set(key, bucket);
-    return bucket;
+  private refilled(held: Bucket | null, now: number): number {
+    if (!held) return this.limit.burst;
+    return Math.min(this.limit.burst, held.tokens + Math.max(0, now - held.at) / this.limit.intervalMs);
+  }
+
+  /** How long an empty bucket takes to fill: a bucket older than that is full, so need not be kept. */
+  private refillMs(): number {
+    return this.limit.burst * this.limit.intervalMs;
   }
 }
 
@@ -66,24 +75,28 @@ export class TokenBuckets {
 export class PublishLimits {
   private readonly buckets: Partial<Record<LimitedAction, TokenBuckets>> = {};
 
-  constructor(config: Pick<Config, 'rateLimitNewCrates' | 'rateLimitNewVersions' | 'rateLimitYanks'>, private readonly clock: Clock) {
+  constructor(
+    config: Pick<Config, 'rateLimitNewCrates' | 'rateLimitNewVersions' | 'rateLimitYanks'>,
+    private readonly clock: Clock,
+    store: SharedStore,
+  ) {
     const limits: Record<LimitedAction, RateLimit | null> = {
       'new-crate': config.rateLimitNewCrates,
       'new-version': config.rateLimitNewVersions,
       yank: config.rateLimitYanks,
     };
     for (const [action, limit] of Object.entries(limits) as Array<[LimitedAction, RateLimit | null]>) {
-      if (limit) this.buckets[action] = new TokenBuckets(limit, clock);
+      if (limit) this.buckets[action] = new TokenBuckets(limit, clock, store, action);
     }
   }
 
   /** Charges one action to the actor, or throws 429 with Retry-After. Returns the refund. */
-  charge(actor: Actor, action: LimitedAction): () => void {
+  async charge(actor: Actor, action: LimitedAction): Promise<() => Promise<void>> {
     const buckets = this.buckets[action];
-    if (!buckets || actor.isAdmin) return () => undefined;
+    if (!buckets || actor.isAdmin) return async () => undefined;
     // A trusted publisher has no user: its crates share one budget.
     const key = actor.trustpub ? `trustpub:${[...actor.trustpub.crateIds].sort().join(',')}` : String(actor.userId);
-    const waitMs = buckets.take(key);
+    const waitMs = await buckets.take(key);
     if (waitMs > 0) {
       const seconds = Math.max(1, Math.ceil(waitMs / 1000));
       const at = new Date(this.clock.now().getTime() + seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -94,20 +107,21 @@ export class PublishLimits {
       );
     }
     let refunded = false;
-    return () => {
+    return async () => {
       if (refunded) return;
       refunded = true;
-      buckets.giveBack(key);
+      await buckets.giveBack(key);
     };
   }
 
   /** Runs `work` charged as one action, refunded if it throws. */
   async guard<T>(actor: Actor, action: LimitedAction, work: () => Promise<T>): Promise<T> {
-    const refund = this.charge(actor, action);
+    const refund = await this.charge(actor, action);
     try {
       return await work();
     } catch (err) {
-      refund();
+      // The refusal the user must see is `err`; a refund that cannot be stored only costs a token.
+      await refund().catch(() => undefined);
       throw err;
     }
   }

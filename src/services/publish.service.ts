@@ -90,11 +90,11 @@ export async function publishVersion(
   await refuseMissingDependencies(ctx.db, meta);
 
   // Charged before the expensive part, refunded when the upload is refused after all.
-  const refund = limits?.charge(actor, existing ? 'new-version' : 'new-crate');
+  const refund = await limits?.charge(actor, existing ? 'new-version' : 'new-crate');
   try {
     return await storeAndRecord(ctx, actor, meta, frame.crate, crateLimits, readmes);
   } catch (err) {
-    refund?.();
+    await refund?.().catch(() => undefined);
     // A full disk or read-only data directory is the machine's state, not a fault of the upload: 507.
     throw storageFailure(err) ?? err;
   }

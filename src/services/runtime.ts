@@ -9,6 +9,8 @@ import type { SmtpClient } from './mail/smtp-client.js';
 import { createMirror, type Mirror } from './mirror/mirror.js';
 import { PublishLimits } from './publish-limits.js';
 import { Readmes } from './readme/readme.service.js';
+import { createSharedStore } from './shared-state/create-shared-store.js';
+import type { SharedStore } from './shared-state/shared-store.js';
 import { TrustpubIssuers } from './trustpub/trustpub-issuers.js';
 
 /** The long-lived parts of a running registry: the service context plus its in-memory caches. */
@@ -19,7 +21,9 @@ export interface Runtime {
   /** Where each version's file is, once looked up. */
   readonly downloadLocations: DownloadLocations;
   readonly changes: ChangeFeed;
-  /** Per-user publish and yank rate limits (in memory, per instance). */
+  /** Where the limits every instance counts together are kept: the database, or Redis (`redis_url`). */
+  readonly shared: SharedStore;
+  /** Per-user publish and yank rate limits (in the shared store). */
   readonly publishLimits: PublishLimits;
   /** README renders: a worker thread with a time budget, and the stored results by bytes. */
   readonly readmes: Readmes;
@@ -45,13 +49,15 @@ export function createRuntime(ctx: ServiceContext): Runtime {
   };
   const jobs = new JobRunner(ctx);
   const smtp = registerMailJobs(ctx, jobs);
+  const shared = createSharedStore(ctx, jobs);
   return {
     ctx,
     index,
     downloads: new DownloadCounter(ctx),
     downloadLocations,
     changes: new ChangeFeed(ctx.db, ctx.clock, stale, ctx.config.databaseUrl),
-    publishLimits: new PublishLimits(ctx.config, ctx.clock),
+    shared,
+    publishLimits: new PublishLimits(ctx.config, ctx.clock, shared),
     readmes: new Readmes(ctx),
     images: new ImageProxy(ctx, ctx.config.imageProxy, {
       timeoutMs: ctx.config.imageProxyTimeoutMs,
@@ -85,6 +91,7 @@ export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.mirror?.crates.idle();
   runtime.mirror?.upstream?.close();
   await runtime.mirror?.activity.stop();
+  await runtime.shared.close();
 }
 
 /** After a deletion on this instance: its index file and download locations are stale at once (others learn it from the change feed). */

@@ -73,7 +73,9 @@ export async function liveSession(ctx: ServiceContext, value: string): Promise<L
     .executeTakeFirst();
   if (!row || row.ended_at || row.expires_at <= now) return null;
   if (row.locked_at) throw forbidden(`the account \`${row.login}\` is locked`);
-  if (!row.last_seen_at || Date.parse(now) - Date.parse(row.last_seen_at) >= TOUCH_MS) await touchSession(ctx.db, sha256(value), now);
+  // Kept in the database, so every instance reads and moves the same time.
+  const dueBefore = new Date(Date.parse(now) - TOUCH_MS).toISOString();
+  if (!row.last_seen_at || row.last_seen_at <= dueBefore) await touchSession(ctx.db, sha256(value), now, dueBefore);
   return { actor: { userId: row.id, login: row.login, name: row.name, isAdmin: row.is_admin === 1, token: null }, reauthAt: row.reauth_at };
 }
 

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CargoSandbox, manifest } from '../helpers/cargo.js';
-import { freePort } from '../helpers/live-server.js';
 import { onPostgres } from '../helpers/test-db.js';
-import { WharfServer, wharf } from '../helpers/wharf-process.js';
+import { startInstances, type WharfServer } from '../helpers/wharf-process.js';
 
 /**
  * Two `wharf serve` processes on one database (PostgreSQL on the PostgreSQL run, one SQLite file
@@ -21,17 +20,10 @@ describe(`two Wharf instances on one ${onPostgres ? 'PostgreSQL database' : 'SQL
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'wharf-multi-'));
     env = { WHARF_DATA_DIR: dataDir, WHARF_DOWNLOAD_FLUSH_MS: '100', WHARF_CHANGE_POLL_MS: '100' };
-    expect((await wharf(['migrate'], env)).code).toBe(0);
-    expect((await wharf(['user', 'add', 'ops'], env)).code).toBe(0);
-    token = (await wharf(['token', 'create', 'ops', '--name', 'multi'], env)).stdout.trimEnd().split('\n').at(-1)!;
-    for (let i = 0; i < 2; i++) {
-      const port = await freePort();
-      const url = `http://127.0.0.1:${port}`;
-      const server = new WharfServer({ ...env, WHARF_PORT: String(port) });
-      await server.start(url);
-      servers.push(server);
-      urls.push(url);
-    }
+    const started = await startInstances(env, 2, 'ops');
+    servers.push(...started.servers);
+    urls.push(...started.urls);
+    token = started.token;
   }, 60_000);
 
   afterAll(async () => {

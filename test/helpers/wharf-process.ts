@@ -2,6 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './live-server.js';
 import { createTestDatabase, onPostgres, type TestDatabase } from './test-db.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'wharf.js');
@@ -125,4 +126,29 @@ export class WharfServer {
     child.kill('SIGTERM');
     return exited;
   }
+}
+
+/**
+ * Several instances of one registry: migrates the database of `env`, adds the user `login` with a
+ * token, and starts `count` `wharf serve` processes on it, each on a port of its own.
+ */
+export async function startInstances(env: Record<string, string>, count: number, login: string): Promise<{ servers: WharfServer[]; urls: string[]; token: string }> {
+  const must = (result: CliResult) => {
+    if (result.code !== 0) throw new Error(`wharf failed: ${result.stderr}`);
+    return result;
+  };
+  must(await wharf(['migrate'], env));
+  must(await wharf(['user', 'add', login], env));
+  const token = must(await wharf(['token', 'create', login, '--name', 'instances'], env)).stdout.trimEnd().split('\n').at(-1)!;
+  const servers: WharfServer[] = [];
+  const urls: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const server = new WharfServer({ ...env, WHARF_PORT: String(port) });
+    servers.push(server);
+    await server.start(url);
+    urls.push(url);
+  }
+  return { servers, urls, token };
 }

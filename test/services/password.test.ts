@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   hashPassword,
   MAX_WAITING_HASHES,
@@ -11,8 +11,8 @@ import {
   verifyPassword,
 } from '../../src/services/password.service.js';
 import { DEFAULT_LOGIN_LIMITS, LoginThrottle } from '../../src/services/login-throttle.js';
-import { SlidingWindowLimiter } from '../../src/services/rate-limiter.js';
-import { TestClock } from '../helpers/test-app.js';
+import { SharedWindow } from '../../src/services/shared-state/shared-limits.js';
+import { createTestApp, type TestApp, TestClock } from '../helpers/test-app.js';
 import { HeldHasher, settle } from '../helpers/held-hasher.js';
 import { AppError } from '../../src/core/errors.js';
 
@@ -75,39 +75,48 @@ describe('password hashing', () => {
 });
 
 describe('rate limits', () => {
-  it('a sliding window: the oldest hit leaving the window frees one slot', () => {
+  // The sliding window and the throttle keep their counts in the shared store: the run's database.
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp();
+  });
+  afterAll(() => app.close());
+  let made = 0;
+  const windowOf = (clock: TestClock, limit: number) => new SharedWindow(app.runtime.shared, clock, `window-${made++}`, limit, 60_000);
+
+  it('a sliding window: the oldest hit leaving the window frees one slot', async () => {
     const clock = new TestClock(new Date('2030-01-01T00:00:00Z'));
-    const limiter = new SlidingWindowLimiter(3, 60_000, clock);
-    limiter.hit('k');
+    const limiter = windowOf(clock, 3);
+    await limiter.hit('k');
     clock.advance(20_000);
-    limiter.hit('k');
-    limiter.hit('k');
-    expect(limiter.retryAfter('k')).toBe(40);
-    expect(limiter.retryAfter('other')).toBe(0);
+    await limiter.hit('k');
+    await limiter.hit('k');
+    expect(await limiter.retryAfter('k')).toBe(40);
+    expect(await limiter.retryAfter('other')).toBe(0);
     clock.advance(40_000);
-    expect(limiter.retryAfter('k')).toBe(0);
-    limiter.hit('k');
-    expect(limiter.retryAfter('k')).toBe(20);
+    expect(await limiter.retryAfter('k')).toBe(0);
+    await limiter.hit('k');
+    expect(await limiter.retryAfter('k')).toBe(20);
   });
 
-  it('forgets the least recently hit keys beyond its capacity', () => {
+  it('takes a hit only while the window has room, and answers the wait otherwise', async () => {
     const clock = new TestClock(new Date('2030-01-01T00:00:00Z'));
-    const limiter = new SlidingWindowLimiter(1, 60_000, clock, 2);
-    limiter.hit('a');
-    limiter.hit('b');
-    limiter.hit('c');
-    expect(limiter.retryAfter('a')).toBe(0);
-    expect(limiter.retryAfter('c')).toBeGreaterThan(0);
+    const limiter = windowOf(clock, 1);
+    expect(await limiter.take('a')).toBe(0);
+    expect(await limiter.take('a')).toBe(60);
+    expect(await limiter.take('b')).toBe(0);
+    clock.advance(60_000);
+    expect(await limiter.take('a')).toBe(0);
   });
 
-  it('counts an attempt from one address before the password is checked, so a burst cannot pass the limit', () => {
+  it('counts an attempt from one address before the password is checked, so a burst cannot pass the limit', async () => {
     const clock = new TestClock(new Date('2030-01-01T00:00:00Z'));
-    const throttle = new LoginThrottle(clock, { ...DEFAULT_LOGIN_LIMITS, failuresPerAddress: 2, inFlightPerAddress: 10 });
-    const first = throttle.begin('Alice', '1.1.1.1');
-    throttle.begin('bob', '1.1.1.1');
-    expect(() => throttle.begin('carol', '1.1.1.1')).toThrow(/too many failed sign-ins from your address/);
-    first.succeeded();
-    expect(() => throttle.begin('carol', '1.1.1.1')).not.toThrow();
+    const throttle = new LoginThrottle(app.runtime.shared, clock, { ...DEFAULT_LOGIN_LIMITS, failuresPerAddress: 2, inFlightPerAddress: 10 }, 'burst');
+    const first = await throttle.begin('Alice', '1.1.1.1');
+    await throttle.begin('bob', '1.1.1.1');
+    await expect(throttle.begin('carol', '1.1.1.1')).rejects.toThrow(/too many failed sign-ins from your address/);
+    await first.succeeded();
+    await throttle.begin('carol', '1.1.1.1');
   });
 });
 
@@ -179,58 +188,67 @@ describe('the queue of hashes', () => {
 
 describe('the sign-in throttle', () => {
   const clock = () => new TestClock(new Date('2030-01-01T00:00:00Z'));
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp();
+  });
+  afterAll(() => app.close());
+  let made = 0;
+  const throttleOf = (c: TestClock, limits = DEFAULT_LOGIN_LIMITS) => new LoginThrottle(app.runtime.shared, c, limits, `signin-${made++}`);
+  const fail = async (throttle: LoginThrottle, login: string, address: string) => (await throttle.begin(login, address)).failed();
 
-  it('doubles the wait of an account and address after each failure beyond the free ones, up to 15 minutes', () => {
+  it('doubles the wait of an account and address after each failure beyond the free ones, up to 15 minutes', async () => {
     const c = clock();
     // The per-address limits are another test's business.
-    const throttle = new LoginThrottle(c, { ...DEFAULT_LOGIN_LIMITS, failuresPerAddress: 1000, checksPerAddress: 1000 });
+    const throttle = throttleOf(c, { ...DEFAULT_LOGIN_LIMITS, failuresPerAddress: 1000, checksPerAddress: 1000 });
     const waits: number[] = [];
     for (let i = 0; i < 14; i++) {
       try {
-        throttle.begin('alice', '1.1.1.1').failed();
+        await fail(throttle, 'alice', '1.1.1.1');
         waits.push(0);
       } catch (err) {
         const wait = Number((err as AppError).headers['retry-after']);
         waits.push(wait);
         c.advance(wait * 1000 - 1);
-        expect(() => throttle.begin('alice', '1.1.1.1')).toThrow(/too many failed sign-ins to this account from your address/);
+        await expect(throttle.begin('alice', '1.1.1.1')).rejects.toThrow(/too many failed sign-ins to this account from your address/);
         c.advance(1);
-        throttle.begin('alice', '1.1.1.1').failed();
+        await fail(throttle, 'alice', '1.1.1.1');
       }
     }
     expect(waits).toEqual([0, 0, 0, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900]);
     // Another address and another account are free all along.
-    expect(() => throttle.begin('alice', '2.2.2.2').failed()).not.toThrow();
-    expect(() => throttle.begin('bob', '1.1.1.1').failed()).not.toThrow();
+    await fail(throttle, 'alice', '2.2.2.2');
+    await fail(throttle, 'bob', '1.1.1.1');
   });
 
-  it('keeps a typed login too long to be an account at a bounded size, and still tells two such logins apart', () => {
+  it('keeps a typed login too long to be an account at a bounded size, and still tells two such logins apart', async () => {
     const c = clock();
-    const throttle = new LoginThrottle(c, { ...DEFAULT_LOGIN_LIMITS, failuresPerAddress: 1000, checksPerAddress: 1000 });
+    const throttle = throttleOf(c, { ...DEFAULT_LOGIN_LIMITS, failuresPerAddress: 1000, checksPerAddress: 1000 });
     const long = (tail: string) => `${'x'.repeat(60 * 1024)}${tail}`;
-    for (let i = 0; i < 3; i++) throttle.begin(long('a'), '1.1.1.1').failed();
-    expect(throttle.heldKeyChars()).toBeLessThan(200);
-    expect(() => throttle.begin(long('a'), '1.1.1.1')).toThrow(/too many failed sign-ins to this account/);
-    expect(() => throttle.begin(long('b'), '1.1.1.1').failed()).not.toThrow();
+    for (let i = 0; i < 3; i++) await fail(throttle, long('a'), '1.1.1.1');
+    const keys = await app.runtime.ctx.db.selectFrom('shared_state').select('key').execute();
+    expect(Math.max(...keys.map((k) => k.key.length))).toBeLessThan(200);
+    await expect(throttle.begin(long('a'), '1.1.1.1')).rejects.toThrow(/too many failed sign-ins to this account/);
+    await fail(throttle, long('b'), '1.1.1.1');
   });
 
-  it('lets two checks of one address run at once, and frees the slot when a check ends however it ends', () => {
-    const throttle = new LoginThrottle(clock());
-    const a = throttle.begin('alice', '1.1.1.1');
-    const b = throttle.begin('bob', '1.1.1.1');
-    expect(() => throttle.begin('carol', '1.1.1.1')).toThrow(/already being checked/);
-    expect(() => throttle.begin('carol', '2.2.2.2').succeeded()).not.toThrow();
-    a.abandoned();
-    const c = throttle.begin('carol', '1.1.1.1');
-    b.succeeded();
-    c.failed();
-    c.failed();
-    expect(() => throttle.begin('dave', '1.1.1.1').succeeded()).not.toThrow();
+  it('lets two checks of one address run at once, and frees the slot when a check ends however it ends', async () => {
+    const throttle = throttleOf(clock());
+    const a = await throttle.begin('alice', '1.1.1.1');
+    const b = await throttle.begin('bob', '1.1.1.1');
+    await expect(throttle.begin('carol', '1.1.1.1')).rejects.toThrow(/already being checked/);
+    await (await throttle.begin('carol', '2.2.2.2')).succeeded();
+    await a.abandoned();
+    const c = await throttle.begin('carol', '1.1.1.1');
+    await b.succeeded();
+    await c.failed();
+    await c.failed();
+    await (await throttle.begin('dave', '1.1.1.1')).succeeded();
   });
 
-  it('never holds an abandoned check (a busy server) against anyone', () => {
-    const throttle = new LoginThrottle(clock(), { ...DEFAULT_LOGIN_LIMITS, failuresPerAddress: 1, checksPerAddress: 1 });
-    for (let i = 0; i < 5; i++) throttle.begin('alice', '1.1.1.1').abandoned();
-    expect(() => throttle.begin('alice', '1.1.1.1').succeeded()).not.toThrow();
+  it('never holds an abandoned check (a busy server) against anyone', async () => {
+    const throttle = throttleOf(clock(), { ...DEFAULT_LOGIN_LIMITS, failuresPerAddress: 1, checksPerAddress: 1 });
+    for (let i = 0; i < 5; i++) await (await throttle.begin('alice', '1.1.1.1')).abandoned();
+    await (await throttle.begin('alice', '1.1.1.1')).succeeded();
   });
 });

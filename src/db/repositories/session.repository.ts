@@ -29,6 +29,15 @@ export async function endSessionById(db: Db, userId: number, id: number, now: st
   return Number(result.numUpdatedRows);
 }
 
-export async function touchSession(db: Db, sessionHash: string, now: string): Promise<void> {
-  await db.updateTable('sessions').set({ last_seen_at: now }).where('session_hash', '=', sessionHash).execute();
+/**
+ * Sets the session's last-seen time to `now` unless it was set after `dueBefore`: the condition is
+ * in the statement, so when several instances see the same session at once only one writes.
+ */
+export async function touchSession(db: Db, sessionHash: string, now: string, dueBefore: string): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ last_seen_at: now })
+    .where('session_hash', '=', sessionHash)
+    .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<=', dueBefore)]))
+    .execute();
 }

@@ -95,7 +95,7 @@ export async function accountRoutes(app: FastifyInstance, deps: WebDeps): Promis
     const { state, spec } = readTokenForm(form);
     const nonce = field(form, 'nonce');
     if (nonce === '') throw badRequest('the form is incomplete: reload the page and try again');
-    if (!deps.nonces.consume(nonce)) {
+    if (!(await deps.nonces.consume(nonce))) {
       return showTokens(reply, viewer, 409, { tokenError: 'This form was already sent, and its token was shown then (it is never shown again). Create another token if you need one.' });
     }
     try {

@@ -90,9 +90,8 @@ export async function authRoutes(app: FastifyInstance, deps: WebDeps): Promise<v
     try {
       // Every attempt counts, so one client (an IPv6 one by its /64) cannot create accounts in bulk or probe logins.
       const network = clientNetwork(request.ip);
-      const wait = deps.signups.retryAfter(network);
+      const wait = await deps.signups.take(network);
       if (wait > 0) throw rateLimited(`too many sign-ups from your address; try again in ${Math.ceil(wait / 60)} minutes`, wait);
-      deps.signups.hit(network);
       if (field(form, 'password') !== field(form, 'confirm')) throw badRequest('the password and its repetition differ');
       const user = await signUp(ctx, { login, password: field(form, 'password'), email: email === '' ? null : email });
       await signIn(ctx, request, reply, user, 'signup');

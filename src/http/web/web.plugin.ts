@@ -5,7 +5,7 @@ import { createSso, type Sso } from '../../services/identity/sso.js';
 import { oidcRoutes } from './identity/oidc.routes.js';
 import { sessionRoutes } from './identity/session.routes.js';
 import { LoginThrottle } from '../../services/login-throttle.js';
-import { SlidingWindowLimiter } from '../../services/rate-limiter.js';
+import { SharedWindow } from '../../services/shared-state/shared-limits.js';
 import { serverKey } from '../../services/server-secret.service.js';
 import type { Runtime } from '../../services/runtime.js';
 import { accountRoutes } from './account.routes.js';
@@ -36,7 +36,7 @@ export interface WebDeps {
   /** Password checks (sign-in, password change, re-authentication) per account and address. */
   throttle: LoginThrottle;
   /** Sign-up attempts per client address. */
-  signups: SlidingWindowLimiter;
+  signups: SharedWindow;
   passwords: PasswordProvider;
   nonces: FormNonces;
   /** The key of the sign-in and sign-up forms' CSRF tokens (kept in the database, shared by instances). */
@@ -58,16 +58,18 @@ const FORM_LIMIT = 64 * 1024;
  * render as pages, while the API beside it keeps its JSON envelope.
  */
 export async function webRoutes(app: FastifyInstance, { runtime }: { runtime: Runtime }): Promise<void> {
-  const throttle = new LoginThrottle(runtime.ctx.clock);
+  // Every limit and single-use id here is counted in the shared store, by all instances together.
+  const { shared, ctx } = runtime;
+  const throttle = new LoginThrottle(shared, ctx.clock);
   const deps: WebDeps = {
     runtime,
     throttle,
-    signups: new SlidingWindowLimiter(SIGNUPS_PER_HOUR, 60 * 60_000, runtime.ctx.clock),
+    signups: new SharedWindow(shared, ctx.clock, 'signups', SIGNUPS_PER_HOUR, 60 * 60_000),
     passwords: new PasswordProvider(throttle),
-    nonces: new FormNonces(runtime.ctx.clock),
-    csrfKey: serverKey(runtime.ctx, 'pre-session-csrf'),
-    sso: createSso(runtime.ctx),
-    factorThrottle: new LoginThrottle(runtime.ctx.clock),
+    nonces: new FormNonces(shared, ctx.clock),
+    csrfKey: serverKey(ctx, 'pre-session-csrf'),
+    sso: createSso(ctx),
+    factorThrottle: new LoginThrottle(shared, ctx.clock, undefined, 'factor'),
   };
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT }, (_request, body, done) => {
