@@ -71,6 +71,11 @@ export interface Config extends Readonly<MetadataLimits> {
   readonly mirrorIndexTtl: number;
   /** How long one upstream request (headers and body) may take before it is abandoned. */
   readonly mirrorTimeoutMs: number;
+  /**
+   * A folder that receives a static copy of the private index (services/static-index/): every
+   * crate's file and its `.gz`, and `config.json`, for nginx or a CDN to serve; null: none.
+   */
+  readonly staticIndexDir: string | null;
   /** CI issuers whose OIDC tokens are exchanged for trusted-publishing tokens; empty: none. */
   readonly trustedIssuers: readonly TrustedIssuer[];
   /**
@@ -179,6 +184,7 @@ const SETTINGS: Setting[] = [
   { key: 'mirrorOffline', env: 'WHARF_MIRROR_OFFLINE', file: 'mirror_offline', parse: boolean, fallback: () => false },
   { key: 'mirrorIndexTtl', env: 'WHARF_MIRROR_INDEX_TTL', file: 'mirror_index_ttl', parse: integerIn(0, 86_400), fallback: () => 60 },
   { key: 'mirrorTimeoutMs', env: 'WHARF_MIRROR_TIMEOUT_MS', file: 'mirror_timeout_ms', parse: integerIn(100, 600_000), fallback: () => 30_000 },
+  { key: 'staticIndexDir', env: 'WHARF_STATIC_INDEX_DIR', file: 'static_index_dir', parse: (v) => resolve(nonEmptyString(v)), fallback: () => null },
   { key: 'imageProxy', env: 'WHARF_IMAGE_PROXY', file: 'image_proxy', parse: boolean, fallback: () => true },
   { key: 'imageProxyAllowPrivate', env: 'WHARF_IMAGE_PROXY_ALLOW_PRIVATE', file: 'image_proxy_allow_private', parse: boolean, fallback: () => false },
   { key: 'imageProxyTimeoutMs', env: 'WHARF_IMAGE_PROXY_TIMEOUT_MS', file: 'image_proxy_timeout_ms', parse: integerIn(100, 600_000), fallback: () => 10_000 },

@@ -8,6 +8,7 @@ import { registerMailJobs } from './mail/mail-jobs.js';
 import type { SmtpClient } from './mail/smtp-client.js';
 import { createMirror, type Mirror } from './mirror/mirror.js';
 import { PublishLimits } from './publish-limits.js';
+import { createStaticIndex, type StaticIndex } from './static-index/static-index.service.js';
 import { Readmes } from './readme/readme.service.js';
 import { TrustpubIssuers } from './trustpub/trustpub-issuers.js';
 
@@ -33,15 +34,20 @@ export interface Runtime {
   readonly jobs: JobRunner;
   /** The SMTP server's client, or null when no e-mail is sent. */
   readonly smtp: SmtpClient | null;
+  /** The static copy of the index for nginx or a CDN (`static_index_dir`), or null. */
+  readonly staticIndex: StaticIndex | null;
 }
 
 export function createRuntime(ctx: ServiceContext): Runtime {
   const index = new IndexCache(ctx.db);
   const downloadLocations = new DownloadLocations(ctx);
-  // A change of a crate made by another instance (a deletion) also moves its download locations.
+  const staticIndex = createStaticIndex(ctx);
+  // A change of a crate made by another instance (a deletion) also moves its download locations,
+  // and its file in the static copy (which every instance writes: the writes are idempotent, and
+  // a change made by the CLI or by an instance that crashed after its commit still gets written).
   const stale = {
-    invalidate: (name: string) => (index.invalidate(name), downloadLocations.forget(name)),
-    clear: () => (index.clear(), downloadLocations.clear()),
+    invalidate: (name: string) => (index.invalidate(name), downloadLocations.forget(name), void staticIndex?.changed(name)),
+    clear: () => (index.clear(), downloadLocations.clear(), staticIndex?.resync()),
   };
   const jobs = new JobRunner(ctx);
   const smtp = registerMailJobs(ctx, jobs);
@@ -62,6 +68,7 @@ export function createRuntime(ctx: ServiceContext): Runtime {
     trustpubIssuers: new TrustpubIssuers(ctx.config, ctx.clock),
     jobs,
     smtp,
+    staticIndex,
   };
 }
 
@@ -71,11 +78,14 @@ export async function startRuntime(runtime: Runtime, log?: JobLog): Promise<void
   runtime.jobs.start(log);
   runtime.mirror?.activity.start();
   await runtime.changes.start(runtime.ctx.config.changePollMs);
+  if (log) runtime.staticIndex?.setLog(log);
+  await runtime.staticIndex?.start();
 }
 
 /** Stops the background work, writing the download counts still in memory. */
 export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.changes.stop();
+  await runtime.staticIndex?.stop();
   await runtime.jobs.stop();
   runtime.smtp?.close();
   await runtime.downloads.stop();
@@ -87,8 +97,18 @@ export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.mirror?.activity.stop();
 }
 
+/**
+ * After a publish, yank or unyank committed on this instance: its cached index file is stale at
+ * once, and the static copy is written now rather than at the next poll of the change feed
+ * (other instances learn it from the feed).
+ */
+export function indexChanged(runtime: Runtime, name: string): void {
+  runtime.index.invalidate(name);
+  void runtime.staticIndex?.changed(name);
+}
+
 /** After a deletion on this instance: its index file and download locations are stale at once (others learn it from the change feed). */
 export function crateRemoved(runtime: Runtime, name: string): void {
-  runtime.index.invalidate(name);
+  indexChanged(runtime, name);
   runtime.downloadLocations.forget(name);
 }
