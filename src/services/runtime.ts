@@ -97,18 +97,26 @@ export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.mirror?.activity.stop();
 }
 
+/** How long an answer waits for the static copy's write; a slower write finishes after the answer. */
+const STATIC_WRITE_WAIT_MS = 2000;
+
 /**
  * After a publish, yank or unyank committed on this instance: its cached index file is stale at
- * once, and the static copy is written now rather than at the next poll of the change feed
- * (other instances learn it from the feed).
+ * once, and the static copy is written before the answer (within STATIC_WRITE_WAIT_MS), so a
+ * client that reads the static copy right after a yank sees it, as it would on /index/. Other
+ * instances learn it from the change feed.
  */
-export function indexChanged(runtime: Runtime, name: string): void {
+export async function indexChanged(runtime: Runtime, name: string): Promise<void> {
   runtime.index.invalidate(name);
-  void runtime.staticIndex?.changed(name);
+  const written = runtime.staticIndex?.changed(name);
+  if (!written) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([written, new Promise<void>((resolve) => (timer = setTimeout(resolve, STATIC_WRITE_WAIT_MS)))]);
+  clearTimeout(timer);
 }
 
 /** After a deletion on this instance: its index file and download locations are stale at once (others learn it from the change feed). */
-export function crateRemoved(runtime: Runtime, name: string): void {
-  indexChanged(runtime, name);
+export function crateRemoved(runtime: Runtime, name: string): Promise<void> {
   runtime.downloadLocations.forget(name);
+  return indexChanged(runtime, name);
 }

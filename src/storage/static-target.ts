@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, opendir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, opendir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 
 /**
@@ -8,7 +8,10 @@ import { dirname, join, resolve, sep } from 'node:path';
  * (one PUT per file, which S3 makes atomic) implements the same four calls.
  */
 export interface StaticTarget {
-  /** Replaces the file at `path` with `bytes` at once: a reader sees the old file or the new, never part of one. */
+  /**
+   * Replaces the file at `path` with `bytes` at once: a reader sees the old file or the new, never
+   * part of one, and new bytes always come with a new validator (ETag, Last-Modified).
+   */
   put(path: string, bytes: Buffer): Promise<void>;
   /** Removes the file; a file already gone is no error. */
   remove(path: string): Promise<void>;
@@ -28,6 +31,12 @@ const TEMP = /(^|\/)\.[^/]*\.tmp$/;
  * own folder and renamed over the old one, so nginx never sends half a file. No fsync: the copy
  * is derived from the database, and the start of `wharf serve` rewrites whatever differs.
  * Folders 0755 and files 0644, whatever the umask: the web server usually runs as another user.
+ *
+ * nginx's ETag is the modification time in whole seconds and the size: a yank and an unyank of
+ * two versions in the same second give another file of the same size and the same ETag, and
+ * cargo would be told 304 for bytes it does not have. So a file that changes gets a modification
+ * time one second past the old one when the clock has not moved on that far, and a write of the
+ * bytes already there is skipped (it would only move the time).
  */
 export class FolderTarget implements StaticTarget {
   private readonly root: string;
@@ -51,9 +60,14 @@ export class FolderTarget implements StaticTarget {
     const folder = dirname(target);
     await mkdir(folder, { recursive: true, mode: 0o755 });
     const base = target.slice(folder.length + 1);
+    const old = await this.read(path);
+    if (old?.equals(bytes)) return;
+    const oldMtimeMs = old ? ((await stat(target).catch(() => null))?.mtimeMs ?? 0) : 0;
     const tmp = join(folder, `.${base}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       await writeFile(tmp, bytes, { flag: 'wx', mode: 0o644 });
+      const seconds = Math.max(Math.floor(Date.now() / 1000), Math.floor(oldMtimeMs / 1000) + 1);
+      await utimes(tmp, seconds, seconds);
       await rename(tmp, target);
     } catch (err) {
       await rm(tmp, { force: true });

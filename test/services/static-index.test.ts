@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -41,6 +41,20 @@ describe('FolderTarget', () => {
     expect(reads).toBeGreaterThan(0);
     expect(torn).toBe(0);
     expect(allFiles(root)).toEqual(['ab/cd/abcd']);
+  });
+
+  it('gives changed bytes a later whole-second modification time (nginx\'s ETag), and leaves equal bytes alone', async () => {
+    const mtime = () => statSync(join(root, '2/ab')).mtimeMs;
+    await target.put('2/ab', Buffer.from('{"yanked":true}\n'));
+    const first = mtime();
+    // The same size in the same second: without a later time nginx would send the same ETag.
+    await target.put('2/ab', Buffer.from('{"yanked":!!!!}\n'));
+    const second = mtime();
+    expect(second % 1000).toBe(0);
+    expect(second).toBeGreaterThanOrEqual(first + 1000);
+    await target.put('2/ab', Buffer.from('{"yanked":!!!!}\n'));
+    expect(mtime()).toBe(second);
+    await target.remove('2/ab');
   });
 
   it('lists files but not temporary ones, removes idempotently, and refuses paths outside its folder', async () => {

@@ -36,7 +36,7 @@ export async function publishRoutes(app: FastifyInstance, { runtime }: { runtime
       for await (const chunk of body) reader.push(chunk);
     }
     const result = await publishVersion(ctx, actor, reader.finish(), runtime.publishLimits, runtime.readmes, ceilings.metadata);
-    indexChanged(runtime, result.crate);
+    await indexChanged(runtime, result.crate);
     request.log.info({ crate: result.crate, version: result.version, user: actor.login, token_id: actor.token?.id }, 'published');
     const shadowed = runtime.mirror ? await upstreamNameWarning(ctx, runtime.mirror, result.crate, ctx.config.registryName) : null;
     const warnings = shadowed ? { ...result.warnings, other: [...result.warnings.other, shadowed] } : result.warnings;
