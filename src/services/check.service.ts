@@ -73,7 +73,7 @@ export async function checkRegistry(ctx: ServiceContext, options: CheckOptions, 
   }
 
   // The static copy (static_index_dir): missing, stale or extra files; `wharf static rebuild` fixes them.
-  for (const p of (await createStaticIndex(ctx)?.check()) ?? []) report.problems.push({ kind: 'static', key: p.path, message: `static index: ${p.message}` });
+  for (const p of (await createStaticIndex(ctx)?.check()) ?? []) report.problems.push({ kind: 'static', key: p.path, message: p.message });
 
   const now = ctx.clock.now().getTime();
   const orphans: BlobInfo[] = [];
