@@ -3,13 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openContext } from '../../src/bootstrap.js';
-import { loadConfig } from '../../src/config/config.js';
-import { publishVersion } from '../../src/services/publish.service.js';
-import { authenticateToken, createToken } from '../../src/services/token.service.js';
-import { createUser } from '../../src/services/user.service.js';
-import { crateTarball, metadataFor } from '../helpers/crate-builder.js';
-import { complaints, databaseEnv, wharf } from '../helpers/wharf-process.js';
+import { seedRegistry } from '../helpers/seed-registry.js';
+import { complaints, wharf } from '../helpers/wharf-process.js';
 
 describe('wharf static rebuild, and wharf check on the static copy (the binary)', () => {
   let dataDir: string;
@@ -21,22 +16,12 @@ describe('wharf static rebuild, and wharf check on the static copy (the binary)'
     staticDir = join(dataDir, 'public-index');
     env = { WHARF_DATA_DIR: dataDir, WHARF_LOG_LEVEL: 'silent', WHARF_PUBLIC_URL: 'https://crates.example.com' };
     expect((await wharf(['migrate'], env)).code).toBe(0);
-    const databaseUrl = (await databaseEnv(env)).WHARF_DATABASE_URL ?? null;
     // Published straight on the database, as if by a Wharf that had no static copy configured yet.
-    const ctx = openContext(loadConfig({}, { dataDir, databaseUrl }));
-    try {
-      const user = await createUser(ctx, { login: 'alice' });
-      const actor = await authenticateToken(ctx, (await createToken(ctx, user.id, { name: 'cli test' }, null)).token);
-      for (const spec of [
-        { name: 'Two_Part', vers: '1.0.0' },
-        { name: 'Two_Part', vers: '1.1.0' },
-        { name: 'abc', vers: '0.1.0' },
-      ]) {
-        await publishVersion(ctx, actor, { json: Buffer.from(JSON.stringify(metadataFor(spec))), crate: await crateTarball(spec) });
-      }
-    } finally {
-      await ctx.db.destroy();
-    }
+    await seedRegistry(env, 'alice', [
+      { name: 'Two_Part', vers: '1.0.0' },
+      { name: 'Two_Part', vers: '1.1.0' },
+      { name: 'abc', vers: '0.1.0' },
+    ]);
   }, 60_000);
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
