@@ -17,8 +17,10 @@ export interface StaticTarget {
   remove(path: string): Promise<void>;
   /** The file's bytes, or null when there is none. */
   read(path: string): Promise<Buffer | null>;
-  /** Every file's path, temporary files of writes in flight excluded. */
-  list(): AsyncIterable<string>;
+  /** Whether there is a file at `path` (without reading it: .crate files can be large). */
+  exists(path: string): Promise<boolean>;
+  /** Every file's path under `prefix` (a folder ending in `/`, or '' for all), temporary files of writes in flight excluded. */
+  list(prefix?: string): AsyncIterable<string>;
   /** Where it is, for messages. */
   readonly describe: string;
 }
@@ -88,8 +90,12 @@ export class FolderTarget implements StaticTarget {
     }
   }
 
-  async *list(): AsyncIterable<string> {
-    yield* walk(this.root, '');
+  async exists(path: string): Promise<boolean> {
+    return (await stat(this.full(path)).catch(() => null))?.isFile() ?? false;
+  }
+
+  async *list(prefix = ''): AsyncIterable<string> {
+    yield* walk(prefix === '' ? this.root : this.full(prefix), prefix);
   }
 }
 

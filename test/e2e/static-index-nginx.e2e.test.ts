@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/config.js';
 import { type CargoResult, CargoSandbox, manifest } from '../helpers/cargo.js';
-import { type LiveServer, startLiveServer } from '../helpers/live-server.js';
+import { freePort, type LiveServer, startLiveServer } from '../helpers/live-server.js';
 import { nginxMissing, type RunningNginx, startStaticNginx } from '../helpers/nginx.js';
 
 const skip = nginxMissing();
@@ -20,13 +20,20 @@ interface Setup {
   dir: string;
 }
 
-/** Per describe: a Wharf writing its static copy to a temporary folder, and nginx serving that folder to cargo. */
-function staticIndexBehindNginx(overrides: Partial<Config>, nginxOptions: (server: LiveServer) => { authUpstream?: string; authCacheSeconds?: number }): Setup {
+/**
+ * Per describe: a Wharf writing its static copy to a temporary folder, and nginx serving that
+ * folder to cargo. nginx's port is chosen first, so Wharf's settings can name it.
+ */
+function staticIndexBehindNginx(
+  overrides: (nginxUrl: string) => Partial<Config>,
+  nginxOptions: (server: LiveServer) => { authUpstream?: string; authCacheSeconds?: number },
+): Setup {
   const setup = {} as Setup;
   beforeAll(async () => {
     setup.dir = mkdtempSync(join(tmpdir(), 'wharf-static-e2e-'));
-    setup.server = await startLiveServer({ ...overrides, staticIndexDir: setup.dir });
-    setup.nginx = await startStaticNginx({ root: setup.dir, ...nginxOptions(setup.server) });
+    const port = await freePort();
+    setup.server = await startLiveServer({ ...overrides(`http://127.0.0.1:${port}`), staticIndexDir: setup.dir });
+    setup.nginx = await startStaticNginx({ root: setup.dir, port, ...nginxOptions(setup.server) });
     setup.cargo = new CargoSandbox(setup.nginx.indexUrl);
     setup.token = (await setup.server.userWithToken('alice')).token;
   }, 60_000);
@@ -60,7 +67,7 @@ const lockedVersion = (dir: string, name: string) => new RegExp(`name = "${name}
  * from Wharf (config.json's api and dl).
  */
 describe.skipIf(skip !== null)(`cargo reading the index from nginx${skip ? ` (skipped: ${skip})` : ''}`, () => {
-  const s = staticIndexBehindNginx({}, () => ({}));
+  const s = staticIndexBehindNginx(() => ({}), () => ({}));
   const publish = (path: string) => s.cargo.run(['publish', '--registry', 'wharf', '--no-verify'], { cwd: path, token: s.token });
 
   it('publishes, builds, refuses a yanked version and takes it back after unyank', async () => {
@@ -151,7 +158,7 @@ describe.skipIf(skip !== null)(`cargo reading the index from nginx${skip ? ` (sk
 
 describe.skipIf(skip !== null)(`a private registry's static index behind nginx auth_request${skip ? ` (skipped: ${skip})` : ''}`, () => {
   // A long cache, so that the count of checks below does not depend on the machine's speed.
-  const s = staticIndexBehindNginx({ authRequired: true }, (server) => ({ authUpstream: server.url, authCacheSeconds: 300 }));
+  const s = staticIndexBehindNginx(() => ({ authRequired: true }), (server) => ({ authUpstream: server.url, authCacheSeconds: 300 }));
   const env = { CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS: 'cargo:token' };
 
   const authChecks = () => s.server.logs.join('').match(/\/api\/v1\/static-auth/g)?.length ?? 0;
@@ -186,5 +193,23 @@ describe.skipIf(skip !== null)(`a private registry's static index behind nginx a
     const reader = (await server.tokenFor(1, { name: 'read only', scopes: ['read'] })).token;
     expectBuilt(await cargo.run(['run'], { cwd: consumer, env, token: reader }));
     expect(nginx.accessLog().some((l) => l.includes('GET /hi/dd/hidden-lib ') && / 200 /.test(l))).toBe(true);
+  }, 300_000);
+});
+
+describe.skipIf(skip !== null)(`cargo reading the index and the .crate files from nginx (static_dl_base_url)${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  const s = staticIndexBehindNginx((nginxUrl) => ({ staticDlBaseUrl: `${nginxUrl}/crates` }), () => ({}));
+
+  it('builds with every file from nginx, and none downloaded from Wharf', async () => {
+    const { cargo, token, nginx, server } = s;
+    const lib = cargo.writeCrate('dl-lib', { 'Cargo.toml': manifest('Dl_Lib', '0.3.0'), 'src/lib.rs': 'pub fn f() -> u32 { 7 }\n' });
+    const published = await cargo.run(['publish', '--registry', 'wharf', '--no-verify'], { cwd: lib, token });
+    expect(published.stderr).toContain('Published Dl_Lib v0.3.0');
+    const app = consumerOf(cargo, 'dl-app', 'Dl_Lib', '0.3');
+    expectBuilt(await cargo.run(['run'], { cwd: app }));
+    const cksum = (JSON.parse(readFileSync(join(s.dir, 'dl/_l/dl_lib'), 'utf8')) as { cksum: string }).cksum;
+    expect(nginx.accessLog().some((l) => l.includes(`GET /crates/Dl_Lib/0.3.0/${cksum}.crate `) && / 200 /.test(l))).toBe(true);
+    expect(server.logs.join('')).not.toContain('/download');
+    const file = await fetch(`${nginx.url}/crates/Dl_Lib/0.3.0/${cksum}.crate`);
+    expect(file.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
   }, 300_000);
 });

@@ -82,6 +82,10 @@ ${o.authUpstream ? `  upstream wharf_auth {\n    server ${new URL(o.authUpstream
     location / {
 ${auth}      add_header Cache-Control "${cacheControl}" always;
       add_header Vary Accept-Encoding always;
+    }
+    # .crate files (static_dl_base_url = http://HOST/crates): their path names their checksum.
+    location /crates/ {
+${auth}      add_header Cache-Control "${o.authUpstream ? 'private' : 'public'}, max-age=31536000, immutable" always;
     }${authLocation}
   }
 }
@@ -107,11 +111,11 @@ export interface RunningNginx {
   close(): Promise<void>;
 }
 
-/** Starts nginx on a free loopback port in front of `root`, and waits until it answers. */
-export async function startStaticNginx(options: { root: string; authUpstream?: string | null; authCacheSeconds?: number }): Promise<RunningNginx> {
+/** Starts nginx on `port` (default: a free loopback port) in front of `root`, and waits until it answers. */
+export async function startStaticNginx(options: { root: string; port?: number; authUpstream?: string | null; authCacheSeconds?: number }): Promise<RunningNginx> {
   const workDir = mkdtempSync(join(tmpdir(), 'wharf-nginx-'));
   mkdirSync(join(workDir, 'auth-cache'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   writeFileSync(join(workDir, 'nginx.conf'), staticNginxConfig({ ...options, port, workDir }));
   const output: string[] = [];
   const child: ChildProcess = spawn(NGINX, ['-c', join(workDir, 'nginx.conf'), '-p', workDir, '-e', join(workDir, 'error.log')], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRegistry } from '../../src/services/check.service.js';
-import { deleteCrate } from '../../src/services/crate-deletion/crate-deletion.service.js';
+import { deleteCrate, deleteVersion } from '../../src/services/crate-deletion/crate-deletion.service.js';
 import { StaticIndex } from '../../src/services/static-index/static-index.service.js';
 import { FolderTarget, type StaticTarget } from '../../src/storage/static-target.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
@@ -169,7 +170,8 @@ describe('StaticIndex: the static copy of the index', () => {
       },
       remove: (p) => folder.remove(p),
       read: (p) => folder.read(p),
-      list: () => folder.list(),
+      exists: (p) => folder.exists(p),
+      list: (prefix) => folder.list(prefix),
     };
     const other = new StaticIndex(t.runtime.ctx, slow);
     const racing = other.changed('Static_One');
@@ -205,5 +207,72 @@ describe('StaticIndex: the static copy of the index', () => {
     expect(report.written).toBe(1);
     expect(await writer.check()).toEqual([]);
     expect(allFiles(dir).sort()).toEqual(['config.json', 'st/at/static_one', 'st/at/static_one.gz']);
+  });
+});
+
+describe('StaticIndex with the .crate files (static_dl_base_url)', () => {
+  let t: TestApp;
+  let dir: string;
+  let token: string;
+  let writer: StaticIndex;
+  const sha256 = (path: string) => createHash('sha256').update(readFileSync(join(dir, path))).digest('hex');
+  const lines = () => readFileSync(join(dir, 'fi/le/files_too'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { vers: string; cksum: string });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'wharf-static-dl-'));
+    t = await createTestApp({ logLevel: 'silent', staticIndexDir: dir, staticDlBaseUrl: 'https://index.example.com/crates/' });
+    writer = t.runtime.staticIndex!;
+    await writer.start();
+    ({ token } = await t.userWithToken('alice'));
+    for (const vers of ['1.0.0', '1.1.0']) await t.publish(token, { name: 'Files_Too', vers });
+    await writer.idle();
+  });
+  afterAll(async () => {
+    await writer.stop();
+    await t.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes every version\'s file where config.json\'s dl template points, with the published bytes', async () => {
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))).toEqual({
+      dl: 'https://index.example.com/crates/{crate}/{version}/{sha256-checksum}.crate',
+      api: 'http://wharf.test',
+      'auth-required': false,
+    });
+    // Wharf's own index keeps its own downloads.
+    expect(JSON.parse((await t.app.inject({ method: 'GET', url: '/index/config.json' })).body)).toMatchObject({ dl: 'http://wharf.test/api/v1/crates' });
+    for (const line of lines()) {
+      const path = `crates/Files_Too/${line.vers}/${line.cksum}.crate`;
+      expect(sha256(path)).toBe(line.cksum);
+      const served = await t.app.inject({ method: 'GET', url: `/api/v1/crates/Files_Too/${line.vers}/download` });
+      expect(served.rawPayload.equals(readFileSync(join(dir, path)))).toBe(true);
+    }
+    expect(await writer.check()).toEqual([]);
+  });
+
+  it('removes the file of a deleted version after the index stops naming it, and check finds a tampered file', async () => {
+    const [first, second] = lines();
+    await deleteVersion(t.runtime.ctx, { actor: null, via: 'cli' }, 'Files_Too', '1.0.0');
+    await writer.changed('Files_Too');
+    expect(lines().map((l) => l.vers)).toEqual(['1.1.0']);
+    expect(existsSync(join(dir, `crates/Files_Too/1.0.0/${first!.cksum}.crate`))).toBe(false);
+    const kept = `crates/Files_Too/1.1.0/${second!.cksum}.crate`;
+    writeFileSync(join(dir, kept), 'not the published bytes');
+    mkdirSync(join(dir, 'crates/Nobody/0.1.0'), { recursive: true });
+    writeFileSync(join(dir, 'crates/Nobody/0.1.0/abc.crate'), 'stray');
+    expect((await writer.check()).map((p) => `${p.kind} ${p.path}`)).toEqual([`stale ${kept}`, 'extra crates/Nobody/0.1.0/abc.crate']);
+  });
+
+  it('a rebuild removes stray files, and a deleted crate loses its files', async () => {
+    const kept = `crates/Files_Too/1.1.0/${lines()[0]!.cksum}.crate`;
+    rmSync(join(dir, kept));
+    const report = await writer.sync({ rewrite: true });
+    await writer.idle();
+    expect(report.removed).toEqual(['crates/Nobody/0.1.0/abc.crate']);
+    expect(sha256(kept)).toBe(lines()[0]!.cksum);
+    expect(await writer.check()).toEqual([]);
+    await deleteCrate(t.runtime.ctx, { actor: null, via: 'cli' }, 'admin', 'Files_Too');
+    await writer.changed('Files_Too');
+    expect(allFiles(dir).filter((p) => !p.endsWith('/') && !p.startsWith('.'))).toEqual(['config.json']);
   });
 });

@@ -8,10 +8,16 @@ import { FolderTarget, type StaticTarget } from '../../storage/static-target.js'
 import type { ServiceContext } from '../context.js';
 import { type IndexEntry, prepareIndexEntry, renderCrateIndex } from '../index.service.js';
 import type { JobLog } from '../jobs/job-runner.js';
+import { addCrateFiles, CRATES_FOLDER, crateFileProblem, expectedCrateFiles, removeCrateFiles, staticDl } from './static-crate-files.js';
 
-/** The sparse index's `config.json`, the same object for Wharf's own /index/ and for the static copy. */
+/** The sparse index's `config.json` at Wharf's own /index/. */
 export function sparseIndexConfig(config: Config): Record<string, unknown> {
   return { dl: `${config.publicUrl}/api/v1/crates`, api: config.publicUrl, 'auth-required': config.authRequired };
+}
+
+/** The static copy's: the same, with `dl` on the copy's crate files when it holds them. */
+export function staticIndexConfig(config: Config): Record<string, unknown> {
+  return { ...sparseIndexConfig(config), dl: staticDl(config) };
 }
 
 export const CONFIG_FILE = 'config.json';
@@ -53,7 +59,9 @@ export interface StaticProblem {
  * upstream when read, which a static server cannot do.
  */
 export class StaticIndex {
-  private readonly running = new Map<string, { done: Promise<void>; again: boolean }>();
+  private readonly running = new Map<string, { done: Promise<void>; again: boolean; name: string }>();
+  /** Whether the copy holds the .crate files too (`static_dl_base_url`). */
+  private readonly crateFiles: boolean;
   private log: Pick<JobLog, 'error' | 'info'> = { error: () => undefined, info: () => undefined };
   private stopped = false;
   private background: Promise<unknown> = Promise.resolve();
@@ -61,7 +69,9 @@ export class StaticIndex {
   constructor(
     private readonly ctx: ServiceContext,
     readonly target: StaticTarget,
-  ) {}
+  ) {
+    this.crateFiles = ctx.config.staticDlBaseUrl !== null;
+  }
 
   setLog(log: Pick<JobLog, 'error' | 'info'>): void {
     this.log = log;
@@ -77,14 +87,15 @@ export class StaticIndex {
     const busy = this.running.get(key);
     if (busy) {
       busy.again = true;
+      busy.name = name;
       return busy.done;
     }
-    const slot = { again: false, done: Promise.resolve() };
+    const slot = { again: false, done: Promise.resolve(), name };
     slot.done = (async () => {
       try {
         do {
           slot.again = false;
-          await this.writeCrate(key);
+          await this.writeCrate(key, slot.name);
         } while (slot.again);
       } catch (err) {
         this.log.error({ err, crate: key, target: this.target.describe }, 'could not write the static index file');
@@ -127,18 +138,23 @@ export class StaticIndex {
     while (this.running.size > 0) await Promise.all([...this.running.values()].map((s) => s.done));
   }
 
-  private async writeCrate(key: string): Promise<void> {
+  /** `name` is the crate's name as the change spelled it: the folder of its .crate files. */
+  private async writeCrate(key: string, name: string): Promise<void> {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const before = await indexChangeMarker(this.ctx.db, key);
       const crate = await findCrateByName(this.ctx.db, key);
       const path = indexPath(key);
       if (crate) {
+        // Files first, so the index never names a file the copy lacks; files of deleted versions last.
+        const stale = this.crateFiles ? await addCrateFiles(this.ctx, this.target, crate) : [];
         const entry = await crateEntry(this.ctx, crate);
         await this.target.put(`${path}.gz`, entry.gzip);
         await this.target.put(path, entry.body);
+        for (const file of stale) await this.target.remove(file);
       } else {
         await this.target.remove(`${path}.gz`);
         await this.target.remove(path);
+        if (this.crateFiles) await removeCrateFiles(this.target, name);
       }
       if ((await indexChangeMarker(this.ctx.db, key)) === before) return;
     }
@@ -165,6 +181,7 @@ export class StaticIndex {
       if (this.stopped) return report;
       const path = indexPath(crate.name);
       expected.add(path).add(`${path}.gz`);
+      if (this.crateFiles) for (const file of (await expectedCrateFiles(this.ctx, crate)).keys()) expected.add(file);
       report.crates += 1;
       if (rewrite || (await this.fileProblem(crate)) !== null) {
         await this.changed(crate.name);
@@ -196,17 +213,21 @@ export class StaticIndex {
       const path = indexPath(crate.name);
       listed.delete(path);
       listed.delete(`${path}.gz`);
+      if (this.crateFiles) for (const file of (await expectedCrateFiles(this.ctx, crate)).keys()) listed.delete(file);
       // A server may be writing this crate right now: judge a fresh render and fresh files once more.
-      let problem = await this.fileProblem(crate);
-      if (problem) problem = await this.fileProblem((await findCrateByName(this.ctx.db, crate.name)) ?? crate);
+      let problem = await this.fileProblem(crate, true);
+      if (problem) problem = await this.fileProblem((await findCrateByName(this.ctx.db, crate.name)) ?? crate, true);
       if (problem) problems.push(problem);
     }
-    for (const path of listed) problems.push({ kind: 'extra', path, message: `${path} is not the index file of any crate` });
+    for (const path of listed) {
+      const what = path.startsWith(CRATES_FOLDER) && this.crateFiles ? 'the file of any version' : 'the index file of any crate';
+      problems.push({ kind: 'extra', path, message: `${path} is not ${what}` });
+    }
     return problems;
   }
 
-  /** Why the crate's files in the copy are not what a render gives now, or null. */
-  private async fileProblem(crate: CrateRow): Promise<StaticProblem | null> {
+  /** Why the crate's files in the copy are not what a render gives now, or null; `hash`: read every .crate too. */
+  private async fileProblem(crate: CrateRow, hash = false): Promise<StaticProblem | null> {
     const path = indexPath(crate.name);
     const entry = await crateEntry(this.ctx, crate);
     for (const [file, want] of [
@@ -220,7 +241,7 @@ export class StaticIndex {
         return { kind: 'stale', path: file, message: `${file} (${crate.name}) differs from the index file the database renders (${have.length} bytes, expected ${want.length})` };
       }
     }
-    return null;
+    return this.crateFiles ? crateFileProblem(this.ctx, this.target, crate, { hash }) : null;
   }
 }
 
@@ -229,7 +250,7 @@ async function crateEntry(ctx: ServiceContext, crate: CrateRow): Promise<IndexEn
 }
 
 function configBytes(config: Config): Buffer {
-  return Buffer.from(JSON.stringify(sparseIndexConfig(config)));
+  return Buffer.from(JSON.stringify(staticIndexConfig(config)));
 }
 
 async function* allCrates(ctx: ServiceContext): AsyncIterable<CrateRow> {
