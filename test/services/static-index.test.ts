@@ -186,6 +186,27 @@ describe('StaticIndex: the static copy of the index', () => {
     expect(gunzipSync(file('st/at/static_one.gz')).equals(file('st/at/static_one'))).toBe(true);
   });
 
+  it('logs a write that fails (a full or read-only disk) and keeps answering; the next change writes again', async () => {
+    const errors: string[] = [];
+    const folder = new FolderTarget(dir);
+    let failing = true;
+    const broken: StaticTarget = {
+      describe: 'broken',
+      put: (path, bytes) => (failing ? Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })) : folder.put(path, bytes)),
+      remove: (p) => folder.remove(p),
+      read: (p) => folder.read(p),
+      exists: (p) => folder.exists(p),
+      list: (prefix) => folder.list(prefix),
+    };
+    const other = new StaticIndex(t.runtime.ctx, broken);
+    other.setLog({ info: () => undefined, error: (obj, msg) => errors.push(`${msg}: ${(obj as { err: Error }).err.message}`) });
+    await expect(other.changed('Static_One')).resolves.toBeUndefined();
+    expect(errors).toEqual(['could not write the static index file: ENOSPC: no space left on device']);
+    failing = false;
+    await other.changed('Static_One');
+    expect(errors).toHaveLength(1);
+  });
+
   it('check reports a tampered, a missing and an extra file, and `wharf check` lists them', async () => {
     expect(await writer.check()).toEqual([]);
     writeFileSync(join(dir, 'st/at/static_one'), '{"name":"Static_One","vers":"6.6.6"}\n');
