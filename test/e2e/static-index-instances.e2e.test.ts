@@ -49,7 +49,7 @@ describe(`the static copy follows changes made elsewhere (${onPostgres ? 'Postgr
   });
 
   const publishThroughOther = async (vers: string) => {
-    const res = await fetch(`${otherUrl}/api/v1/crates/new`, { method: 'PUT', headers: { authorization: token }, body: await publishBody({ name: 'elsewhere', vers }) });
+    const res = await fetch(`${otherUrl}/api/v1/crates/new`, { method: 'PUT', headers: { authorization: token }, body: new Uint8Array(await publishBody({ name: 'elsewhere', vers })) });
     expect(res.status).toBe(200);
   };
   /** Polls the file every 5 ms until `want` holds; the number of polls is bounded, the time reported. */
