@@ -21,6 +21,7 @@ import { healthRoutes } from './http/health.routes.js';
 import { refuseUnstorableUrl, storableJson } from './http/storable-input.js';
 import { downloadFastPath, mirrorDownloadFastPath } from './http/api/download-fast-path.js';
 import { type FastPath, type FastPathOptions, firstOf } from './http/fast-path.js';
+import { staticAuthFastPath, staticAuthRoutes } from './http/api/static-auth.routes.js';
 import { indexFastPath, mirrorIndexFastPath } from './http/index/index-fast-path.js';
 import { indexRoutes } from './http/index/index.routes.js';
 import { imageProxyRoutes } from './http/image-proxy/image-proxy.routes.js';
@@ -122,7 +123,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   // At trace level every request's headers are logged by a Fastify hook below; it sees them all.
   if (config.logLevel !== 'trace') {
     const fast: FastPathOptions = { accessLine: accessLineWriter(app.log as Logger), nextRequestId, closing: () => closing };
-    fastPath = firstOf(indexFastPath(runtime, fast), mirrorIndexFastPath(runtime, fast), downloadFastPath(runtime, fast), mirrorDownloadFastPath(runtime, fast));
+    fastPath = firstOf(indexFastPath(runtime, fast), mirrorIndexFastPath(runtime, fast), downloadFastPath(runtime, fast), mirrorDownloadFastPath(runtime, fast), staticAuthFastPath(runtime, fast));
   }
   // The first root preClose hook: Fastify runs it before closing the server, so from then on the
   // fast paths leave every request to Fastify, which answers 503 and closes the connection.
@@ -176,6 +177,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   await app.register(invitationRoutes, { runtime });
   await app.register(catalogRoutes, { runtime });
   await app.register(tokenRoutes, { runtime });
+  await app.register(staticAuthRoutes, { runtime });
   await app.register(leakRoutes, { runtime });
   await app.register(trustpubRoutes, { runtime });
   await app.register(openapiRoutes, { description });

@@ -12,6 +12,7 @@ import { registerCategoryCommands } from './cli/commands/category.js';
 import { needsNoRegistry, registerConfigCommands } from './cli/commands/config.js';
 import { registerCrateCommands } from './cli/commands/crate.js';
 import { registerMirrorCommands } from './cli/commands/mirror.js';
+import { registerStaticCommands } from './cli/commands/static.js';
 import { registerTeamCommands } from './cli/commands/team.js';
 import { registerTokenCommands } from './cli/commands/token.js';
 import { registerUserCommands } from './cli/commands/user.js';
@@ -58,6 +59,7 @@ export async function main(argv: string[]): Promise<void> {
   registerMirrorCommands(program, getConfig);
   registerConfigCommands(program);
   registerTeamCommands(program, getConfig);
+  registerStaticCommands(program, getConfig);
 
   try {
     await program.parseAsync(argv);

@@ -75,6 +75,16 @@ export interface Config extends Readonly<MetadataLimits> {
   readonly mirrorIndexTtl: number;
   /** How long one upstream request (headers and body) may take before it is abandoned. */
   readonly mirrorTimeoutMs: number;
+  /**
+   * A folder that receives a static copy of the private index (services/static-index/): every
+   * crate's file and its `.gz`, and `config.json`, for nginx or a CDN to serve; null: none.
+   */
+  readonly staticIndexDir: string | null;
+  /**
+   * Where the static copy's `crates/` folder is served: when set, the copy also holds every
+   * version's .crate (`crates/{name}/{version}/{sha256}.crate`) and its config.json's `dl` points there.
+   */
+  readonly staticDlBaseUrl: string | null;
   /** CI issuers whose OIDC tokens are exchanged for trusted-publishing tokens; empty: none. */
   readonly trustedIssuers: readonly TrustedIssuer[];
   /**
@@ -185,6 +195,8 @@ const SETTINGS: Setting[] = [
   { key: 'mirrorOffline', env: 'WHARF_MIRROR_OFFLINE', file: 'mirror_offline', parse: boolean, fallback: () => false },
   { key: 'mirrorIndexTtl', env: 'WHARF_MIRROR_INDEX_TTL', file: 'mirror_index_ttl', parse: integerIn(0, 86_400), fallback: () => 60 },
   { key: 'mirrorTimeoutMs', env: 'WHARF_MIRROR_TIMEOUT_MS', file: 'mirror_timeout_ms', parse: integerIn(100, 600_000), fallback: () => 30_000 },
+  { key: 'staticIndexDir', env: 'WHARF_STATIC_INDEX_DIR', file: 'static_index_dir', parse: (v) => resolve(nonEmptyString(v)), fallback: () => null },
+  { key: 'staticDlBaseUrl', env: 'WHARF_STATIC_DL_BASE_URL', file: 'static_dl_base_url', parse: httpUrl, fallback: () => null },
   { key: 'imageProxy', env: 'WHARF_IMAGE_PROXY', file: 'image_proxy', parse: boolean, fallback: () => true },
   { key: 'imageProxyAllowPrivate', env: 'WHARF_IMAGE_PROXY_ALLOW_PRIVATE', file: 'image_proxy_allow_private', parse: boolean, fallback: () => false },
   { key: 'imageProxyTimeoutMs', env: 'WHARF_IMAGE_PROXY_TIMEOUT_MS', file: 'image_proxy_timeout_ms', parse: integerIn(100, 600_000), fallback: () => 10_000 },
@@ -300,12 +312,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     }
   }
   checkOidc(result, problems);
+  if (result.staticDlBaseUrl && !result.staticIndexDir) problems.push('static_dl_base_url: needs static_index_dir (the crate files are written into the static copy)');
   if (problems.length > 0) throw new ConfigError(problems);
   const config = result as Config;
   const publicUrl = config.publicUrl.replace(/\/+$/, '');
   // An issuer's audience defaults to the registry's own URL, known only once public_url is read.
   const trustedIssuers = Object.freeze(config.trustedIssuers.map((i) => Object.freeze({ ...i, audience: i.audience ?? publicUrl })));
-  return Object.freeze({ ...config, publicUrl, trustedIssuers });
+  const staticDlBaseUrl = config.staticDlBaseUrl?.replace(/\/+$/, '') ?? null;
+  return Object.freeze({ ...config, publicUrl, trustedIssuers, staticDlBaseUrl });
 }
 
 /** Single sign-on needs a client id, reads its secret from a file when asked, and cannot lock everyone out. */

@@ -59,6 +59,14 @@ export const SETTING_DOCS: Readonly<Record<string, SettingDoc>> = {
   mirror_offline: { doc: 'Serve the mirror from its cache only and never contact the upstream (an air-gapped copy).' },
   mirror_index_ttl: { doc: 'Seconds a mirrored index file is served before it is revalidated with the upstream.' },
   mirror_timeout_ms: { doc: 'Longest time one upstream request (headers and body) may take, in milliseconds.' },
+  static_index_dir: {
+    doc: 'A folder where every change also writes the crate\'s index file (and its .gz) and config.json, for nginx or a CDN to serve the index. Not set: no static copy.',
+    example: '"/srv/wharf-index"',
+  },
+  static_dl_base_url: {
+    doc: 'The URL at which the static copy\'s crates/ folder is served. Set: the copy also holds every .crate, at crates/NAME/VERSION/SHA256.crate, and config.json sends downloads there (uncounted by Wharf). Not set: downloads go to Wharf.',
+    example: '"https://index.crates.example.com/crates"',
+  },
   owner_invitations: { doc: '`cargo owner --add USER` invites the user, who must accept within 30 days; false: adds them at once.' },
   crate_deletion: { doc: 'Who may delete a crate: rfc3660 (crates.io\'s rule for owners), owners (any time unless depended on) or admins (administrators only).' },
   crate_deletion_grace_hours: { doc: 'Under rfc3660: hours after its first publish during which an owner may delete a crate.' },

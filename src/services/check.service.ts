@@ -8,6 +8,7 @@ import { crateFileKey } from '../storage/keys.js';
 import { recordIndexChange } from './change-feed.service.js';
 import type { ServiceContext } from './context.js';
 import { renderCrateIndex } from './index.service.js';
+import { createStaticIndex } from './static-index/static-index.service.js';
 
 /**
  * `wharf check`: do the database and the blob store agree? Every version's file exists with its
@@ -16,7 +17,7 @@ import { renderCrateIndex } from './index.service.js';
  * (an orphan), unless it is younger than the grace period (a publish may be between writing its
  * file and committing its row). Safe to run while servers are running.
  */
-export type ProblemKind = 'missing-file' | 'wrong-file' | 'index' | 'orphan';
+export type ProblemKind = 'missing-file' | 'wrong-file' | 'index' | 'orphan' | 'static';
 
 export interface Problem {
   kind: ProblemKind;
@@ -70,6 +71,9 @@ export async function checkRegistry(ctx: ServiceContext, options: CheckOptions, 
     const indexProblem = await checkIndex(ctx, crate, versions);
     if (indexProblem) report.problems.push(indexProblem);
   }
+
+  // The static copy (static_index_dir): missing, stale or extra files; `wharf static rebuild` fixes them.
+  for (const p of (await createStaticIndex(ctx)?.check()) ?? []) report.problems.push({ kind: 'static', key: p.path, message: p.message });
 
   const now = ctx.clock.now().getTime();
   const orphans: BlobInfo[] = [];

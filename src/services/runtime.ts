@@ -8,6 +8,7 @@ import { registerMailJobs } from './mail/mail-jobs.js';
 import type { SmtpClient } from './mail/smtp-client.js';
 import { createMirror, type Mirror } from './mirror/mirror.js';
 import { PublishLimits } from './publish-limits.js';
+import { createStaticIndex, type StaticIndex } from './static-index/static-index.service.js';
 import { Readmes } from './readme/readme.service.js';
 import { createSharedStore } from './shared-state/create-shared-store.js';
 import type { SharedStore } from './shared-state/shared-store.js';
@@ -37,15 +38,20 @@ export interface Runtime {
   readonly jobs: JobRunner;
   /** The SMTP server's client, or null when no e-mail is sent. */
   readonly smtp: SmtpClient | null;
+  /** The static copy of the index for nginx or a CDN (`static_index_dir`), or null. */
+  readonly staticIndex: StaticIndex | null;
 }
 
 export function createRuntime(ctx: ServiceContext): Runtime {
   const index = new IndexCache(ctx.db);
   const downloadLocations = new DownloadLocations(ctx);
-  // A change of a crate made by another instance (a deletion) also moves its download locations.
+  const staticIndex = createStaticIndex(ctx);
+  // A change of a crate made by another instance (a deletion) also moves its download locations,
+  // and its file in the static copy (which every instance writes: the writes are idempotent, and
+  // a change made by the CLI or by an instance that crashed after its commit still gets written).
   const stale = {
-    invalidate: (name: string) => (index.invalidate(name), downloadLocations.forget(name)),
-    clear: () => (index.clear(), downloadLocations.clear()),
+    invalidate: (name: string) => (index.invalidate(name), downloadLocations.forget(name), void staticIndex?.changed(name)),
+    clear: () => (index.clear(), downloadLocations.clear(), staticIndex?.resync()),
   };
   const jobs = new JobRunner(ctx);
   const smtp = registerMailJobs(ctx, jobs);
@@ -68,6 +74,7 @@ export function createRuntime(ctx: ServiceContext): Runtime {
     trustpubIssuers: new TrustpubIssuers(ctx.config, ctx.clock),
     jobs,
     smtp,
+    staticIndex,
   };
 }
 
@@ -77,11 +84,14 @@ export async function startRuntime(runtime: Runtime, log?: JobLog): Promise<void
   runtime.jobs.start(log);
   runtime.mirror?.activity.start();
   await runtime.changes.start(runtime.ctx.config.changePollMs);
+  if (log) runtime.staticIndex?.setLog(log);
+  await runtime.staticIndex?.start();
 }
 
 /** Stops the background work, writing the download counts still in memory. */
 export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.changes.stop();
+  await runtime.staticIndex?.stop();
   await runtime.jobs.stop();
   runtime.smtp?.close();
   await runtime.downloads.stop();
@@ -94,8 +104,26 @@ export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.shared.close();
 }
 
-/** After a deletion on this instance: its index file and download locations are stale at once (others learn it from the change feed). */
-export function crateRemoved(runtime: Runtime, name: string): void {
+/** How long an answer waits for the static copy's write; a slower write finishes after the answer. */
+const STATIC_WRITE_WAIT_MS = 2000;
+
+/**
+ * After a publish, yank or unyank committed on this instance: its cached index file is stale at
+ * once, and the static copy is written before the answer (within STATIC_WRITE_WAIT_MS), so a
+ * client that reads the static copy right after a yank sees it, as it would on /index/. Other
+ * instances learn it from the change feed.
+ */
+export async function indexChanged(runtime: Runtime, name: string): Promise<void> {
   runtime.index.invalidate(name);
+  const written = runtime.staticIndex?.changed(name);
+  if (!written) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([written, new Promise<void>((resolve) => (timer = setTimeout(resolve, STATIC_WRITE_WAIT_MS)))]);
+  clearTimeout(timer);
+}
+
+/** After a deletion on this instance: its index file and download locations are stale at once (others learn it from the change feed). */
+export function crateRemoved(runtime: Runtime, name: string): Promise<void> {
   runtime.downloadLocations.forget(name);
+  return indexChanged(runtime, name);
 }

@@ -4,11 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openContext } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config/config.js';
-import { publishVersion } from '../../src/services/publish.service.js';
-import { authenticateToken, createToken } from '../../src/services/token.service.js';
-import { createUser } from '../../src/services/user.service.js';
-import { crateTarball, metadataFor } from '../helpers/crate-builder.js';
-import { complaints, databaseEnv, wharf, wharfOnTerminal } from '../helpers/wharf-process.js';
+import { seedRegistry } from '../helpers/seed-registry.js';
+import { complaints, wharf, wharfOnTerminal } from '../helpers/wharf-process.js';
 
 describe('wharf crate delete', () => {
   let dataDir: string;
@@ -27,21 +24,11 @@ describe('wharf crate delete', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'wharf-crate-delete-'));
     env = { WHARF_DATA_DIR: dataDir, WHARF_LOG_LEVEL: 'silent' };
     expect((await wharf(['migrate'], env)).code).toBe(0);
-    databaseUrl = (await databaseEnv(env)).WHARF_DATABASE_URL ?? null;
-    const ctx = openContext(loadConfig({}, { dataDir, databaseUrl }));
-    try {
-      const user = await createUser(ctx, { login: 'alice' });
-      const actor = await authenticateToken(ctx, (await createToken(ctx, user.id, { name: 'cli test' }, null)).token);
-      for (const spec of [
-        { name: 'old-crate', vers: '1.0.0' },
-        { name: 'old-crate', vers: '1.1.0' },
-        { name: 'other', vers: '0.1.0' },
-      ]) {
-        await publishVersion(ctx, actor, { json: Buffer.from(JSON.stringify(metadataFor(spec))), crate: await crateTarball(spec) });
-      }
-    } finally {
-      await ctx.db.destroy();
-    }
+    databaseUrl = await seedRegistry(env, 'alice', [
+      { name: 'old-crate', vers: '1.0.0' },
+      { name: 'old-crate', vers: '1.1.0' },
+      { name: 'other', vers: '0.1.0' },
+    ]);
   }, 60_000);
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 

@@ -80,6 +80,8 @@ export class CargoSandbox {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });
       });
+      // cargo may exit before it reads its input (a refusal at once): that closed pipe is no failure.
+      child.stdin?.on('error', () => undefined);
       child.stdin?.end(opts.input ?? '');
     });
   }

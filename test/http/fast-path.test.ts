@@ -121,6 +121,12 @@ describe('reads answered in front of Fastify', () => {
       expect(res.fast).toBe(true);
     });
 
+    it('answers the static index\'s auth check with 204 for anyone, without reaching Fastify', async () => {
+      const res = await both(s, '/api/v1/static-auth');
+      expect(res.status).toBe(204);
+      expect(res.fast).toBe(true);
+    });
+
     it('answers 304 for either form of the ETag, and for *', async () => {
       for (const inm of [etag, gzipEtag, `"x", ${gzipEtag}`, '*']) {
         const res = await both(s, '/index/fa/st/fast_crate', { 'if-none-match': inm, 'accept-encoding': 'gzip' });
@@ -371,6 +377,24 @@ describe('reads answered in front of Fastify', () => {
         expect(res.status).toBe(403);
         expect(res.fast).toBe(false);
       }
+    });
+
+    it('answers the static index\'s auth check (nginx auth_request) as the route does: 204 with a short cache, refusals from the route', async () => {
+      const check = '/api/v1/static-auth';
+      const reader = await s.userWithToken('static-reader', { scopes: ['read'] });
+      const first = await both(s, check, { authorization: reader.token });
+      expect(first.status).toBe(204);
+      expect(first.headers['cache-control']).toBe('max-age=5');
+      expect(first.headers.vary).toBe('Authorization');
+      expect((await both(s, check, { authorization: reader.token })).fast).toBe(reused);
+      const anonymous = await both(s, check);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers['www-authenticate']).toBe(`Cargo login_url="${s.url}/me"`);
+      expect((await both(s, check, { authorization: 'wharf_not-a-token' })).status).toBe(401);
+      const yanker = await s.userWithToken('static-yanker', { scopes: ['yank'] });
+      const refused = await both(s, check, { authorization: yanker.token });
+      expect(refused.status).toBe(403);
+      expect(refused.fast).toBe(false);
     });
 
     // Revoked through this instance, or through a second connection to the database, as another

@@ -9,6 +9,7 @@ const LABELS: Record<ProblemKind, string> = {
   'wrong-file': 'wrong file',
   index: 'index',
   orphan: 'orphan',
+  static: 'static index',
 };
 
 /** `wharf check [--repair] [--grace-minutes N] [--json]`: exit code 1 when any inconsistency remains. */
@@ -43,4 +44,5 @@ function printReport(report: CheckReport, graceMinutes: number, repair: boolean)
   if (report.problems.some((p) => p.kind === 'missing-file')) print(MISSING_FILE_ADVICE);
   if (report.problems.some((p) => p.kind === 'wrong-file')) print(WRONG_FILE_ADVICE);
   if (!repair && report.problems.some((p) => p.kind === 'orphan')) print('Run `wharf check --repair` to remove the orphan files.');
+  if (report.problems.some((p) => p.kind === 'static')) print('Run `wharf static rebuild` to write the static copy of the index again from the database.');
 }

@@ -19,7 +19,7 @@ export async function crateDeleteRoutes(app: FastifyInstance, { runtime }: { run
     const actor = await requireSession(ctx, request, { write: true, sudo: true });
     const message = typeof request.query.message === 'string' ? request.query.message : null;
     const deleted = await deleteCrate(ctx, { actor, via: 'api' }, 'owner', request.params.name, { message });
-    crateRemoved(runtime, deleted.crate);
+    await crateRemoved(runtime, deleted.crate);
     request.log.warn({ crate: deleted.crate, versions: deleted.versions, user: actor.login, files_left: deleted.filesLeft }, 'crate deleted');
     return reply.code(204).send();
   });

@@ -4,7 +4,7 @@ import { describeVersion, getCrateVersions, getVersion } from '../../services/cr
 import { parseSearchQuery } from '../../services/search-query.js';
 import { searchCrates } from '../../services/search.service.js';
 import { changeOwners, getOwners } from '../../services/owner.service.js';
-import type { Runtime } from '../../services/runtime.js';
+import { indexChanged, type Runtime } from '../../services/runtime.js';
 import { parseVersionPageQuery } from '../../services/version-pages.js';
 import { setYanked, updateYank, type YankUpdate } from '../../services/yank.service.js';
 import { badRequest } from '../../core/errors.js';
@@ -64,7 +64,7 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
   app.delete<VersionParams>('/api/v1/crates/:name/:version/yank', { schema: R.reply(R.okAnswer) }, async (request) => {
     const actor = await requireActor(ctx, request);
     const name = await runtime.publishLimits.guard(actor, 'yank', () => setYanked(ctx, actor, request.params.name, request.params.version, true));
-    runtime.index.invalidate(name);
+    await indexChanged(runtime, name);
     request.log.info({ event: 'crate.yank', crate: name, version: request.params.version, user: actor.login }, 'yanked');
     return { ok: true };
   });
@@ -72,7 +72,7 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
   app.put<VersionParams>('/api/v1/crates/:name/:version/unyank', { schema: R.reply(R.okAnswer) }, async (request) => {
     const actor = await requireActor(ctx, request);
     const name = await runtime.publishLimits.guard(actor, 'yank', () => setYanked(ctx, actor, request.params.name, request.params.version, false));
-    runtime.index.invalidate(name);
+    await indexChanged(runtime, name);
     request.log.info({ event: 'crate.unyank', crate: name, version: request.params.version, user: actor.login }, 'unyanked');
     return { ok: true };
   });
@@ -84,7 +84,7 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
     const { crate, version } = await runtime.publishLimits.guard(actor, 'yank', () =>
       updateYank(ctx, actor, request.params.name, request.params.version, update),
     );
-    runtime.index.invalidate(crate.name);
+    await indexChanged(runtime, crate.name);
     const event = version.yanked ? 'crate.yank' : 'crate.unyank';
     request.log.info({ event, crate: crate.name, version: version.num, user: actor.login }, version.yanked ? 'yanked' : 'unyanked');
     return { version: await describeVersion(ctx, crate, version) };

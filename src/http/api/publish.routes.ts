@@ -6,7 +6,7 @@ import { upstreamNameWarning } from '../../services/mirror/mirror-names.js';
 import { loadCrate } from '../../services/crate-query.service.js';
 import { crateSummary } from '../../services/crate-summary.js';
 import { publishVersion } from '../../services/publish.service.js';
-import type { Runtime } from '../../services/runtime.js';
+import { indexChanged, type Runtime } from '../../services/runtime.js';
 import { requireActor } from '../auth.js';
 import * as R from './schemas/responses.js';
 
@@ -36,7 +36,7 @@ export async function publishRoutes(app: FastifyInstance, { runtime }: { runtime
       for await (const chunk of body) reader.push(chunk);
     }
     const result = await publishVersion(ctx, actor, reader.finish(), runtime.publishLimits, runtime.readmes, ceilings.metadata);
-    runtime.index.invalidate(result.crate);
+    await indexChanged(runtime, result.crate);
     request.log.info({ crate: result.crate, version: result.version, user: actor.login, token_id: actor.token?.id }, 'published');
     const shadowed = runtime.mirror ? await upstreamNameWarning(ctx, runtime.mirror, result.crate, ctx.config.registryName) : null;
     const warnings = shadowed ? { ...result.warnings, other: [...result.warnings.other, shadowed] } : result.warnings;

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../services/runtime.js';
+import { sparseIndexConfig } from '../../services/static-index/static-index.service.js';
 import { authorizeRead } from '../auth.js';
 import { indexConfigRoute } from './config-route.js';
 import { sendApiError } from '../errors.js';
@@ -15,7 +16,7 @@ export async function indexRoutes(app: FastifyInstance, { runtime }: { runtime: 
   const { config } = ctx;
   const cacheControl = indexCacheControl(config);
 
-  indexConfigRoute(app, ctx, '/index/config.json', { dl: `${config.publicUrl}/api/v1/crates`, api: config.publicUrl, 'auth-required': config.authRequired });
+  indexConfigRoute(app, ctx, '/index/config.json', sparseIndexConfig(config));
 
   app.get('/index/*', async (request: FastifyRequest<{ Params: { '*': string } }>, reply: FastifyReply) => {
     await authorizeRead(ctx, request);

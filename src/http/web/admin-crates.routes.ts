@@ -74,11 +74,11 @@ export async function adminCrateRoutes(app: FastifyInstance, deps: WebDeps): Pro
     const message = field(form, 'message');
     if (version !== '') {
       const done = await deleteVersion(ctx, by, crate.name, version, { message });
-      crateRemoved(deps.runtime, done.crate);
+      await crateRemoved(deps.runtime, done.crate);
       return redirect(reply, done.crateDeleted ? '/admin/crates?notice=deleted' : pageOf(done.crate, 'version-deleted'));
     }
     const done = await deleteCrate(ctx, by, 'admin', crate.name, { message });
-    crateRemoved(deps.runtime, done.crate);
+    await crateRemoved(deps.runtime, done.crate);
     request.log.warn({ crate: done.crate, versions: done.versions, user: viewer.actor.login, files_left: done.filesLeft }, 'crate deleted');
     return redirect(reply, '/admin/crates?notice=deleted');
   });

@@ -43,7 +43,7 @@ export async function crateDeleteWebRoutes(app: FastifyInstance, deps: WebDeps):
     await requireSudo(deps, request, viewer, form);
     try {
       const deleted = await deleteCrate(ctx, { actor: viewer.actor, via: 'web' }, 'owner', crate.name, { message: field(form, 'message') });
-      crateRemoved(deps.runtime, deleted.crate);
+      await crateRemoved(deps.runtime, deleted.crate);
       request.log.warn({ crate: deleted.crate, versions: deleted.versions, user: viewer.actor.login, files_left: deleted.filesLeft }, 'crate deleted');
       return sendPage(reply, 200, crateDeletedView(shellOf(viewer), deleted), { noStore: true });
     } catch (err) {
