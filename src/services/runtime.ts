@@ -1,4 +1,5 @@
 import { ChangeFeed } from './change-feed.service.js';
+import { CrateFileCache } from './crate-cache/crate-file-cache.js';
 import type { ServiceContext } from './context.js';
 import { DownloadCounter, DownloadLocations } from './download.service.js';
 import { ImageProxy } from './image-proxy/image-proxy.service.js';
@@ -18,6 +19,8 @@ export interface Runtime {
   readonly downloads: DownloadCounter;
   /** Where each version's file is, once looked up. */
   readonly downloadLocations: DownloadLocations;
+  /** Popular .crate files in memory, by blob key (`crate_cache_bytes`). */
+  readonly crateFiles: CrateFileCache;
   readonly changes: ChangeFeed;
   /** Per-user publish and yank rate limits (in memory, per instance). */
   readonly publishLimits: PublishLimits;
@@ -38,10 +41,12 @@ export interface Runtime {
 export function createRuntime(ctx: ServiceContext): Runtime {
   const index = new IndexCache(ctx.db);
   const downloadLocations = new DownloadLocations(ctx);
-  // A change of a crate made by another instance (a deletion) also moves its download locations.
+  const crateFiles = new CrateFileCache(ctx.config.crateCacheBytes);
+  // A change of a crate made by another instance (a deletion) also moves its download locations
+  // and may remove its files.
   const stale = {
-    invalidate: (name: string) => (index.invalidate(name), downloadLocations.forget(name)),
-    clear: () => (index.clear(), downloadLocations.clear()),
+    invalidate: (name: string) => (index.invalidate(name), downloadLocations.forget(name), crateFiles.forgetCrate(name)),
+    clear: () => (index.clear(), downloadLocations.clear(), crateFiles.clear()),
   };
   const jobs = new JobRunner(ctx);
   const smtp = registerMailJobs(ctx, jobs);
@@ -50,6 +55,7 @@ export function createRuntime(ctx: ServiceContext): Runtime {
     index,
     downloads: new DownloadCounter(ctx),
     downloadLocations,
+    crateFiles,
     changes: new ChangeFeed(ctx.db, ctx.clock, stale, ctx.config.databaseUrl),
     publishLimits: new PublishLimits(ctx.config, ctx.clock),
     readmes: new Readmes(ctx),
@@ -87,8 +93,9 @@ export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.mirror?.activity.stop();
 }
 
-/** After a deletion on this instance: its index file and download locations are stale at once (others learn it from the change feed). */
+/** After a deletion on this instance: its index file, download locations and kept files are stale at once (others learn it from the change feed). */
 export function crateRemoved(runtime: Runtime, name: string): void {
   runtime.index.invalidate(name);
   runtime.downloadLocations.forget(name);
+  runtime.crateFiles.forgetCrate(name);
 }
