@@ -90,8 +90,12 @@ export async function clusterSuite(ctx) {
   // Not pinned: N instances pinned to one core could not show anything but their overhead.
   const bench = { rounds: opts.rounds, seconds: opts.seconds, connections: opts.connections, cpu: null };
   const kind = process.env.WHARF_BENCH_STORAGE ?? 'fs';
-  const db = await createDatabase();
+  // The storage first: a build that cannot run it stops the suite before a database is made.
   const store = await storage(build, kind);
+  const db = await createDatabase().catch(async (err) => {
+    await store.stop();
+    throw err;
+  });
   const instances = [];
   const balancers = new Map();
   try {
