@@ -9,13 +9,15 @@ import { parseArgs } from 'node:util';
 import { printTable } from './lib/report.mjs';
 import { BENCH_DIR, buildWharf, BUILD_DIR, ensureSystemTools, ensureVerdaccio } from './lib/tools.mjs';
 import { removeTempDirs, say } from './lib/util.mjs';
+import { clusterSuite } from './suites/cluster.mjs';
+import { downloadsSuite } from './suites/downloads.mjs';
 import { e2eSuite } from './suites/e2e.mjs';
 import { indexSuite } from './suites/index.mjs';
 import { mirrorSuite } from './suites/mirror.mjs';
 import { publishSuite } from './suites/publish.mjs';
 import { rssSuite, searchSuite } from './suites/search.mjs';
 
-const SUITES = { index: indexSuite, e2e: e2eSuite, mirror: mirrorSuite, publish: publishSuite, search: searchSuite, rss: rssSuite };
+const SUITES = { index: indexSuite, downloads: downloadsSuite, e2e: e2eSuite, mirror: mirrorSuite, publish: publishSuite, search: searchSuite, rss: rssSuite, cluster: clusterSuite };
 
 const { values: args } = parseArgs({
   options: {
@@ -35,7 +37,8 @@ const { values: args } = parseArgs({
 
 if (args.help) {
   process.stdout.write(`usage: npm run bench -- [options]
-  --only index,e2e,mirror,publish,search,rss   run some suites (default: all)
+  --only index,downloads,e2e,mirror,publish,search,rss,cluster   run some suites (default: all)
+                                        (cluster: WHARF_BENCH_STORAGE=fs|s3, WHARF_BENCH_PG=postgres://...)
   --quick                               short smoke run (1 round, 2 s wrk runs, small registries)
   --rounds N                            alternating rounds per comparison (default 3, quick 1)
   --seconds N                           length of each wrk run (default 10, quick 2)

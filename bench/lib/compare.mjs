@@ -5,6 +5,8 @@ import { wrk } from './wrk.mjs';
 
 /**
  * @param {string} label
+ * Each side's `pid()` (one process) or `pids()` (several: instances behind a balancer) names the
+ * server processes whose CPU time is read.
  * @param {{name:string,url:string,headers?:object}} wharf
  * @param {{name:string,url:string,headers?:object}} peer
  * @returns {{label, wharf: {best, runs}, peer: {best, runs}, ratio, roundRatios}}
@@ -16,10 +18,10 @@ export async function compareWrk(label, wharf, peer, { rounds, seconds, connecti
     const order = r % 2 === 0 ? ['peer', 'wharf'] : ['wharf', 'peer'];
     for (const side of order) {
       const t = side === 'wharf' ? wharf : peer;
-      const cpu0 = t.pid ? cpuSeconds(t.pid()) : NaN;
+      const cpu0 = serverCpuSeconds(t);
       const t0 = performance.now();
       const res = await wrk(t.url, { headers: t.headers, seconds, connections, cpu });
-      const cpuUsed = t.pid ? cpuSeconds(t.pid()) - cpu0 : NaN;
+      const cpuUsed = serverCpuSeconds(t) - cpu0;
       // How busy the server was: well below 100% of its core, the client or the machine held it
       // back, and requests per CPU-second compare the servers' own costs better than req/s.
       res.serverCpu = cpuUsed / ((performance.now() - t0) / 1000);
@@ -41,6 +43,11 @@ export async function compareWrk(label, wharf, peer, { rounds, seconds, connecti
     ratio: w.rps / p.rps,
     roundRatios,
   };
+}
+
+function serverCpuSeconds(t) {
+  if (t.pids) return t.pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  return t.pid ? cpuSeconds(t.pid()) : NaN;
 }
 
 /** Warms a target (JIT, caches) without recording anything. */

@@ -229,3 +229,69 @@ log:
     await this.daemon?.stop();
   }
 }
+
+/**
+ * nginx as a load balancer in front of Wharf instances (round robin, keep-alive to the
+ * upstreams), as the README's "Several instances" example runs it. Workers: one per core.
+ */
+export class NginxBalancer {
+  constructor({ nginx, dir, upstreams, cpu = null }) {
+    Object.assign(this, { nginx, dir, upstreams, cpu });
+  }
+
+  async start() {
+    this.port = await freePort();
+    this.url = `http://127.0.0.1:${this.port}`;
+    const d = this.dir;
+    for (const sub of ['tmp', 'logs']) mkdirSync(join(d, sub), { recursive: true });
+    chmodSync(d, 0o755);
+    const conf = join(d, 'nginx.conf');
+    writeFileSync(
+      conf,
+      `worker_processes auto;
+daemon off;
+pid ${d}/nginx.pid;
+error_log ${d}/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log ${d}/logs/access.log;
+  client_body_temp_path ${d}/tmp/body;
+  proxy_temp_path ${d}/tmp/proxy;
+  fastcgi_temp_path ${d}/tmp/fastcgi;
+  uwsgi_temp_path ${d}/tmp/uwsgi;
+  scgi_temp_path ${d}/tmp/scgi;
+  keepalive_timeout 75s;
+  keepalive_requests 100000000;
+  upstream wharf {
+${this.upstreams.map((u) => `    server ${new URL(u).host};`).join('\n')}
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:${this.port};
+    client_max_body_size 20m;
+    location / {
+      proxy_pass http://wharf;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $remote_addr;
+    }
+  }
+}
+`,
+    );
+    const [cmd, args] = pinned(this.cpu, this.nginx, ['-p', d, '-c', conf]);
+    this.daemon = new Daemon('nginx-lb', cmd, args, { logFile: join(d, 'logs', 'stdout.log') });
+    await waitForHttp(`${this.url}/health/live`, { daemon: this.daemon });
+    return this;
+  }
+
+  /** The master and its workers, for CPU accounting. */
+  get pids() {
+    return [this.daemon.pid, ...childPids(this.daemon.pid)];
+  }
+
+  async stop() {
+    await this.daemon?.stop('SIGQUIT');
+  }
+}

@@ -8,7 +8,6 @@ import { BareNodeServer, createUserAndToken, NginxServer, VerdaccioServer, Wharf
 import { httpGet, say, tempDir } from '../lib/util.mjs';
 
 const CRATE = 'bench-index';
-const DOWNLOAD = { name: 'bench-download', vers: '1.0.0', description: 'a .crate of about 20 KB, downloaded by the benchmark' };
 const DEPS = ['bench-dep-alpha', 'bench-dep-beta', 'bench-dep-gamma', 'bench-dep-delta', 'bench-dep-epsilon', 'bench-dep-zeta'];
 
 /** 50 versions of one crate, each with a realistic spread of dependencies and features. */
@@ -84,9 +83,6 @@ export async function indexSuite(ctx) {
     }
     for (const spec of versionSpecs()) await publish(open.url, token, publishBody(spec, crateFile(spec)));
 
-    const download = `/api/v1/crates/${DOWNLOAD.name}/${DOWNLOAD.vers}/download`;
-    const crate = crateFile(DOWNLOAD, { padBytes: 20_000 });
-    await publish(open.url, token, publishBody(DOWNLOAD, crate));
 
     const path = `/index/${indexPath(CRATE)}`;
     const plain = await httpGet(open.url + path);
@@ -101,8 +97,6 @@ export async function indexSuite(ctx) {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, plain.body);
     writeFileSync(`${file}.gz`, gz.body);
-    mkdirSync(dirname(join(ngDir, 'www', download)), { recursive: true });
-    writeFileSync(join(ngDir, 'www', download), crate);
     const nginx = await new NginxServer({ nginx: tools.nginx, dir: ngDir, root: join(ngDir, 'www'), cpu: cpus.server }).start();
     servers.push(nginx);
     const ngPlain = await httpGet(nginx.url + path);
@@ -146,14 +140,6 @@ export async function indexSuite(ctx) {
       const res = await compareWrk(`${id} ${what}`, w, p, bench);
       record({ id, suite: 'index', what, row: wrkRow(res, target), data: { bytes: what.includes('gzip') ? gz.body.length : plain.body.length, ...res } });
     }
-
-    // Downloads, no target: what `cargo fetch` asks for once per crate.
-    const wDl = await httpGet(open.url + download);
-    const nDl = await httpGet(nginx.url + download);
-    if (wDl.status !== 200 || !wDl.body.equals(crate) || !nDl.body.equals(crate)) throw new Error('the .crate did not come back as published');
-    await warm(open.url + download, {}, warmOpts);
-    const dlRes = await compareWrk('1e download', { name: 'wharf', url: open.url + download, headers: {}, pid: () => open.workerPid }, { name: 'nginx', url: nginx.url + download, headers: {}, pid: () => nginx.workerPid }, bench);
-    record({ id: '1e', suite: 'index', what: `download of a ${(crate.length / 1024).toFixed(1)} KB .crate (reference)`, row: { ...wrkRow(dlRes, 0), target: 'none (reference)', met: null }, data: { bytes: crate.length, ...dlRes } });
 
     // Reference rows, no target: the same reads from a bare node:http server that does nothing
     // but answer them (bare-node-server.mjs), i.e. the floor for any server built on Node's HTTP.

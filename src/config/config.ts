@@ -28,6 +28,8 @@ export interface Config extends Readonly<MetadataLimits> {
   readonly logFormat: 'json' | 'pretty';
   /** How often batched download counts are written to the database. */
   readonly downloadFlushMs: number;
+  /** Bytes of popular .crate files kept in memory for downloads (0: none). */
+  readonly crateCacheBytes: number;
   readonly maxTokensPerUser: number;
   /** How often each instance polls for index changes made by other instances. */
   readonly changePollMs: number;
@@ -173,6 +175,7 @@ const SETTINGS: Setting[] = [
   { key: 'logLevel', env: 'WHARF_LOG_LEVEL', file: 'log_level', parse: oneOf(LOG_LEVELS), fallback: () => 'info' },
   { key: 'logFormat', env: 'WHARF_LOG_FORMAT', file: 'log_format', parse: oneOf(['json', 'pretty']), fallback: () => (process.stdout.isTTY ? 'pretty' : 'json') },
   { key: 'downloadFlushMs', env: 'WHARF_DOWNLOAD_FLUSH_MS', file: 'download_flush_ms', parse: integerIn(10, 3_600_000), fallback: () => 5000 },
+  { key: 'crateCacheBytes', env: 'WHARF_CRATE_CACHE_BYTES', file: 'crate_cache_bytes', parse: byteSizeOrZero, fallback: () => 32 * 1024 * 1024 },
   { key: 'maxTokensPerUser', env: 'WHARF_MAX_TOKENS_PER_USER', file: 'max_tokens_per_user', parse: integerIn(1, 1_000_000), fallback: () => 500 },
   { key: 'changePollMs', env: 'WHARF_CHANGE_POLL_MS', file: 'change_poll_ms', parse: integerIn(10, 60_000), fallback: () => 250 },
   { key: 'databaseUrl', env: 'WHARF_DATABASE_URL', file: 'database_url', parse: postgresUrl, fallback: () => null },
@@ -376,6 +379,11 @@ export function byteSize(v: unknown): number {
   const n = Number(m[1]) * unit;
   if (n < 1024 || n > 4 * 1024 ** 3) throw new Error(`must be between 1KB and 4GB, got \`${String(v)}\``);
   return n;
+}
+
+/** A size as `byteSize` reads it, or 0 to turn something off. */
+function byteSizeOrZero(v: unknown): number {
+  return v === 0 || (typeof v === 'string' && v.trim() === '0') ? 0 : byteSize(v);
 }
 
 function boolean(v: unknown): boolean {

@@ -31,6 +31,9 @@ export const SETTING_DOCS: Readonly<Record<string, SettingDoc>> = {
   log_level: { doc: 'fatal, error, warn, info, debug, trace or silent. Tokens and cookies are never logged.' },
   log_format: { doc: 'json (one JSON object per line) or pretty (for people); default: pretty when stdout is a terminal, else json.', example: '"json"' },
   download_flush_ms: { doc: 'How often batched download counts are written to the database, in milliseconds.' },
+  crate_cache_bytes: {
+    doc: 'Memory for popular .crate files, so their downloads cost what an index read does: a file enters on its second download and may take at most 1/32 of it. 0: every download reads storage.',
+  },
   max_tokens_per_user: { doc: 'Live API tokens one user may hold.' },
   change_poll_ms: { doc: 'How often an instance checks for index changes made by other instances, in milliseconds.' },
   database_url: { doc: 'PostgreSQL instead of the embedded SQLite database. Not set by default.', example: '"postgres://wharf:secret@127.0.0.1:5432/wharf"' },

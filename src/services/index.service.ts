@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { canonicalCrateName } from '../core/crate-name.js';
 import { type DependencyKind, type IndexVersion, renderIndexFile } from '../core/index-line.js';
+import { SecondChanceCache } from './second-chance-cache.js';
 import type { Db } from '../db/create-db.js';
 import {
   findCrateByName,
@@ -119,13 +120,6 @@ export const INDEX_CACHE_BYTES = 32 * 1024 * 1024;
 /** What an entry costs besides its two buffers (objects, etag strings, map slot), as measured. */
 const ENTRY_OVERHEAD = 600;
 
-interface Slot {
-  entry: IndexEntry;
-  size: number;
-  /** Read since the eviction hand last passed it (second-chance eviction: a hit is one write). */
-  used: boolean;
-}
-
 /**
  * Index files kept in memory while nothing changes, up to a byte budget, so memory stays flat
  * however many crates the registry holds. A publish or yank calls `invalidate`, and the next read
@@ -133,22 +127,20 @@ interface Slot {
  * render.
  */
 export class IndexCache {
-  private readonly slots = new Map<string, Slot>();
+  private readonly slots: SecondChanceCache<IndexEntry>;
   private readonly inflight = new Map<string, Promise<IndexEntry | null>>();
   private generation = new Map<string, number>();
-  private bytes = 0;
 
   constructor(
     private readonly db: Db,
-    private readonly maxBytes = INDEX_CACHE_BYTES,
-  ) {}
+    maxBytes = INDEX_CACHE_BYTES,
+  ) {
+    this.slots = new SecondChanceCache(maxBytes);
+  }
 
   /** The cached entry for `lowerName`, if there is one; never renders. */
   peek(lowerName: string): IndexEntry | undefined {
-    const hit = this.slots.get(lowerName);
-    if (!hit) return undefined;
-    hit.used = true;
-    return hit.entry;
+    return this.slots.peek(lowerName);
   }
 
   /** The entry for the crate whose lowercased name is `lowerName`, or null when no such crate. */
@@ -174,46 +166,21 @@ export class IndexCache {
 
   /** Bytes held now (buffers plus the estimated overhead per entry). */
   get size(): number {
-    return this.bytes;
+    return this.slots.bytes;
   }
 
   private store(key: string, entry: IndexEntry): void {
-    this.drop(key);
-    const size = entry.body.length + entry.gzip.length + ENTRY_OVERHEAD;
-    this.slots.set(key, { entry, size, used: false });
-    this.bytes += size;
-    while (this.bytes > this.maxBytes && this.slots.size > 1) this.evictOne();
-  }
-
-  /** Drops the oldest entry not read since the hand last passed; read ones get a second chance. */
-  private evictOne(): void {
-    for (const [key, slot] of this.slots) {
-      this.slots.delete(key);
-      if (slot.used) {
-        slot.used = false;
-        this.slots.set(key, slot);
-      } else {
-        this.bytes -= slot.size;
-        return;
-      }
-    }
-  }
-
-  private drop(key: string): void {
-    const slot = this.slots.get(key);
-    if (!slot) return;
-    this.slots.delete(key);
-    this.bytes -= slot.size;
+    this.slots.set(key, entry, entry.body.length + entry.gzip.length + ENTRY_OVERHEAD);
   }
 
   invalidate(name: string): void {
     const canon = canonicalCrateName(name);
     this.generation.set(canon, (this.generation.get(canon) ?? 0) + 1);
-    this.drop(name.toLowerCase());
+    this.slots.delete(name.toLowerCase());
     this.inflight.delete(name.toLowerCase());
   }
 
   clear(): void {
-    for (const key of [...this.slots.keys()]) this.invalidate(key);
+    for (const key of this.slots.keys()) this.invalidate(key);
   }
 }

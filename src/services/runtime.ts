@@ -1,4 +1,5 @@
 import { ChangeFeed } from './change-feed.service.js';
+import { CrateFileCache } from './crate-cache/crate-file-cache.js';
 import type { ServiceContext } from './context.js';
 import { DownloadCounter, DownloadLocations } from './download.service.js';
 import { ImageProxy } from './image-proxy/image-proxy.service.js';
@@ -21,6 +22,8 @@ export interface Runtime {
   readonly downloads: DownloadCounter;
   /** Where each version's file is, once looked up. */
   readonly downloadLocations: DownloadLocations;
+  /** Popular .crate files in memory, by blob key (`crate_cache_bytes`). */
+  readonly crateFiles: CrateFileCache;
   readonly changes: ChangeFeed;
   /** Where the limits every instance counts together are kept: the database, or Redis (`redis_url`). */
   readonly shared: SharedStore;
@@ -46,12 +49,14 @@ export function createRuntime(ctx: ServiceContext): Runtime {
   const index = new IndexCache(ctx.db);
   const downloadLocations = new DownloadLocations(ctx);
   const staticIndex = createStaticIndex(ctx);
+  const crateFiles = new CrateFileCache(ctx.config.crateCacheBytes);
   // A change of a crate made by another instance (a deletion) also moves its download locations,
-  // and its file in the static copy (which every instance writes: the writes are idempotent, and
-  // a change made by the CLI or by an instance that crashed after its commit still gets written).
+  // may remove its files (kept in memory too), and changes its file in the static copy (which
+  // every instance writes: the writes are idempotent, and a change made by the CLI or by an
+  // instance that crashed after its commit still gets written).
   const stale = {
-    invalidate: (name: string) => (index.invalidate(name), downloadLocations.forget(name), void staticIndex?.changed(name)),
-    clear: () => (index.clear(), downloadLocations.clear(), staticIndex?.resync()),
+    invalidate: (name: string) => (index.invalidate(name), downloadLocations.forget(name), crateFiles.forgetCrate(name), void staticIndex?.changed(name)),
+    clear: () => (index.clear(), downloadLocations.clear(), crateFiles.clear(), staticIndex?.resync()),
   };
   const jobs = new JobRunner(ctx);
   const smtp = registerMailJobs(ctx, jobs);
@@ -61,6 +66,7 @@ export function createRuntime(ctx: ServiceContext): Runtime {
     index,
     downloads: new DownloadCounter(ctx),
     downloadLocations,
+    crateFiles,
     changes: new ChangeFeed(ctx.db, ctx.clock, stale, ctx.config.databaseUrl),
     shared,
     publishLimits: new PublishLimits(ctx.config, ctx.clock, shared),
@@ -122,8 +128,9 @@ export async function indexChanged(runtime: Runtime, name: string): Promise<void
   clearTimeout(timer);
 }
 
-/** After a deletion on this instance: its index file and download locations are stale at once (others learn it from the change feed). */
+/** After a deletion on this instance: its index file, download locations and kept files are stale at once (others learn it from the change feed). */
 export function crateRemoved(runtime: Runtime, name: string): Promise<void> {
   runtime.downloadLocations.forget(name);
+  runtime.crateFiles.forgetCrate(name);
   return indexChanged(runtime, name);
 }

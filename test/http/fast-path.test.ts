@@ -4,7 +4,9 @@ import type { Config } from '../../src/config/config.js';
 import { openContext } from '../../src/bootstrap.js';
 import { isWellFormedToken } from '../../src/core/token.js';
 import { revokeTokens } from '../../src/db/repositories/token.repository.js';
-import { startRuntime } from '../../src/services/runtime.js';
+import { deleteVersion } from '../../src/services/crate-deletion/crate-deletion.service.js';
+import { crateRemoved, startRuntime } from '../../src/services/runtime.js';
+import { FsBlobStore } from '../../src/storage/fs-blob-store.js';
 import { revokeToken } from '../../src/services/token.service.js';
 import { freePort } from '../helpers/live-server.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
@@ -274,7 +276,7 @@ describe('reads answered in front of Fastify', () => {
     beforeAll(async () => {
       s = await startServer();
       const { token } = await s.userWithToken('carol');
-      for (const vers of ['1.0.0', '1.0.1']) {
+      for (const vers of ['1.0.0', '1.0.1', '1.0.2', '1.0.3']) {
         await s.publish(token, { name: 'dl_crate', vers });
       }
     });
@@ -325,16 +327,100 @@ describe('reads answered in front of Fastify', () => {
       expect(await downloads()).toBe(before);
     });
 
-    it('leaves a version whose file went missing to the route, which reports it', async () => {
+    it('answers a file kept in memory without reading the store, with the same answer and count', async () => {
+      const path = '/api/v1/crates/dl_crate/1.0.2/download';
+      const first = await both(s, path);
+      const key = s.runtime.downloadLocations.peek('dl_crate', '1.0.2')!.key;
+      // The socket's and inject()'s downloads were its first two: the second one kept it.
+      expect(s.runtime.crateFiles.peek(key)?.equals(first.body)).toBe(true);
+      const blobs = s.runtime.ctx.blobs;
+      const readNow = vi.spyOn(blobs, 'readNow');
+      const get = vi.spyOn(blobs, 'get');
+      try {
+        const before = await downloads();
+        for (let i = 0; i < 3; i++) {
+          const res = await both(s, path);
+          expect(res.fast).toBe(true);
+          expect(res.body.equals(first.body)).toBe(true);
+          expect(res.headers).toEqual(first.headers);
+        }
+        expect(await downloads()).toBe(before + 6);
+        expect(readNow).not.toHaveBeenCalled();
+        expect(get).not.toHaveBeenCalled();
+      } finally {
+        readNow.mockRestore();
+        get.mockRestore();
+      }
+    });
+
+    it('drops a kept file when its version is deleted, here or by another process (the change feed)', async () => {
+      const by = { actor: null, via: 'test' };
+      for (const [vers, removedHere] of [
+        ['1.0.2', true],
+        ['1.0.3', false],
+      ] as const) {
+        const path = `/api/v1/crates/dl_crate/${vers}/download`;
+        await both(s, path);
+        await both(s, path);
+        const key = s.runtime.downloadLocations.peek('dl_crate', vers)!.key;
+        expect(s.runtime.crateFiles.peek(key)).toBeDefined();
+        await deleteVersion(s.runtime.ctx, by, 'dl_crate', vers);
+        if (removedHere) await crateRemoved(s.runtime, 'dl_crate');
+        else await s.runtime.changes.poll();
+        expect(s.runtime.crateFiles.peek(key)).toBeUndefined();
+        const res = await both(s, path);
+        expect(res.status).toBe(404);
+        expect(res.fast).toBe(false);
+      }
+    });
+
+    it('leaves a version whose file went missing to the route, which reports it once the file is no longer kept', async () => {
       const path = '/api/v1/crates/dl_crate/1.0.1/download';
       await both(s, path);
       expect((await both(s, path)).fast).toBe(true);
       const location = s.runtime.downloadLocations.peek('dl_crate', '1.0.1');
       await s.runtime.ctx.blobs.delete(location!.key);
+      // Blobs never change, so bytes still held are still right; `wharf check` reports the loss.
+      expect((await both(s, path)).status).toBe(200);
+      s.runtime.crateFiles.clear();
       const res = await both(s, path);
       expect(res.status).toBe(500);
       expect(res.fast).toBe(false);
       expect(res.body.toString()).toMatch(/missing from storage/);
+    });
+  });
+
+  describe('downloads from a store that cannot read at once (a remote one)', () => {
+    let s: Server;
+    const url = '/api/v1/crates/far_crate/1.0.0/download';
+
+    beforeAll(async () => {
+      // Built without `readNow`, and with `get` streaming every file: only the cache can answer fast.
+      const readNow = FsBlobStore.prototype.readNow;
+      delete (FsBlobStore.prototype as Partial<FsBlobStore>).readNow;
+      try {
+        s = await startServer();
+      } finally {
+        FsBlobStore.prototype.readNow = readNow;
+      }
+      const blobs = s.runtime.ctx.blobs;
+      const get = blobs.get.bind(blobs);
+      blobs.get = async (key) => {
+        const file = await get(key);
+        return file && { stream: file.stream, size: file.size };
+      };
+      const { token } = await s.userWithToken('dora');
+      await s.publish(token, { name: 'far_crate', vers: '1.0.0' });
+    });
+    afterAll(() => s.close());
+
+    it('streams the first download, keeps the file on the second, then answers from memory', async () => {
+      const first = await both(s, url);
+      expect(first.fast).toBe(false);
+      expect(first.status).toBe(200);
+      const again = await both(s, url);
+      expect(again.fast).toBe(true);
+      expect(again.body.equals(first.body)).toBe(true);
     });
   });
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { readCrateFile } from '../../services/crate-cache/read-crate-file.js';
 import { getCrate, parseInclude } from '../../services/crate-doc.js';
 import { describeVersion, getCrateVersions, getVersion } from '../../services/crate-query.service.js';
 import { parseSearchQuery } from '../../services/search-query.js';
@@ -45,13 +46,13 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
     const { name, version } = request.params;
     let { crateId, versionId, key } = await runtime.downloadLocations.locate(name, version);
     if (wantsDownloadUrl(request.headers.accept)) return { url: downloadUrl(ctx.config, name, version) };
-    let file = await ctx.blobs.get(key);
+    let file = await readCrateFile(ctx.blobs, runtime.crateFiles, key);
     if (!file) {
       // A remembered location can be stale when the version was deleted (404 now) or deleted and
       // published again (another file); ask the database once more.
       runtime.downloadLocations.forget(name);
       ({ crateId, versionId, key } = await runtime.downloadLocations.locate(name, version));
-      file = await ctx.blobs.get(key);
+      file = await readCrateFile(ctx.blobs, runtime.crateFiles, key);
     }
     if (!file) {
       request.log.error({ key }, 'a recorded version has no file');
