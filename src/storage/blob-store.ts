@@ -24,6 +24,12 @@ export interface BlobStore {
   list(prefix: string): AsyncIterable<BlobInfo>;
   /** Size and last change of one key, or null when it does not exist. */
   stat(key: string): Promise<BlobInfo | null>;
+  /**
+   * A short-lived URL from which anyone holding it can GET the file, sent as `filename`; only a
+   * remote store that can sign one has it (`downloads = "redirect"`). It does not look whether the
+   * file exists.
+   */
+  signedUrl?(key: string, filename: string): Promise<string>;
 }
 
 export interface BlobInfo {
