@@ -34,7 +34,8 @@ export function mirrorDownloadFastPath(runtime: Runtime, options: FastPathOption
 function fileFastPath(runtime: Runtime, options: FastPathOptions, prefix: string, locate: (name: string, version: string) => KnownFile | undefined): FastPath {
   const { ctx } = runtime;
   const readNow = ctx.blobs.readNow?.bind(ctx.blobs);
-  if (!readNow) return () => false;
+  // Redirects are answered by the routes, which authenticate and count them.
+  if (!readNow || ctx.config.downloads === 'redirect') return () => false;
   // The download URL cargo builds from config.json's `dl`, with nothing in it to decode.
   const pattern = /^([A-Za-z0-9_-]{1,64})\/([0-9A-Za-z.+-]{1,128})\/download$/;
 
