@@ -12,6 +12,7 @@ import { registerCategoryCommands } from './cli/commands/category.js';
 import { needsNoRegistry, registerConfigCommands } from './cli/commands/config.js';
 import { registerCrateCommands } from './cli/commands/crate.js';
 import { registerMirrorCommands } from './cli/commands/mirror.js';
+import { registerStorageCommands } from './cli/commands/storage.js';
 import { registerTeamCommands } from './cli/commands/team.js';
 import { registerTokenCommands } from './cli/commands/token.js';
 import { registerUserCommands } from './cli/commands/user.js';
@@ -45,6 +46,7 @@ export async function main(argv: string[]): Promise<void> {
         const applied = await prepareDatabase(ctx, { migrate: true });
         print(`${describeDatabase(config)}: ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}`);
       } finally {
+        ctx.blobs.close?.();
         await ctx.db.destroy();
       }
     });
@@ -58,6 +60,7 @@ export async function main(argv: string[]): Promise<void> {
   registerMirrorCommands(program, getConfig);
   registerConfigCommands(program);
   registerTeamCommands(program, getConfig);
+  registerStorageCommands(program, getConfig);
 
   try {
     await program.parseAsync(argv);

@@ -30,6 +30,8 @@ export interface BlobStore {
    * file exists.
    */
   signedUrl?(key: string, filename: string): Promise<string>;
+  /** Lets go of connections (a remote store's keep-alive sockets would keep a command's process alive). */
+  close?(): void;
 }
 
 export interface BlobInfo {

@@ -127,6 +127,7 @@ export async function createTestApp(overrides: Partial<Config> = {}): Promise<Te
       const leaks = scanForTokens(dataDir, logs);
       if (database) leaks.push(...(await scanDatabase(ctx.db)));
       await ctx.db.destroy();
+      ctx.blobs.close?.();
       leaks.push(...scanForTokens(dataDir, []));
       rmSync(dataDir, { recursive: true, force: true });
       await database?.drop();

@@ -53,6 +53,7 @@ export async function serve(config: Config): Promise<void> {
       .close()
       .then(() => ctx.db.destroy())
       .then(() => {
+        ctx.blobs.close?.();
         lock.release();
         app.log.info({ event: 'shutdown', signal }, 'shutdown complete: every request in flight was answered');
         process.exit(0);
