@@ -8,6 +8,7 @@ import { compareIndexWithVersions } from '../../src/services/check.service.js';
 import { renderCrateIndex } from '../../src/services/index.service.js';
 import { publishBody } from '../helpers/crate-builder.js';
 import { freePort } from '../helpers/live-server.js';
+import { onS3 } from '../helpers/s3-server.js';
 import { onPostgres } from '../helpers/test-db.js';
 import { databaseEnv, WharfServer, wharf } from '../helpers/wharf-process.js';
 
@@ -32,7 +33,7 @@ function rng(seed: number): () => number {
   };
 }
 
-describe(`SIGKILL during publishes and yanks (${onPostgres ? 'PostgreSQL' : 'SQLite'})`, () => {
+describe(`SIGKILL during publishes and yanks (${onPostgres ? 'PostgreSQL' : 'SQLite'}${onS3 ? ', files in a bucket' : ''})`, () => {
   let dataDir: string;
   let env: Record<string, string>;
   let url: string;
