@@ -1,14 +1,5 @@
 import type { Readable } from 'node:stream';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Config } from '../config/config.js';
 import { AppError } from '../core/errors.js';
 import { objectStoreFailure } from '../core/storage-failure.js';
@@ -54,8 +45,15 @@ export function s3OptionsFromConfig(config: Config): S3StoreOptions {
  * carry part of the checksum (keys.ts), so racing writers of one key write the same bytes; writes
  * also ask the service not to replace an existing object at all.
  */
+/** The SDK, loaded by the first S3 store only: a registry on the folder store never pays for it at start. */
+interface Sdk {
+  s3: typeof import('@aws-sdk/client-s3');
+  presign: typeof import('@aws-sdk/s3-request-presigner');
+  client: S3Client;
+}
+
 export class S3BlobStore implements BlobStore {
-  readonly client: S3Client;
+  private readonly sdk: Promise<Sdk>;
   /** `bucket "x" at https://...`, for error details and command output; never holds a credential. */
   readonly where: string;
   private readonly bucket: string;
@@ -85,7 +83,9 @@ export class S3BlobStore implements BlobStore {
     };
     if (options.endpoint) config.endpoint = options.endpoint;
     if (options.credentials) config.credentials = options.credentials;
-    this.client = new S3Client(config);
+    this.sdk = Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]).then(([s3, presign]) => ({ s3, presign, client: new s3.S3Client(config) }));
+    // Awaited by every method; a failed load is reported there, not as an unhandled rejection.
+    this.sdk.catch(() => undefined);
   }
 
   private objectKey(key: string): string {
@@ -104,9 +104,10 @@ export class S3BlobStore implements BlobStore {
 
   async put(key: string, data: Buffer): Promise<void> {
     const Key = this.objectKey(key);
+    const { s3, client } = await this.sdk;
     try {
-      await this.client.send(
-        new PutObjectCommand({
+      await client.send(
+        new s3.PutObjectCommand({
           Bucket: this.bucket,
           Key,
           Body: data,
@@ -127,9 +128,10 @@ export class S3BlobStore implements BlobStore {
 
   async get(key: string): Promise<{ stream: Readable; size: number } | null> {
     const Key = this.objectKey(key);
+    const { s3, client } = await this.sdk;
     return this.call(`read ${key}`, async () => {
       try {
-        const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key }));
+        const out = await client.send(new s3.GetObjectCommand({ Bucket: this.bucket, Key }));
         return { stream: out.Body as Readable, size: Number(out.ContentLength ?? 0) };
       } catch (err) {
         if (isMissing(err)) return null;
@@ -145,7 +147,8 @@ export class S3BlobStore implements BlobStore {
 
   async delete(key: string): Promise<void> {
     const Key = this.objectKey(key);
-    await this.call(`delete ${key}`, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key })));
+    const { s3, client } = await this.sdk;
+    await this.call(`delete ${key}`, () => client.send(new s3.DeleteObjectCommand({ Bucket: this.bucket, Key })));
   }
 
   async exists(key: string): Promise<boolean> {
@@ -153,10 +156,11 @@ export class S3BlobStore implements BlobStore {
   }
 
   async *list(prefix: string): AsyncIterable<BlobInfo> {
+    const { s3, client } = await this.sdk;
     let token: string | undefined;
     do {
       const page = await this.call(`list ${prefix || 'its keys'}`, () =>
-        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token, MaxKeys: this.listPageSize })),
+        client.send(new s3.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token, MaxKeys: this.listPageSize })),
       );
       for (const object of page.Contents ?? []) {
         if (!object.Key) continue;
@@ -168,9 +172,10 @@ export class S3BlobStore implements BlobStore {
 
   async stat(key: string): Promise<BlobInfo | null> {
     const Key = this.objectKey(key);
+    const { s3, client } = await this.sdk;
     return this.call(`look up ${key}`, async () => {
       try {
-        const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+        const head = await client.send(new s3.HeadObjectCommand({ Bucket: this.bucket, Key }));
         return { key, size: Number(head.ContentLength ?? 0), modifiedAt: head.LastModified ?? new Date(0) };
       } catch (err) {
         if (isMissing(err)) return null;
@@ -180,19 +185,20 @@ export class S3BlobStore implements BlobStore {
   }
 
   async signedUrl(key: string, filename: string): Promise<string> {
-    const command = new GetObjectCommand({
+    const { s3, presign, client } = await this.sdk;
+    const command = new s3.GetObjectCommand({
       Bucket: this.bucket,
       Key: this.objectKey(key),
       ResponseContentType: 'application/gzip',
       ResponseContentDisposition: `attachment; filename="${filename.replace(/["\\\r\n]/g, '')}"`,
     });
     // Signing is local: no request, so nothing here can hang.
-    return this.call(`sign a URL for ${key}`, () => getSignedUrl(this.client, command, { expiresIn: this.presignSeconds }));
+    return this.call(`sign a URL for ${key}`, () => presign.getSignedUrl(client, command, { expiresIn: this.presignSeconds }));
   }
 
   /** Closes the client's connections (commands that end, tests). */
   close(): void {
-    this.client.destroy();
+    void this.sdk.then(({ client }) => client.destroy(), () => undefined);
   }
 }
 

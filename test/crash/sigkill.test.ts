@@ -144,5 +144,5 @@ describe(`SIGKILL during publishes and yanks (${onPostgres ? 'PostgreSQL' : 'SQL
       `crash test (${onPostgres ? 'PostgreSQL' : 'SQLite'}): ${KILLS} kills survived; ${acked.size} publishes and ${ackedYanks.size} yanks acknowledged, ` +
         `${unknown} requests cut off by a kill; ${report.versions} versions stored; 0 inconsistencies; ${report.youngOrphans.length} orphan files within the grace period`,
     );
-  }, 150_000);
+  }, onS3 ? 300_000 : 150_000);
 });
