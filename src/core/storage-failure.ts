@@ -65,7 +65,7 @@ function errorCode(err: unknown): string | null {
 /** Network conditions that mean the object store could not be reached at all. */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
 const TIMEOUTS = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ETIMEDOUT', 'ESOCKETTIMEDOUT']);
-const REFUSED_CREDENTIALS = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'CredentialsProviderError']);
+const REFUSED_CREDENTIALS = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken']);
 
 /**
  * The answer for an object store (S3 and compatible services) that failed a request: 504 when it
@@ -86,6 +86,11 @@ export function objectStoreFailure(err: unknown, where: string, operation: strin
     appError = new AppError('gateway_timeout', `${prefix}: it did not answer in time (${said}); nothing was changed, try again`);
   } else if (UNREACHABLE.has(code) || UNREACHABLE.has(name)) {
     appError = new AppError('unavailable', `${prefix}: it cannot be reached (${code || name}); try again later, or tell the registry's administrator`, { 'retry-after': '5' });
+  } else if (name === 'CredentialsProviderError') {
+    appError = new AppError(
+      'bad_gateway',
+      `${prefix}: the registry has no credentials for it; the registry's administrator must set s3_access_key_id and s3_secret_access_key, or provide them through the AWS SDK's standard chain (environment, ~/.aws files, instance role)`,
+    );
   } else if (name === 'NoSuchBucket') {
     appError = new AppError('bad_gateway', `${prefix}: the bucket does not exist; the registry's administrator must create it or fix s3_bucket`);
   } else if (REFUSED_CREDENTIALS.has(name) || status === 403) {

@@ -155,6 +155,25 @@ describe('S3BlobStore when the service fails', () => {
     server.close();
   });
 
+  it('says when the registry has no credentials at all', async () => {
+    const saved = { ...process.env };
+    for (const name of Object.keys(process.env)) if (name.startsWith('AWS_')) delete process.env[name];
+    process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/credentials';
+    process.env.AWS_CONFIG_FILE = '/nonexistent/config';
+    process.env.AWS_EC2_METADATA_DISABLED = 'true';
+    const { endpoint, server } = await fakeService((req, res) => res.writeHead(500).end());
+    const store = new S3BlobStore(options(endpoint, 'anonymous', { maxAttempts: 1, credentials: null }));
+    try {
+      const err = await failure(store.stat('crates/a/a-1.0.0-0123456789abcdef.crate'));
+      expect(err.status).toBe(502);
+      expect(err.detail).toMatch(/bucket "anonymous".*has no credentials for it/);
+    } finally {
+      store.close();
+      server.close();
+      process.env = saved;
+    }
+  });
+
   it('answers 503 when the service reports its own failure', async () => {
     const { endpoint, server } = await fakeService((_req, res) => {
       res.writeHead(500, { 'content-type': 'application/xml' }).end('<Error><Code>InternalError</Code><Message>boom</Message></Error>');
