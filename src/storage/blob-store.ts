@@ -30,6 +30,12 @@ export interface BlobStore {
    * file exists.
    */
   signedUrl?(key: string, filename: string): Promise<string>;
+  /**
+   * Checks that the store can be used at all (the bucket exists and the credentials are taken);
+   * throws an AppError that says what is wrong. Only a remote store has it: `wharf serve` asks
+   * before it listens, as it checks the database.
+   */
+  probe?(): Promise<void>;
   /** Lets go of connections (a remote store's keep-alive sockets would keep a command's process alive). */
   close?(): void;
 }

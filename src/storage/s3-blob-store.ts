@@ -196,6 +196,17 @@ export class S3BlobStore implements BlobStore {
     return this.call(`sign a URL for ${key}`, () => presign.getSignedUrl(client, command, { expiresIn: this.presignSeconds }));
   }
 
+  async probe(): Promise<void> {
+    const { s3, client } = await this.sdk;
+    try {
+      await client.send(new s3.HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (err) {
+      // HEAD answers carry no error body: a bare 404 is the missing bucket.
+      const named = isStatus(err, 404) ? Object.assign(new Error('NoSuchBucket'), { name: 'NoSuchBucket' }) : err;
+      throw objectStoreFailure(named, this.where, 'open the bucket');
+    }
+  }
+
   /** Closes the client's connections (commands that end, tests). */
   close(): void {
     void this.sdk.then(({ client }) => client.destroy(), () => undefined);

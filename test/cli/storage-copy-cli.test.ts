@@ -66,6 +66,12 @@ describe('wharf storage copy --to s3 (the binary)', () => {
     expect(checked.code).toBe(0);
   });
 
+  it('wharf serve refuses to start on a bucket that does not exist, naming it', async () => {
+    const res = await wharf(['serve'], { ...bucketEnv, WHARF_STORAGE: 's3', WHARF_S3_BUCKET: 'not-created-yet', WHARF_PORT: '0' });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/wharf: the object store \(bucket "not-created-yet" at http:\/\/127\.0\.0\.1:\d+\) failed to open the bucket: the bucket does not exist/);
+  });
+
   it('reads every file back: a damaged copy of the right size fails the verification', async () => {
     const store = new S3BlobStore({ bucket, prefix: '', region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, presignSeconds: 60, conditionalWrites: false });
     const key = [];

@@ -204,3 +204,21 @@ describe('S3BlobStore when the service fails', () => {
     server.close();
   });
 });
+
+describe('S3BlobStore.probe (before `wharf serve` listens)', () => {
+  it('passes on a bucket that exists and names one that does not', async () => {
+    const s3 = await startS3Server();
+    const good = new S3BlobStore(options(s3.endpoint, await s3.createBucket()));
+    const missing = new S3BlobStore(options(s3.endpoint, 'never-created'));
+    try {
+      await good.probe();
+      const err = await failure(missing.probe());
+      expect(err.status).toBe(502);
+      expect(err.detail).toMatch(/bucket "never-created".*failed to open the bucket: the bucket does not exist/);
+    } finally {
+      good.close();
+      missing.close();
+      await s3.close();
+    }
+  });
+});

@@ -19,8 +19,11 @@ export async function serve(config: Config): Promise<void> {
   }
   try {
     await prepareDatabase(ctx, { migrate: config.autoMigrate });
+    // A bucket that is missing or refuses the credentials stops the start, as the database does.
+    await ctx.blobs.probe?.();
   } catch (err) {
     lock.release();
+    ctx.blobs.close?.();
     await ctx.db.destroy();
     throw err;
   }
