@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type S3Server, s3Config, startS3Server } from '../../helpers/s3-server.js';
+import { startLiveServer } from '../../helpers/live-server.js';
 import { StaticRegistry } from '../../helpers/static-registry.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 
@@ -93,5 +94,29 @@ describe('downloads = "redirect"', () => {
     expect(Number(row.downloads)).toBe(2);
     const refused = await download('/mirror/api/v1/crates/upstream-thing/1.0.0/download');
     expect(refused.statusCode).toBe(401);
+  });
+
+  it('over a socket too (where the fast paths answer): every download is checked, redirected and counted', async () => {
+    const live = await startLiveServer({ ...s3Config(s3.endpoint, await s3.createBucket()), downloads: 'redirect', authRequired: true });
+    try {
+      const { token } = await live.userWithToken('erin');
+      await live.publish(token, { name: 'socket-thing', vers: '1.0.0' });
+      const url = `${live.url}/api/v1/crates/socket-thing/1.0.0/download`;
+      // Keep-alive requests on one connection: the ones a fast path would take after the first.
+      for (let i = 0; i < 4; i++) {
+        const res = await fetch(url, { headers: { authorization: token }, redirect: 'manual' });
+        expect(res.status).toBe(302);
+        await res.arrayBuffer();
+      }
+      await live.app.inject({ method: 'DELETE', url: '/api/v1/tokens/current', headers: { authorization: token } });
+      const refused = await fetch(url, { headers: { authorization: token }, redirect: 'manual' });
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('location')).toBeNull();
+      await live.runtime.downloads.flush();
+      const row = await live.runtime.ctx.db.selectFrom('crates').select('downloads').where('name', '=', 'socket-thing').executeTakeFirstOrThrow();
+      expect(Number(row.downloads)).toBe(4);
+    } finally {
+      await live.close();
+    }
   });
 });
