@@ -5,7 +5,7 @@ import { checkConnection, createPostgresDb, createSqliteDb, type Db, restrictMod
 import { appliedMigrations, migrateToLatest, pendingMigrations } from './db/migrate.js';
 import { type Clock, type ServiceContext, systemClock } from './services/context.js';
 import { refuseWhileRestoring } from './storage/data-lock.js';
-import { FsBlobStore } from './storage/fs-blob-store.js';
+import { describeBlobStore, openBlobStore } from './storage/open-blob-store.js';
 
 const SQLITE_FILE = 'wharf.sqlite';
 
@@ -22,7 +22,7 @@ export function openContext(config: Config, clock: Clock = systemClock): Service
   // A folder made by an older version (0755): closing it closes off every file inside it too.
   restrictMode(config.dataDir, 0o700);
   const db: Db = config.databaseUrl ? createPostgresDb(config.databaseUrl, config.databasePoolMax) : createSqliteDb(sqlitePath(config));
-  return { db, blobs: new FsBlobStore(config.dataDir), config, clock };
+  return { db, blobs: openBlobStore(config), config, clock };
 }
 
 /**
@@ -37,7 +37,7 @@ export function openExistingContext(config: Config, clock: Clock = systemClock):
   const db: Db = config.databaseUrl
     ? createPostgresDb(config.databaseUrl, config.databasePoolMax)
     : createSqliteDb(sqlitePath(config), { mustExist: true });
-  return { db, blobs: new FsBlobStore(config.dataDir), config, clock };
+  return { db, blobs: openBlobStore(config), config, clock };
 }
 
 function noRegistry(config: Config): Error {
@@ -56,7 +56,8 @@ export function describeDatabase(config: Config): string {
 
 /** The line every command prints on stderr before it starts: which registry it works on. */
 export function describeRegistry(config: Config): string {
-  return `using the database ${describeDatabase(config)} and the data folder ${config.dataDir}`;
+  const files = config.storage === 's3' ? `, the crate files in ${describeBlobStore(config)}` : '';
+  return `using the database ${describeDatabase(config)}${files} and the data folder ${config.dataDir}`;
 }
 
 /**

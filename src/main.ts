@@ -13,6 +13,7 @@ import { needsNoRegistry, registerConfigCommands } from './cli/commands/config.j
 import { registerCrateCommands } from './cli/commands/crate.js';
 import { registerMirrorCommands } from './cli/commands/mirror.js';
 import { registerStaticCommands } from './cli/commands/static.js';
+import { registerStorageCommands } from './cli/commands/storage.js';
 import { registerTeamCommands } from './cli/commands/team.js';
 import { registerTokenCommands } from './cli/commands/token.js';
 import { registerUserCommands } from './cli/commands/user.js';
@@ -46,6 +47,7 @@ export async function main(argv: string[]): Promise<void> {
         const applied = await prepareDatabase(ctx, { migrate: true });
         print(`${describeDatabase(config)}: ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}`);
       } finally {
+        ctx.blobs.close?.();
         await ctx.db.destroy();
       }
     });
@@ -60,6 +62,7 @@ export async function main(argv: string[]): Promise<void> {
   registerConfigCommands(program);
   registerTeamCommands(program, getConfig);
   registerStaticCommands(program, getConfig);
+  registerStorageCommands(program, getConfig);
 
   try {
     await program.parseAsync(argv);

@@ -8,6 +8,7 @@ import { DEFAULT_METADATA_LIMITS, type MetadataLimits } from '../core/publish-me
 import { domainList, oidcIssuerUrl, scopeList, stringList } from './oidc.js';
 import { parseTrustedIssuers, type TrustedIssuer } from './trusted-issuers.js';
 import { parsePreset, parseRateLimit, presetLimit, type RateLimit } from './rate-limits.js';
+import { bucketName, checkStorage, keyPrefix } from './storage.js';
 
 /**
  * Every setting Wharf reads, validated once at boot. Environment variables (WHARF_*) win over
@@ -139,6 +140,22 @@ export interface Config extends Readonly<MetadataLimits> {
   /** Password sign-in only for the logins in `oidcBreakGlassAdmins`; everyone else goes to the provider. */
   readonly oidcOnly: boolean;
   readonly oidcBreakGlassAdmins: readonly string[];
+  /** Where .crate files live: `fs` (under dataDir) or `s3` (a bucket of any S3-compatible service; config/storage.ts). */
+  readonly storage: 'fs' | 's3';
+  readonly s3Bucket: string | null;
+  /** Prepended to every key: empty, or ending with `/`. */
+  readonly s3Prefix: string;
+  readonly s3Region: string;
+  /** The service's URL for anything but AWS S3 (MinIO, Ceph RGW, R2...); null: AWS's own. */
+  readonly s3Endpoint: string | null;
+  readonly s3ForcePathStyle: boolean;
+  /** Both or neither; neither: the SDK's standard chain (environment, files, instance roles). */
+  readonly s3AccessKeyId: string | null;
+  readonly s3SecretAccessKey: string | null;
+  /** Lifetime of a presigned download URL (`downloads = "redirect"`). */
+  readonly s3PresignSeconds: number;
+  /** `proxy`: Wharf sends the bytes; `redirect`: a 302 to a presigned URL of the bucket (needs s3). */
+  readonly downloads: 'proxy' | 'redirect';
 }
 
 /** Whether /mirror/ is served: with an upstream, or offline from what was imported. */
@@ -237,6 +254,16 @@ const SETTINGS: Setting[] = [
   },
   { key: 'oidcOnly', env: 'WHARF_OIDC_ONLY', file: 'oidc_only', parse: boolean, fallback: () => false },
   { key: 'oidcBreakGlassAdmins', env: 'WHARF_OIDC_BREAK_GLASS_ADMINS', file: 'oidc_break_glass_admins', parse: stringList, fallback: () => [] },
+  { key: 'storage', env: 'WHARF_STORAGE', file: 'storage', parse: oneOf(['fs', 's3']), fallback: () => 'fs' },
+  { key: 's3Bucket', env: 'WHARF_S3_BUCKET', file: 's3_bucket', parse: bucketName, fallback: () => null },
+  { key: 's3Prefix', env: 'WHARF_S3_PREFIX', file: 's3_prefix', parse: keyPrefix, fallback: () => '' },
+  { key: 's3Region', env: 'WHARF_S3_REGION', file: 's3_region', parse: nonEmptyString, fallback: () => 'us-east-1' },
+  { key: 's3Endpoint', env: 'WHARF_S3_ENDPOINT', file: 's3_endpoint', parse: httpUrl, fallback: () => null },
+  { key: 's3ForcePathStyle', env: 'WHARF_S3_FORCE_PATH_STYLE', file: 's3_force_path_style', parse: boolean, fallback: () => false },
+  { key: 's3AccessKeyId', env: 'WHARF_S3_ACCESS_KEY_ID', file: 's3_access_key_id', parse: nonEmptyString, fallback: () => null },
+  { key: 's3SecretAccessKey', env: 'WHARF_S3_SECRET_ACCESS_KEY', file: 's3_secret_access_key', parse: nonEmptyString, fallback: () => null },
+  { key: 's3PresignSeconds', env: 'WHARF_S3_PRESIGN_SECONDS', file: 's3_presign_seconds', parse: integerIn(10, 3600), fallback: () => 300 },
+  { key: 'downloads', env: 'WHARF_DOWNLOADS', file: 'downloads', parse: oneOf(['proxy', 'redirect']), fallback: () => 'proxy' },
 ];
 
 /** Each setting's names, in the order Wharf reads them (for the sample file and its test). */
@@ -316,6 +343,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   checkOidc(result, problems);
   if (result.staticDlBaseUrl && !result.staticIndexDir) problems.push('static_dl_base_url: needs static_index_dir (the crate files are written into the static copy)');
+  checkStorage(result, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const config = result as Config;
   const publicUrl = config.publicUrl.replace(/\/+$/, '');

@@ -61,3 +61,44 @@ function errorCode(err: unknown): string | null {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' && code !== '' ? code : null;
 }
+
+/** Network conditions that mean the object store could not be reached at all. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+const TIMEOUTS = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ETIMEDOUT', 'ESOCKETTIMEDOUT']);
+const REFUSED_CREDENTIALS = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken']);
+
+/**
+ * The answer for an object store (S3 and compatible services) that failed a request: 504 when it
+ * did not answer in time, 503 with Retry-After when it could not be reached or said it is
+ * overloaded, 502 for any other refusal (a missing bucket, refused credentials). `where` names the
+ * bucket and service, so an administrator reading the detail knows what to fix. Pure: it reads the
+ * AWS SDK's error fields (`name`, `code`, `$metadata.httpStatusCode`), never its request.
+ */
+export function objectStoreFailure(err: unknown, where: string, operation: string): AppError {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: unknown; code?: unknown; message?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  const name = typeof e.name === 'string' ? e.name : '';
+  const code = typeof e.code === 'string' ? e.code : '';
+  const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : null;
+  const said = typeof e.message === 'string' && e.message !== '' ? e.message.split('\n')[0]!.slice(0, 200) : name || code || 'no detail';
+  const prefix = `the object store (${where}) failed to ${operation}`;
+  let appError: AppError;
+  if (TIMEOUTS.has(name) || TIMEOUTS.has(code)) {
+    appError = new AppError('gateway_timeout', `${prefix}: it did not answer in time (${said}); nothing was changed, try again`);
+  } else if (UNREACHABLE.has(code) || UNREACHABLE.has(name)) {
+    appError = new AppError('unavailable', `${prefix}: it cannot be reached (${code || name}); try again later, or tell the registry's administrator`, { 'retry-after': '5' });
+  } else if (name === 'CredentialsProviderError') {
+    appError = new AppError(
+      'bad_gateway',
+      `${prefix}: the registry has no credentials for it; the registry's administrator must set s3_access_key_id and s3_secret_access_key, or provide them through the AWS SDK's standard chain (environment, ~/.aws files, instance role)`,
+    );
+  } else if (name === 'NoSuchBucket') {
+    appError = new AppError('bad_gateway', `${prefix}: the bucket does not exist; the registry's administrator must create it or fix s3_bucket`);
+  } else if (REFUSED_CREDENTIALS.has(name) || status === 403) {
+    appError = new AppError('bad_gateway', `${prefix}: it refused the registry's credentials or permissions (${name || status}); the registry's administrator must fix them`);
+  } else if (status !== null && status >= 500) {
+    appError = new AppError('unavailable', `${prefix}: it answered ${status} (${name || said}); try again later`, { 'retry-after': '5' });
+  } else {
+    appError = new AppError('bad_gateway', `${prefix}: ${said}${status !== null ? ` (HTTP ${status})` : ''}`);
+  }
+  return withCause(appError, err);
+}

@@ -113,7 +113,8 @@ async function checkFile(ctx: ServiceContext, crate: CrateRow, v: VersionRow, ke
   return null;
 }
 
-async function hashStream(stream: Readable): Promise<string> {
+/** The SHA-256 of everything a stream gives, in hex. */
+export async function hashStream(stream: Readable): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of stream) hash.update(chunk as Buffer);
   return hash.digest('hex');

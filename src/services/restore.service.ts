@@ -7,10 +7,11 @@ import { sql } from 'kysely';
 import type { Config } from '../config/config.js';
 import { createPostgresDb } from '../db/create-db.js';
 import { crateFileKey } from '../storage/keys.js';
+import type { BlobStore } from '../storage/blob-store.js';
 import { holdRestoreLock } from '../storage/data-lock.js';
+import { describeBlobStore, openBlobStore } from '../storage/open-blob-store.js';
 import {
   type BackupManifest,
-  copyStream,
   dumpPostgres,
   hashFile,
   MANIFEST,
@@ -46,8 +47,10 @@ export async function restoreRegistry(
     throw new Error(`this backup holds a ${manifest.database} database, but the configuration uses ${postgres ? 'PostgreSQL' : 'SQLite'}`);
   }
   const lock = holdRestoreLock(config.dataDir);
+  const store = openBlobStore(config);
   try {
-    const targetProblem = await nonEmptyTarget(config);
+    const targetProblem = await nonEmptyTarget(config, store);
+    if (targetProblem && config.storage === 's3') throw new Error(bucketRestoreRefusal(targetProblem));
     if (targetProblem && !force) {
       throw new Error(`refusing to restore over a registry that is not empty (${targetProblem}); pass --force to replace it (it is kept beside the data)`);
     }
@@ -79,12 +82,15 @@ export async function restoreRegistry(
     done = 0;
     bytes = 0;
     for (const file of manifest.files) {
-      const { size } = await copyStream(createReadStream(join(dir, file.key)), join(config.dataDir, file.key));
-      bytes += size;
+      // Into the configured store: the data folder, or the bucket.
+      const data = await readFile(join(dir, file.key));
+      await store.put(file.key, data);
+      bytes += data.length;
       progress({ files: ++done, bytes, total, totalBytes }, `copying ${file.key}`);
     }
     return { manifest, replaced };
   } finally {
+    store.close?.();
     lock.release();
   }
 }
@@ -137,10 +143,26 @@ async function readManifest(dir: string): Promise<BackupManifest> {
   return manifest;
 }
 
+/**
+ * Why a restore is refused over a registry whose files are in a bucket, even with --force. The
+ * data lock lives in the local data folder, and instances on other machines (sharing the
+ * PostgreSQL database and the bucket, each with a folder of its own) never write to this one: the
+ * restore cannot see them. Only a registry no instance can be using is replaced: an empty one.
+ */
+export function bucketRestoreRefusal(targetProblem: string): string {
+  return (
+    `refusing to restore over a registry that is not empty (${targetProblem}) when its files are in a bucket, even with --force: ` +
+    "the restore's lock is in this machine's data folder, so it cannot see instances on other machines that share the database and the bucket. " +
+    'Stop every instance, then restore into an empty database and an empty bucket prefix (a new s3_prefix or a new bucket), and point the instances at those'
+  );
+}
+
 /** Why the target registry counts as not empty, or null. */
-async function nonEmptyTarget(config: Config): Promise<string | null> {
+async function nonEmptyTarget(config: Config, store: BlobStore): Promise<string | null> {
   if (!config.databaseUrl && existsSync(join(config.dataDir, SQLITE_FILE))) return `${join(config.dataDir, SQLITE_FILE)} exists`;
-  if (existsSync(join(config.dataDir, 'crates')) && (await readdir(join(config.dataDir, 'crates'))).length > 0) {
+  if (config.storage === 's3') {
+    for await (const file of store.list('crates/')) return `the ${describeBlobStore(config)} holds files (${file.key})`;
+  } else if (existsSync(join(config.dataDir, 'crates')) && (await readdir(join(config.dataDir, 'crates'))).length > 0) {
     return `${join(config.dataDir, 'crates')} holds files`;
   }
   if (config.databaseUrl) {

@@ -24,6 +24,20 @@ export interface BlobStore {
   list(prefix: string): AsyncIterable<BlobInfo>;
   /** Size and last change of one key, or null when it does not exist. */
   stat(key: string): Promise<BlobInfo | null>;
+  /**
+   * A short-lived URL from which anyone holding it can GET the file, sent as `filename`; only a
+   * remote store that can sign one has it (`downloads = "redirect"`). It does not look whether the
+   * file exists.
+   */
+  signedUrl?(key: string, filename: string): Promise<string>;
+  /**
+   * Checks that the store can be used at all (the bucket exists and the credentials are taken);
+   * throws an AppError that says what is wrong. Only a remote store has it: `wharf serve` asks
+   * before it listens, as it checks the database.
+   */
+  probe?(): Promise<void>;
+  /** Lets go of connections (a remote store's keep-alive sockets would keep a command's process alive). */
+  close?(): void;
 }
 
 export interface BlobInfo {

@@ -8,6 +8,7 @@ import { compareIndexWithVersions } from '../../src/services/check.service.js';
 import { renderCrateIndex } from '../../src/services/index.service.js';
 import { publishBody } from '../helpers/crate-builder.js';
 import { freePort } from '../helpers/live-server.js';
+import { onS3 } from '../helpers/s3-server.js';
 import { onPostgres } from '../helpers/test-db.js';
 import { databaseEnv, WharfServer, wharf } from '../helpers/wharf-process.js';
 
@@ -32,7 +33,7 @@ function rng(seed: number): () => number {
   };
 }
 
-describe(`SIGKILL during publishes and yanks (${onPostgres ? 'PostgreSQL' : 'SQLite'})`, () => {
+describe(`SIGKILL during publishes and yanks (${onPostgres ? 'PostgreSQL' : 'SQLite'}${onS3 ? ', files in a bucket' : ''})`, () => {
   let dataDir: string;
   let env: Record<string, string>;
   let url: string;
@@ -143,5 +144,5 @@ describe(`SIGKILL during publishes and yanks (${onPostgres ? 'PostgreSQL' : 'SQL
       `crash test (${onPostgres ? 'PostgreSQL' : 'SQLite'}): ${KILLS} kills survived; ${acked.size} publishes and ${ackedYanks.size} yanks acknowledged, ` +
         `${unknown} requests cut off by a kill; ${report.versions} versions stored; 0 inconsistencies; ${report.youngOrphans.length} orphan files within the grace period`,
     );
-  }, 150_000);
+  }, onS3 ? 300_000 : 150_000);
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CargoSandbox, manifest } from '../helpers/cargo.js';
 import { publishBody } from '../helpers/crate-builder.js';
 import { freePort } from '../helpers/live-server.js';
+import { onS3 } from '../helpers/s3-server.js';
 import { onPostgres } from '../helpers/test-db.js';
 import { complaints, tempDirs, WharfServer, wharf } from '../helpers/wharf-process.js';
 
@@ -11,7 +12,7 @@ import { complaints, tempDirs, WharfServer, wharf } from '../helpers/wharf-proce
  * `wharf backup` while the registry serves and takes publishes, `wharf restore` into a fresh data
  * directory (and database), then the real cargo builds against the restored registry.
  */
-describe(`backup and restore (${onPostgres ? 'PostgreSQL with pg_dump' : 'SQLite online backup'})`, () => {
+describe(`backup and restore (${onPostgres ? 'PostgreSQL with pg_dump' : 'SQLite online backup'}, files ${onS3 ? 'in a bucket' : 'in the data folder'})`, () => {
   const temp = tempDirs();
   const tempDir = temp.make;
   const servers: WharfServer[] = [];
@@ -101,8 +102,15 @@ describe(`backup and restore (${onPostgres ? 'PostgreSQL with pg_dump' : 'SQLite
     const me = await fetch(`${restored.url}/api/v1/me/audit`, { headers: { authorization: token } });
     expect(me.status).toBe(200);
 
-    // --force replaces a registry, moving its files aside.
     for (const s of servers.splice(1)) await s.stop();
+    if (onS3) {
+      // Files in a bucket: the lock cannot see instances elsewhere, so only an empty registry is replaced.
+      const refused = await wharf(['restore', backupDir, '--force'], target);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('cannot see instances on other machines that share the database and the bucket');
+      return;
+    }
+    // --force replaces a registry, moving its files aside.
     const forced = await wharf(['restore', backupDir, '--force'], target);
     expect(complaints(forced.stderr)).toBe('');
     expect(forced.stdout).toMatch(/is kept in (\S+)\n[\s\S]*once you no longer need it, delete it: rm -r '/);

@@ -14,6 +14,7 @@ import { createUser } from '../../src/services/user.service.js';
 import { isWellFormedToken, isWellFormedTrustpubToken } from '../../src/core/token.js';
 import type { Db } from '../../src/db/create-db.js';
 import { type CrateSpec, publishBody } from './crate-builder.js';
+import { createBucket, onS3, runEndpoint, s3Config } from './s3-server.js';
 import { createTestDatabase, onPostgres } from './test-db.js';
 
 const TOKEN_LIKE = /wharf_(?:tp_)?[0-9A-Za-z]{38}/g;
@@ -83,7 +84,9 @@ export interface TestApp {
 export async function createTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wharf-test-'));
   const database = onPostgres ? await createTestDatabase() : null;
-  const config = loadConfig({}, { dataDir, publicUrl: 'http://wharf.test', logLevel: 'info', databaseUrl: database?.url ?? null, ...overrides });
+  // On the S3 pass every app keeps its files in a bucket of its own, unless the test chose a store.
+  const storage = onS3 && !('storage' in overrides) ? s3Config(runEndpoint(), await createBucket(runEndpoint())) : {};
+  const config = loadConfig({}, { dataDir, publicUrl: 'http://wharf.test', logLevel: 'info', databaseUrl: database?.url ?? null, ...storage, ...overrides });
   const clock = new TestClock();
   const ctx = { ...openContext(config), clock };
   await prepareDatabase(ctx, { migrate: true });
@@ -124,6 +127,7 @@ export async function createTestApp(overrides: Partial<Config> = {}): Promise<Te
       const leaks = scanForTokens(dataDir, logs);
       if (database) leaks.push(...(await scanDatabase(ctx.db)));
       await ctx.db.destroy();
+      ctx.blobs.close?.();
       leaks.push(...scanForTokens(dataDir, []));
       rmSync(dataDir, { recursive: true, force: true });
       await database?.drop();

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './live-server.js';
+import { createBucket, onS3, runEndpoint, s3Env } from './s3-server.js';
 import { createTestDatabase, onPostgres, type TestDatabase } from './test-db.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'wharf.js');
@@ -14,12 +15,15 @@ export interface CliResult {
 }
 
 const databases = new Map<string, Promise<TestDatabase>>();
+const buckets = new Map<string, Promise<string>>();
 
 /**
  * On the PostgreSQL run, a data directory stands for one fresh database too: the CLI and servers
- * started with the same WHARF_DATA_DIR share it, exactly as they share SQLite otherwise.
+ * started with the same WHARF_DATA_DIR share it, exactly as they share SQLite otherwise. On the
+ * S3 pass it stands for a bucket of its own the same way.
  */
-export async function databaseEnv(env: Record<string, string>): Promise<Record<string, string>> {
+export async function databaseEnv(rawEnv: Record<string, string>): Promise<Record<string, string>> {
+  const env = await storageEnv(rawEnv);
   const dir = env.WHARF_DATA_DIR;
   if (!onPostgres || !dir || env.WHARF_DATABASE_URL) return env;
   let db = databases.get(dir);
@@ -28,6 +32,17 @@ export async function databaseEnv(env: Record<string, string>): Promise<Record<s
     databases.set(dir, db);
   }
   return { WHARF_DATABASE_URL: (await db).url, WHARF_AUTO_MIGRATE: 'true', ...env };
+}
+
+async function storageEnv(env: Record<string, string>): Promise<Record<string, string>> {
+  const dir = env.WHARF_DATA_DIR;
+  if (!onS3 || !dir || env.WHARF_STORAGE) return env;
+  let bucket = buckets.get(dir);
+  if (!bucket) {
+    bucket = createBucket(runEndpoint());
+    buckets.set(dir, bucket);
+  }
+  return { ...s3Env(runEndpoint(), await bucket), ...env };
 }
 
 /** Temporary folders (`make('label')`) that `removeAll()` deletes when the tests are done. */

@@ -1,12 +1,36 @@
-import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRegistry } from '../../src/services/check.service.js';
+import type { BlobInfo, BlobStore } from '../../src/storage/blob-store.js';
 import { crateFileKey } from '../../src/storage/keys.js';
 import { publishBody } from '../helpers/crate-builder.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 const HOUR = 60 * 60_000;
+
+/**
+ * The registry's own store (the folder, or the bucket on the S3 pass), with the last-change times
+ * of some keys moved into the past: a bucket's times cannot be set, and orphans are judged by age.
+ */
+function agedStore(store: BlobStore, ages: Map<string, number>): BlobStore {
+  const aged = (info: BlobInfo): BlobInfo => {
+    const age = ages.get(info.key);
+    return age === undefined ? info : { ...info, modifiedAt: new Date(Date.now() - age) };
+  };
+  return {
+    put: (key, data) => store.put(key, data),
+    get: (key) => store.get(key),
+    delete: (key) => store.delete(key),
+    exists: (key) => store.exists(key),
+    async *list(prefix) {
+      for await (const info of store.list(prefix)) yield aged(info);
+    },
+    stat: async (key) => {
+      const info = await store.stat(key);
+      return info && aged(info);
+    },
+  };
+}
 
 describe('checkRegistry (wharf check)', () => {
   let t: TestApp;
@@ -21,18 +45,18 @@ describe('checkRegistry (wharf check)', () => {
   });
   afterAll(() => t.close());
 
-  const check = (repair = false) => checkRegistry(t.runtime.ctx, { graceMs: HOUR, repair });
+  const ages = new Map<string, number>();
+  const blobs = () => t.runtime.ctx.blobs;
+  const check = (repair = false) => checkRegistry({ ...t.runtime.ctx, blobs: agedStore(blobs(), ages) }, { graceMs: HOUR, repair });
   const keyOf = async (name: string, num: string) => {
     const v = await t.runtime.ctx.db.selectFrom('versions').innerJoin('crates', 'crates.id', 'versions.crate_id').select(['crates.name', 'versions.num', 'versions.checksum']).where('crates.name', '=', name).where('versions.num', '=', num).executeTakeFirstOrThrow();
     return crateFileKey(v.name, v.num, v.checksum);
   };
-  const put = (key: string, body: string, ageMs: number) => {
-    const path = join(t.dataDir, key);
-    mkdirSync(join(path, '..'), { recursive: true });
-    writeFileSync(path, body);
-    const when = new Date(Date.now() - ageMs);
-    utimesSync(path, when, when);
+  const put = async (key: string, body: string, ageMs: number) => {
+    await blobs().put(key, Buffer.from(body));
+    ages.set(key, ageMs);
   };
+  const read = async (key: string) => buffer((await blobs().get(key))!.stream);
 
   it('finds nothing wrong in a consistent registry', async () => {
     const report = await check();
@@ -43,12 +67,14 @@ describe('checkRegistry (wharf check)', () => {
   it('reports a missing file, a file with other bytes, and orphans by age', async () => {
     const missing = await keyOf('beta', '0.1.0');
     const changed = await keyOf('gamma', '2.0.0');
-    const saved = { beta: readFileSync(join(t.dataDir, missing)), gamma: readFileSync(join(t.dataDir, changed)) };
-    rmSync(join(t.dataDir, missing));
-    put(changed, 'not the published bytes', 0);
-    put('crates/alpha/alpha-9.9.9-0123456789abcdef.crate', 'old orphan', 2 * HOUR);
-    put('crates/alpha/alpha-1.2.0-0123456789abcdef.crate.1a2b3c.tmp', 'old half-written temp file', 3 * HOUR);
-    put('crates/delta/delta-1.0.0-fedcba9876543210.crate', 'young orphan: a publish in flight', 60_000);
+    const saved = { beta: await read(missing), gamma: await read(changed) };
+    await blobs().delete(missing);
+    // Over the published file (s3rver, like the folder store here, lets a test replace an object).
+    await blobs().delete(changed);
+    await put(changed, 'not the published bytes', 0);
+    await put('crates/alpha/alpha-9.9.9-0123456789abcdef.crate', 'old orphan', 2 * HOUR);
+    await put('crates/alpha/alpha-1.2.0-0123456789abcdef.crate.1a2b3c.tmp', 'old half-written temp file', 3 * HOUR);
+    await put('crates/delta/delta-1.0.0-fedcba9876543210.crate', 'young orphan: a publish in flight', 60_000);
 
     const report = await check();
     expect(report.problems.map((p) => `${p.kind} ${p.key}`).sort()).toEqual([
@@ -66,9 +92,10 @@ describe('checkRegistry (wharf check)', () => {
     expect(repaired.problems.map((p) => p.kind)).toEqual(['missing-file', 'wrong-file']);
     expect(repaired.youngOrphans).toHaveLength(1);
 
-    writeFileSync(join(t.dataDir, missing), saved.beta);
-    writeFileSync(join(t.dataDir, changed), saved.gamma);
-    rmSync(join(t.dataDir, 'crates/delta'), { recursive: true });
+    await blobs().put(missing, saved.beta);
+    await blobs().delete(changed);
+    await blobs().put(changed, saved.gamma);
+    await blobs().delete('crates/delta/delta-1.0.0-fedcba9876543210.crate');
     expect((await check()).problems).toEqual([]);
   });
 

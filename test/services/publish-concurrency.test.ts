@@ -39,8 +39,9 @@ describe(`concurrent writes (${onPostgres ? 'PostgreSQL' : 'SQLite'})`, () => {
     const download = await t.app.inject({ method: 'GET', url: '/api/v1/crates/racy/1.0.0/download' });
     const { createHash } = await import('node:crypto');
     expect(createHash('sha256').update(download.rawPayload).digest('hex')).toBe(versions[0]!.checksum);
-    const { readdirSync } = await import('node:fs');
-    expect(readdirSync(`${t.dataDir}/crates/racy`)).toHaveLength(1);
+    const files: string[] = [];
+    for await (const file of t.runtime.ctx.blobs.list('crates/racy/')) files.push(file.key);
+    expect(files).toHaveLength(1);
   });
 
   it('N concurrent publishes of the same bytes leave one version whose file survives the losers cleaning up', async () => {

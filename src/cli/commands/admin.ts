@@ -14,6 +14,7 @@ export async function withContext<T>(config: Config, run: (ctx: ServiceContext) 
     await prepareDatabase(ctx, { migrate: config.autoMigrate, create: false });
     return await run(ctx);
   } finally {
+    ctx.blobs.close?.();
     await ctx.db.destroy();
   }
 }

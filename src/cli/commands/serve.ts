@@ -19,8 +19,11 @@ export async function serve(config: Config): Promise<void> {
   }
   try {
     await prepareDatabase(ctx, { migrate: config.autoMigrate });
+    // A bucket that is missing or refuses the credentials stops the start, as the database does.
+    await ctx.blobs.probe?.();
   } catch (err) {
     lock.release();
+    ctx.blobs.close?.();
     await ctx.db.destroy();
     throw err;
   }
@@ -53,6 +56,7 @@ export async function serve(config: Config): Promise<void> {
       .close()
       .then(() => ctx.db.destroy())
       .then(() => {
+        ctx.blobs.close?.();
         lock.release();
         app.log.info({ event: 'shutdown', signal }, 'shutdown complete: every request in flight was answered');
         process.exit(0);

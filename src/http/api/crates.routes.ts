@@ -11,7 +11,7 @@ import { setYanked, updateYank, type YankUpdate } from '../../services/yank.serv
 import { badRequest } from '../../core/errors.js';
 import { authorizeRead, requireActor } from '../auth.js';
 import { sendApiError } from '../errors.js';
-import { downloadHeaders, downloadUrl, wantsDownloadUrl } from './download-answer.js';
+import { downloadHeaders, downloadUrl, redirectToFile, wantsDownloadUrl } from './download-answer.js';
 import * as R from './schemas/responses.js';
 
 type CrateParams = { Params: { name: string } };
@@ -46,6 +46,12 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
     const { name, version } = request.params;
     let { crateId, versionId, key } = await runtime.downloadLocations.locate(name, version);
     if (wantsDownloadUrl(request.headers.accept)) return { url: downloadUrl(ctx.config, name, version) };
+    // Checked, found and counted like any download; only the bytes come from the bucket.
+    const redirect = await redirectToFile(ctx, key, name, version);
+    if (redirect) {
+      runtime.downloads.record(crateId, versionId);
+      return reply.code(302).headers(redirect.headers).send();
+    }
     let file = await readCrateFile(ctx.blobs, runtime.crateFiles, key);
     if (!file) {
       // A remembered location can be stale when the version was deleted (404 now) or deleted and

@@ -45,7 +45,8 @@ function fileFastPath(
 ): FastPath {
   const { ctx } = runtime;
   const readNow = ctx.blobs.readNow?.bind(ctx.blobs);
-  if (!readNow && !crateFiles) return () => false;
+  // Redirects are answered by the routes, which authenticate and count them.
+  if ((!readNow && !crateFiles) || ctx.config.downloads === 'redirect') return () => false;
   // The download URL cargo builds from config.json's `dl`, with nothing in it to decode.
   const pattern = /^([A-Za-z0-9_-]{1,64})\/([0-9A-Za-z.+-]{1,128})\/download$/;
   // The headers of the spelling each kept file was last asked under: a hot file's come ready.

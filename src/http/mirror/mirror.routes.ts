@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../services/runtime.js';
-import { downloadHeaders } from '../api/download-answer.js';
+import { downloadHeaders, redirectToFile } from '../api/download-answer.js';
 import { authorizeRead } from '../auth.js';
 import { indexConfigRoute } from '../index/config-route.js';
 import { sendApiError } from '../errors.js';
@@ -37,6 +37,14 @@ export async function mirrorRoutes(app: FastifyInstance, { runtime }: { runtime:
   app.get<DownloadParams>('/mirror/api/v1/crates/:name/:version/download', async (request, reply) => {
     await authorizeRead(ctx, request);
     const { name, version } = request.params;
+    // A version already stored goes to the bucket like a private one; a first download is
+    // fetched from the upstream, checked and sent by Wharf as always.
+    const stored = config.downloads === 'redirect' ? await mirror.crates.storedKey(name, version) : null;
+    const redirect = stored === null ? null : await redirectToFile(ctx, stored, name, version);
+    if (redirect) {
+      mirror.crates.counted(name, version, true);
+      return reply.code(302).headers(redirect.headers).send();
+    }
     const file = await mirror.crates.get(name, version);
     return reply.headers(downloadHeaders(config, name, version, file.size)).send(file.body);
   });

@@ -74,6 +74,17 @@ export class MirrorCrates {
     return { body: bytes, size: bytes.length };
   }
 
+  /** The blob key of a version stored by an earlier fetch, or null (nothing is fetched). */
+  async storedKey(name: string, version: string): Promise<string | null> {
+    requireMirrorable(name, version);
+    const known = this.peekKey(name, version);
+    if (known !== undefined) return known;
+    const row = await findMirrorCrateFile(this.ctx.db, name.toLowerCase(), version);
+    if (!row) return null;
+    this.remember(name.toLowerCase(), version, row.blob_key);
+    return row.blob_key;
+  }
+
   /** Resolves once every file fetched so far is stored (or failed to be): before shutdown, and in tests. */
   async idle(): Promise<void> {
     await Promise.all([...this.inflight.values()].map((job) => job.then((f) => f.stored).catch(() => undefined)));

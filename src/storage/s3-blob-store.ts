@@ -1,0 +1,239 @@
+import type { Readable } from 'node:stream';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import type { Config } from '../config/config.js';
+import { AppError } from '../core/errors.js';
+import { objectStoreFailure } from '../core/storage-failure.js';
+import type { BlobInfo, BlobStore } from './blob-store.js';
+
+export interface S3StoreOptions {
+  bucket: string;
+  /** Empty, or ending with `/`. */
+  prefix: string;
+  region: string;
+  endpoint: string | null;
+  forcePathStyle: boolean;
+  /** Null: the SDK's standard chain (environment, shared files, instance or container role). */
+  credentials: { accessKeyId: string; secretAccessKey: string } | null;
+  presignSeconds: number;
+  /** Bounds of every request; the defaults suit a registry, tests make them short. */
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  maxAttempts?: number;
+  /** Keys per ListObjectsV2 page (at most 1000, the services' own cap). */
+  listPageSize?: number;
+  /** Send `If-None-Match: *` on writes (real S3, R2 and MinIO honour it); off for services that refuse it. */
+  conditionalWrites?: boolean;
+}
+
+export function s3OptionsFromConfig(config: Config): S3StoreOptions {
+  if (!config.s3Bucket) throw new Error('storage = "s3" needs s3_bucket');
+  return {
+    bucket: config.s3Bucket,
+    prefix: config.s3Prefix,
+    region: config.s3Region,
+    endpoint: config.s3Endpoint,
+    forcePathStyle: config.s3ForcePathStyle,
+    credentials: config.s3AccessKeyId && config.s3SecretAccessKey ? { accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey } : null,
+    presignSeconds: config.s3PresignSeconds,
+  };
+}
+
+/**
+ * Blobs as objects of one bucket of an S3-compatible service, under `prefix`. Every failure of
+ * the service becomes an AppError naming the bucket (core/storage-failure.ts), and every request
+ * is bounded: a connection timeout, a socket idle timeout and a few attempts. The keys already
+ * carry part of the checksum (keys.ts), so racing writers of one key write the same bytes; writes
+ * also ask the service not to replace an existing object at all.
+ */
+/** The SDK, loaded by the first S3 store only: a registry on the folder store never pays for it at start. */
+interface Sdk {
+  s3: typeof import('@aws-sdk/client-s3');
+  presign: typeof import('@aws-sdk/s3-request-presigner');
+  client: S3Client;
+}
+
+export class S3BlobStore implements BlobStore {
+  private readonly sdk: Promise<Sdk>;
+  /** `bucket "x" at https://...`, for error details and command output; never holds a credential. */
+  readonly where: string;
+  private readonly bucket: string;
+  private readonly prefix: string;
+  private readonly presignSeconds: number;
+  private readonly listPageSize: number;
+  private readonly conditionalWrites: boolean;
+
+  constructor(options: S3StoreOptions) {
+    quietNodeVersionWarning();
+    this.bucket = options.bucket;
+    this.prefix = options.prefix;
+    this.presignSeconds = options.presignSeconds;
+    this.listPageSize = Math.min(1000, Math.max(1, options.listPageSize ?? 1000));
+    this.conditionalWrites = options.conditionalWrites ?? true;
+    this.where = describeBucket(options);
+    const config: S3ClientConfig = {
+      region: options.region,
+      forcePathStyle: options.forcePathStyle,
+      maxAttempts: options.maxAttempts ?? 3,
+      // s3rver and several compatible services reject the SDK's default CRC32 checksum headers.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      // Options of the SDK's NodeHttpHandler, which it builds from them. Without
+      // throwOnRequestTimeout an overdue request only logs a warning and keeps waiting.
+      requestHandler: { connectionTimeout: options.connectionTimeoutMs ?? 5_000, requestTimeout: options.requestTimeoutMs ?? 30_000, throwOnRequestTimeout: true },
+    };
+    if (options.endpoint) config.endpoint = options.endpoint;
+    if (options.credentials) config.credentials = options.credentials;
+    this.sdk = Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]).then(([s3, presign]) => ({ s3, presign, client: new s3.S3Client(config) }));
+    // Awaited by every method; a failed load is reported there, not as an unhandled rejection.
+    this.sdk.catch(() => undefined);
+  }
+
+  private objectKey(key: string): string {
+    if (key === '' || key.startsWith('/') || key.split('/').some((part) => part === '..' || part === '.')) throw new Error(`blob key escapes the store: ${key}`);
+    return this.prefix + key;
+  }
+
+  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      throw objectStoreFailure(err, this.where, operation);
+    }
+  }
+
+  async put(key: string, data: Buffer): Promise<void> {
+    const Key = this.objectKey(key);
+    const { s3, client } = await this.sdk;
+    try {
+      await client.send(
+        new s3.PutObjectCommand({
+          Bucket: this.bucket,
+          Key,
+          Body: data,
+          ContentLength: data.length,
+          ContentType: 'application/octet-stream',
+          ...(this.conditionalWrites ? { IfNoneMatch: '*' } : {}),
+        }),
+      );
+    } catch (err) {
+      // 412: the object exists (another instance wrote this key first); 409: a write of it is in flight.
+      if (!isStatus(err, 412) && !isStatus(err, 409)) throw objectStoreFailure(err, this.where, `store ${key}`);
+      const there = await this.stat(key);
+      if (there?.size !== data.length) {
+        throw new AppError('conflict', `the object store (${this.where}) already holds ${key} with ${there ? `${there.size} bytes, not ${data.length}` : 'a write in progress'}; nothing was replaced`);
+      }
+    }
+  }
+
+  async get(key: string): Promise<{ stream: Readable; size: number } | null> {
+    const Key = this.objectKey(key);
+    const { s3, client } = await this.sdk;
+    return this.call(`read ${key}`, async () => {
+      try {
+        const out = await client.send(new s3.GetObjectCommand({ Bucket: this.bucket, Key }));
+        return { stream: out.Body as Readable, size: Number(out.ContentLength ?? 0) };
+      } catch (err) {
+        if (isMissing(err)) return null;
+        throw err;
+      }
+    });
+  }
+
+  /** Nothing remote can be read without waiting: downloads always go through `get` (or a redirect). */
+  readNow(): Buffer | undefined {
+    return undefined;
+  }
+
+  async delete(key: string): Promise<void> {
+    const Key = this.objectKey(key);
+    const { s3, client } = await this.sdk;
+    await this.call(`delete ${key}`, () => client.send(new s3.DeleteObjectCommand({ Bucket: this.bucket, Key })));
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.stat(key)) !== null;
+  }
+
+  async *list(prefix: string): AsyncIterable<BlobInfo> {
+    const { s3, client } = await this.sdk;
+    let token: string | undefined;
+    do {
+      const page = await this.call(`list ${prefix || 'its keys'}`, () =>
+        client.send(new s3.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token, MaxKeys: this.listPageSize })),
+      );
+      for (const object of page.Contents ?? []) {
+        if (!object.Key) continue;
+        yield { key: object.Key.slice(this.prefix.length), size: Number(object.Size ?? 0), modifiedAt: object.LastModified ?? new Date(0) };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async stat(key: string): Promise<BlobInfo | null> {
+    const Key = this.objectKey(key);
+    const { s3, client } = await this.sdk;
+    return this.call(`look up ${key}`, async () => {
+      try {
+        const head = await client.send(new s3.HeadObjectCommand({ Bucket: this.bucket, Key }));
+        return { key, size: Number(head.ContentLength ?? 0), modifiedAt: head.LastModified ?? new Date(0) };
+      } catch (err) {
+        if (isMissing(err)) return null;
+        throw err;
+      }
+    });
+  }
+
+  async signedUrl(key: string, filename: string): Promise<string> {
+    const { s3, presign, client } = await this.sdk;
+    const command = new s3.GetObjectCommand({
+      Bucket: this.bucket,
+      Key: this.objectKey(key),
+      ResponseContentType: 'application/gzip',
+      ResponseContentDisposition: `attachment; filename="${filename.replace(/["\\\r\n]/g, '')}"`,
+    });
+    // Signing is local: no request, so nothing here can hang.
+    return this.call(`sign a URL for ${key}`, () => presign.getSignedUrl(client, command, { expiresIn: this.presignSeconds }));
+  }
+
+  async probe(): Promise<void> {
+    const { s3, client } = await this.sdk;
+    try {
+      await client.send(new s3.HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (err) {
+      // HEAD answers carry no error body: a bare 404 is the missing bucket.
+      const named = isStatus(err, 404) ? Object.assign(new Error('NoSuchBucket'), { name: 'NoSuchBucket' }) : err;
+      throw objectStoreFailure(named, this.where, 'open the bucket');
+    }
+  }
+
+  /** Closes the client's connections (commands that end, tests). */
+  close(): void {
+    void this.sdk.then(({ client }) => client.destroy(), () => undefined);
+  }
+}
+
+/**
+ * The SDK warns at every client's creation that its releases after January 2027 need Node 22;
+ * Wharf supports Node 20, so the warning is off unless the operator set the variable themselves
+ * (README "Object storage").
+ */
+export function quietNodeVersionWarning(): void {
+  if (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === undefined) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+}
+
+/** `bucket "x" under "p/" at URL`: where the files are, without any credential. */
+export function describeBucket(o: Pick<S3StoreOptions, 'bucket' | 'prefix' | 'endpoint' | 'region'>): string {
+  return `bucket "${o.bucket}"${o.prefix ? ` under "${o.prefix}"` : ''} at ${o.endpoint ?? `AWS S3 (${o.region})`}`;
+}
+
+function isStatus(err: unknown, status: number): boolean {
+  return (err as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode === status;
+}
+
+/** A missing key (NoSuchKey on GET, a bare 404 on HEAD); a missing bucket is an error, not an absence. */
+function isMissing(err: unknown): boolean {
+  const name = (err as { name?: string } | null)?.name;
+  if (name === 'NoSuchBucket') return false;
+  return name === 'NoSuchKey' || name === 'NotFound' || isStatus(err, 404);
+}
