@@ -38,13 +38,6 @@ export function s3OptionsFromConfig(config: Config): S3StoreOptions {
   };
 }
 
-/**
- * Blobs as objects of one bucket of an S3-compatible service, under `prefix`. Every failure of
- * the service becomes an AppError naming the bucket (core/storage-failure.ts), and every request
- * is bounded: a connection timeout, a socket idle timeout and a few attempts. The keys already
- * carry part of the checksum (keys.ts), so racing writers of one key write the same bytes; writes
- * also ask the service not to replace an existing object at all.
- */
 /** The SDK, loaded by the first S3 store only: a registry on the folder store never pays for it at start. */
 interface Sdk {
   s3: typeof import('@aws-sdk/client-s3');
@@ -52,6 +45,13 @@ interface Sdk {
   client: S3Client;
 }
 
+/**
+ * Blobs as objects of one bucket of an S3-compatible service, under `prefix`. Every failure of
+ * the service becomes an AppError naming the bucket (core/storage-failure.ts), and every request
+ * is bounded: a connection timeout, a socket idle timeout and a few attempts. The keys already
+ * carry part of the checksum (keys.ts), so racing writers of one key write the same bytes; writes
+ * also ask the service not to replace an existing object at all.
+ */
 export class S3BlobStore implements BlobStore {
   private readonly sdk: Promise<Sdk>;
   /** `bucket "x" at https://...`, for error details and command output; never holds a credential. */
