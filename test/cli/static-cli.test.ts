@@ -81,7 +81,7 @@ describe('wharf static rebuild and wharf check with the static copy in a bucket 
     bucket = await s3.createBucket();
     dataDir = mkdtempSync(join(tmpdir(), 'wharf-static-bucket-cli-'));
     const service = Object.fromEntries(Object.entries(s3Env(s3.endpoint, bucket)).filter(([k]) => k !== 'WHARF_STORAGE' && k !== 'WHARF_S3_BUCKET'));
-    env = { WHARF_DATA_DIR: dataDir, WHARF_LOG_LEVEL: 'silent', WHARF_PUBLIC_URL: 'https://crates.example.com', ...service };
+    env = { WHARF_DATA_DIR: dataDir, WHARF_LOG_LEVEL: 'silent', WHARF_PUBLIC_URL: 'https://crates.example.com', WHARF_STORAGE: 'fs', ...service };
     expect((await wharf(['migrate'], env)).code).toBe(0);
     await seedRegistry(env, 'alice', [
       { name: 'Two_Part', vers: '1.0.0' },
