@@ -8,7 +8,7 @@ import { DEFAULT_METADATA_LIMITS, type MetadataLimits } from '../core/publish-me
 import { domainList, oidcIssuerUrl, scopeList, stringList } from './oidc.js';
 import { parseTrustedIssuers, type TrustedIssuer } from './trusted-issuers.js';
 import { parsePreset, parseRateLimit, presetLimit, type RateLimit } from './rate-limits.js';
-import { bucketName, checkStorage, keyPrefix } from './storage.js';
+import { bucketName, bucketPath, checkStorage, keyPrefix } from './storage.js';
 
 /**
  * Every setting Wharf reads, validated once at boot. Environment variables (WHARF_*) win over
@@ -83,6 +83,11 @@ export interface Config extends Readonly<MetadataLimits> {
    * crate's file and its `.gz`, and `config.json`, for nginx or a CDN to serve; null: none.
    */
   readonly staticIndexDir: string | null;
+  /**
+   * Instead of a folder, a bucket (`BUCKET` or `BUCKET/PREFIX`) that receives the static copy,
+   * reached with the s3_* service settings (endpoint, region, credentials); null: none.
+   */
+  readonly staticIndexBucket: string | null;
   /**
    * Where the static copy's `crates/` folder is served: when set, the copy also holds every
    * version's .crate (`crates/{name}/{version}/{sha256}.crate`) and its config.json's `dl` points there.
@@ -216,6 +221,7 @@ const SETTINGS: Setting[] = [
   { key: 'mirrorIndexTtl', env: 'WHARF_MIRROR_INDEX_TTL', file: 'mirror_index_ttl', parse: integerIn(0, 86_400), fallback: () => 60 },
   { key: 'mirrorTimeoutMs', env: 'WHARF_MIRROR_TIMEOUT_MS', file: 'mirror_timeout_ms', parse: integerIn(100, 600_000), fallback: () => 30_000 },
   { key: 'staticIndexDir', env: 'WHARF_STATIC_INDEX_DIR', file: 'static_index_dir', parse: (v) => resolve(nonEmptyString(v)), fallback: () => null },
+  { key: 'staticIndexBucket', env: 'WHARF_STATIC_INDEX_BUCKET', file: 'static_index_bucket', parse: bucketPath, fallback: () => null },
   { key: 'staticDlBaseUrl', env: 'WHARF_STATIC_DL_BASE_URL', file: 'static_dl_base_url', parse: httpUrl, fallback: () => null },
   { key: 'imageProxy', env: 'WHARF_IMAGE_PROXY', file: 'image_proxy', parse: boolean, fallback: () => true },
   { key: 'imageProxyAllowPrivate', env: 'WHARF_IMAGE_PROXY_ALLOW_PRIVATE', file: 'image_proxy_allow_private', parse: boolean, fallback: () => false },
@@ -342,7 +348,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     }
   }
   checkOidc(result, problems);
-  if (result.staticDlBaseUrl && !result.staticIndexDir) problems.push('static_dl_base_url: needs static_index_dir (the crate files are written into the static copy)');
   checkStorage(result, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const config = result as Config;

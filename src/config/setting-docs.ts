@@ -63,8 +63,12 @@ export const SETTING_DOCS: Readonly<Record<string, SettingDoc>> = {
   mirror_index_ttl: { doc: 'Seconds a mirrored index file is served before it is revalidated with the upstream.' },
   mirror_timeout_ms: { doc: 'Longest time one upstream request (headers and body) may take, in milliseconds.' },
   static_index_dir: {
-    doc: 'A folder where every change also writes the crate\'s index file (and its .gz) and config.json, for nginx or a CDN to serve the index. Not set: no static copy.',
+    doc: 'A folder where every change also writes the crate\'s index file (and its .gz) and config.json, for nginx or a CDN to serve the index. Not set: no static copy in a folder (see static_index_bucket; set one of the two).',
     example: '"/srv/wharf-index"',
+  },
+  static_index_bucket: {
+    doc: 'Instead of static_index_dir, a bucket that receives the static copy, as BUCKET or BUCKET/FOLDER, reached with the s3_* settings (endpoint, region, path style, credentials) whatever storage is; one PUT per file, each with its Content-Type and Cache-Control, for a CDN to serve. Not set: no copy in a bucket.',
+    example: '"wharf-index/prod"',
   },
   static_dl_base_url: {
     doc: 'The URL at which the static copy\'s crates/ folder is served. Set: the copy also holds every .crate, at crates/NAME/VERSION/SHA256.crate, and config.json sends downloads there (uncounted by Wharf). Not set: downloads go to Wharf.',

@@ -18,11 +18,36 @@ export function keyPrefix(v: unknown): string {
   return `${s}/`;
 }
 
+/**
+ * `static_index_bucket`: `BUCKET` or `BUCKET/PREFIX` (the folder of the bucket the copy goes in),
+ * kept as `BUCKET` or `BUCKET/PREFIX` without slashes at either end; `bucketPlace` splits it.
+ */
+export function bucketPath(v: unknown): string {
+  if (typeof v !== 'string') throw new Error('must be a bucket, or a bucket and a folder in it, such as "wharf-index" or "wharf-index/prod"');
+  const s = v.trim().replace(/^\/+/, '').replace(/\/+$/, '');
+  const slash = s.indexOf('/');
+  const bucket = bucketName(slash < 0 ? s : s.slice(0, slash));
+  const prefix = slash < 0 ? '' : keyPrefix(s.slice(slash + 1));
+  return bucket + (prefix ? `/${prefix.slice(0, -1)}` : '');
+}
+
+/** The bucket and the key prefix (empty, or ending with `/`) of a `static_index_bucket` value. */
+export function bucketPlace(path: string): { bucket: string; prefix: string } {
+  const slash = path.indexOf('/');
+  return slash < 0 ? { bucket: path, prefix: '' } : { bucket: path.slice(0, slash), prefix: `${path.slice(slash + 1)}/` };
+}
+
 /** Settings that only make sense together; each problem names the setting to change. */
 export function checkStorage(c: Partial<Config>, problems: string[]): void {
   if (c.storage === 's3' && !c.s3Bucket) problems.push('s3_bucket: must be set when storage = "s3"');
   if ((c.s3AccessKeyId == null) !== (c.s3SecretAccessKey == null)) {
     problems.push('s3_access_key_id and s3_secret_access_key: set both, or neither to use the AWS SDK\'s standard credentials (environment, files, instance role)');
+  }
+  if (c.staticIndexDir && c.staticIndexBucket) {
+    problems.push('static_index_dir and static_index_bucket: set one of them (the static copy of the index goes to one place: a folder or a bucket)');
+  }
+  if (c.staticDlBaseUrl && !c.staticIndexDir && !c.staticIndexBucket) {
+    problems.push('static_dl_base_url: needs static_index_dir or static_index_bucket (the crate files are written into the static copy)');
   }
   if (c.downloads === 'redirect' && c.storage !== 's3') {
     problems.push('downloads: "redirect" sends clients to presigned URLs of the bucket, so it needs storage = "s3" (the folder store has no URL to send them to)');

@@ -72,8 +72,13 @@ export async function checkRegistry(ctx: ServiceContext, options: CheckOptions, 
     if (indexProblem) report.problems.push(indexProblem);
   }
 
-  // The static copy (static_index_dir): missing, stale or extra files; `wharf static rebuild` fixes them.
-  for (const p of (await createStaticIndex(ctx)?.check()) ?? []) report.problems.push({ kind: 'static', key: p.path, message: p.message });
+  // The static copy (static_index_dir or static_index_bucket): missing, stale or extra files; `wharf static rebuild` fixes them.
+  const staticIndex = createStaticIndex(ctx);
+  try {
+    for (const p of (await staticIndex?.check()) ?? []) report.problems.push({ kind: 'static', key: p.path, message: p.message });
+  } finally {
+    staticIndex?.close();
+  }
 
   const now = ctx.clock.now().getTime();
   const orphans: BlobInfo[] = [];

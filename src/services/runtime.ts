@@ -98,6 +98,7 @@ export async function startRuntime(runtime: Runtime, log?: JobLog): Promise<void
 export async function stopRuntime(runtime: Runtime): Promise<void> {
   await runtime.changes.stop();
   await runtime.staticIndex?.stop();
+  runtime.staticIndex?.close();
   await runtime.jobs.stop();
   runtime.smtp?.close();
   await runtime.downloads.stop();

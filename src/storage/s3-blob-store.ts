@@ -25,17 +25,29 @@ export interface S3StoreOptions {
   conditionalWrites?: boolean;
 }
 
-export function s3OptionsFromConfig(config: Config): S3StoreOptions {
-  if (!config.s3Bucket) throw new Error('storage = "s3" needs s3_bucket');
+/**
+ * The options of a store in `place` (default: the crate files' `s3_bucket` and `s3_prefix`),
+ * reached through the one set of service settings (`s3_endpoint`, `s3_region`, credentials...)
+ * that every bucket of Wharf shares.
+ */
+export function s3OptionsFromConfig(config: Config, place?: { bucket: string; prefix: string }): S3StoreOptions {
+  const bucket = place?.bucket ?? config.s3Bucket;
+  if (!bucket) throw new Error('storage = "s3" needs s3_bucket');
   return {
-    bucket: config.s3Bucket,
-    prefix: config.s3Prefix,
+    bucket,
+    prefix: place ? place.prefix : config.s3Prefix,
     region: config.s3Region,
     endpoint: config.s3Endpoint,
     forcePathStyle: config.s3ForcePathStyle,
     credentials: config.s3AccessKeyId && config.s3SecretAccessKey ? { accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey } : null,
     presignSeconds: config.s3PresignSeconds,
   };
+}
+
+/** What an object is sent with when read from the bucket (or a CDN in front of it). */
+export interface ObjectHeaders {
+  contentType: string;
+  cacheControl?: string;
 }
 
 /** The SDK, loaded by the first S3 store only: a registry on the folder store never pays for it at start. */
@@ -103,19 +115,8 @@ export class S3BlobStore implements BlobStore {
   }
 
   async put(key: string, data: Buffer): Promise<void> {
-    const Key = this.objectKey(key);
-    const { s3, client } = await this.sdk;
     try {
-      await client.send(
-        new s3.PutObjectCommand({
-          Bucket: this.bucket,
-          Key,
-          Body: data,
-          ContentLength: data.length,
-          ContentType: 'application/octet-stream',
-          ...(this.conditionalWrites ? { IfNoneMatch: '*' } : {}),
-        }),
-      );
+      await this.send(key, data, { contentType: 'application/octet-stream' }, this.conditionalWrites);
     } catch (err) {
       // 412: the object exists (another instance wrote this key first); 409: a write of it is in flight.
       if (!isStatus(err, 412) && !isStatus(err, 409)) throw objectStoreFailure(err, this.where, `store ${key}`);
@@ -124,6 +125,31 @@ export class S3BlobStore implements BlobStore {
         throw new AppError('conflict', `the object store (${this.where}) already holds ${key} with ${there ? `${there.size} bytes, not ${data.length}` : 'a write in progress'}; nothing was replaced`);
       }
     }
+  }
+
+  /**
+   * Writes `data` under `key` in one PUT, replacing whatever object is there, with the headers a
+   * reader of the bucket (a CDN) is to be sent: for files whose bytes change, such as the static
+   * copy of the index. S3 makes a PUT atomic: a reader gets the old object or the new one.
+   */
+  async replace(key: string, data: Buffer, headers: ObjectHeaders): Promise<void> {
+    await this.call(`store ${key}`, () => this.send(key, data, headers, false));
+  }
+
+  private async send(key: string, data: Buffer, headers: ObjectHeaders, ifAbsent: boolean): Promise<void> {
+    const Key = this.objectKey(key);
+    const { s3, client } = await this.sdk;
+    await client.send(
+      new s3.PutObjectCommand({
+        Bucket: this.bucket,
+        Key,
+        Body: data,
+        ContentLength: data.length,
+        ContentType: headers.contentType,
+        ...(headers.cacheControl ? { CacheControl: headers.cacheControl } : {}),
+        ...(ifAbsent ? { IfNoneMatch: '*' } : {}),
+      }),
+    );
   }
 
   async get(key: string): Promise<{ stream: Readable; size: number } | null> {

@@ -5,7 +5,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 /**
  * Where the static copy of the index goes (services/static-index/): a place that serves files by
  * path to nginx or a CDN. Paths are relative and use `/`. A folder implements it below; a bucket
- * (one PUT per file, which S3 makes atomic) implements the same four calls.
+ * (one PUT per file, which S3 makes atomic) implements it in bucket-target.ts.
  */
 export interface StaticTarget {
   /**
@@ -23,6 +23,8 @@ export interface StaticTarget {
   list(prefix?: string): AsyncIterable<string>;
   /** Where it is, for messages. */
   readonly describe: string;
+  /** Lets go of connections (a bucket's keep-alive sockets would keep a command's process alive). */
+  close?(): void;
 }
 
 /** Temporary names start with a dot, which the documented nginx configuration refuses to serve. */

@@ -50,9 +50,12 @@ describe('the sample wharf.toml', () => {
   it('gives examples that Wharf accepts', () => {
     const examples = blocks(sample).filter((b) => b.example);
     expect(examples.map((b) => b.body[0]!.split(' ')[0])).toContain('mirror_upstream');
-    const config = loadWith(examples.flatMap((b) => b.body).join('\n'));
+    // static_index_dir and static_index_bucket exclude each other: the bucket's example is loaded on its own.
+    const isBucket = (b: { body: string[] }) => b.body[0]!.startsWith('static_index_bucket ');
+    const config = loadWith(examples.filter((b) => !isBucket(b)).flatMap((b) => b.body).join('\n'));
     expect(config.mirrorUpstream).toBe('https://index.crates.io/');
     expect(config.trustedIssuers).toHaveLength(1);
+    expect(loadWith(examples.find(isBucket)!.body.join('\n')).staticIndexBucket).toBe('wharf-index/prod');
   });
 
   it('holds every setting the README documents, and the README documents every setting', () => {

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { bucketPlace } from '../../src/config/storage.js';
 
 describe('static index settings', () => {
   const load = (env: Record<string, string> = {}) => loadConfig({ WHARF_DATA_DIR: '/tmp/wharf-config-test', ...env });
 
   it('has no static copy by default', () => {
     const c = load();
-    expect([c.staticIndexDir, c.staticDlBaseUrl]).toEqual([null, null]);
+    expect([c.staticIndexDir, c.staticIndexBucket, c.staticDlBaseUrl]).toEqual([null, null, null]);
   });
 
   it('reads the folder as an absolute path and the download base without its trailing slash', () => {
@@ -19,5 +20,20 @@ describe('static index settings', () => {
     expect(() => load({ WHARF_STATIC_DL_BASE_URL: 'https://index.example.com/crates' })).toThrow(ConfigError);
     expect(() => load({ WHARF_STATIC_DL_BASE_URL: 'https://index.example.com/crates' })).toThrow(/static_dl_base_url: needs static_index_dir/);
     expect(() => load({ WHARF_STATIC_INDEX_DIR: '/srv/i', WHARF_STATIC_DL_BASE_URL: 'ftp://x/crates' })).toThrow(/WHARF_STATIC_DL_BASE_URL: must be an http\(s\) URL/);
+  });
+
+  it('reads static_index_bucket as a bucket or a bucket and a folder, and splits it', () => {
+    expect(load({ WHARF_STATIC_INDEX_BUCKET: 'wharf-index' }).staticIndexBucket).toBe('wharf-index');
+    expect(load({ WHARF_STATIC_INDEX_BUCKET: '/wharf-index/prod/eu/' }).staticIndexBucket).toBe('wharf-index/prod/eu');
+    expect(bucketPlace('wharf-index')).toEqual({ bucket: 'wharf-index', prefix: '' });
+    expect(bucketPlace('wharf-index/prod/eu')).toEqual({ bucket: 'wharf-index', prefix: 'prod/eu/' });
+    // A download base may go with a bucket too, since the .crate files are written into it.
+    expect(load({ WHARF_STATIC_INDEX_BUCKET: 'wharf-index', WHARF_STATIC_DL_BASE_URL: 'https://cdn.example.com/crates' }).staticDlBaseUrl).toBe('https://cdn.example.com/crates');
+  });
+
+  it('refuses a bucket that is no bucket name or a folder that climbs out, and a folder and a bucket both', () => {
+    expect(() => load({ WHARF_STATIC_INDEX_BUCKET: 'Not_A_Bucket' })).toThrow(/WHARF_STATIC_INDEX_BUCKET: must be a bucket name/);
+    expect(() => load({ WHARF_STATIC_INDEX_BUCKET: 'wharf-index/../x' })).toThrow(/WHARF_STATIC_INDEX_BUCKET: must be a plain path/);
+    expect(() => load({ WHARF_STATIC_INDEX_DIR: '/srv/i', WHARF_STATIC_INDEX_BUCKET: 'wharf-index' })).toThrow(/static_index_dir and static_index_bucket: set one of them/);
   });
 });

@@ -24,6 +24,8 @@ export interface S3Server {
   port: number;
   /** A new, empty bucket with a random name. */
   createBucket(): Promise<string>;
+  /** Every request answered so far, as `GET /bucket/key 200` (path without the query string). */
+  requests(): string[];
   close(): Promise<void>;
 }
 
@@ -32,10 +34,12 @@ export async function startS3Server(): Promise<S3Server> {
   const directory = mkdtempSync(join(tmpdir(), 'wharf-s3rver-'));
   const child = spawn(process.execPath, ['--openssl-legacy-provider', join(import.meta.dirname, 's3rver-child.mjs'), directory], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = once(child, 'exit');
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += String(chunk);
+  });
   const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += String(chunk);
+    child.stdout.on('data', () => {
       const line = out.split('\n')[0];
       if (out.includes('\n') && line) resolve((JSON.parse(line) as { port: number }).port);
     });
@@ -46,6 +50,13 @@ export async function startS3Server(): Promise<S3Server> {
     endpoint,
     port,
     createBucket: () => createBucket(endpoint),
+    requests: () =>
+      out
+        .slice(0, out.lastIndexOf('\n'))
+        .split('\n')
+        .slice(1)
+        .filter(Boolean)
+        .map((line) => (JSON.parse(line) as { request: string }).request),
     async close() {
       child.stdin.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);

@@ -8,6 +8,7 @@ import { checkRegistry } from '../../src/services/check.service.js';
 import { deleteCrate, deleteVersion } from '../../src/services/crate-deletion/crate-deletion.service.js';
 import { StaticIndex } from '../../src/services/static-index/static-index.service.js';
 import { FolderTarget, type StaticTarget } from '../../src/storage/static-target.js';
+import { staticWriterApp } from '../helpers/static-writer.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 /** Every file under `dir`, relative, temporary ones included. */
@@ -71,24 +72,17 @@ describe('FolderTarget', () => {
 });
 
 describe('StaticIndex: the static copy of the index', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-static-'));
+  const s = staticWriterApp(() => ({ staticIndexDir: dir }));
   let t: TestApp;
-  let dir: string;
   let token: string;
   let writer: StaticIndex;
   const file = (path: string) => readFileSync(join(dir, path));
 
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'wharf-static-'));
-    t = await createTestApp({ logLevel: 'silent', staticIndexDir: dir });
-    writer = t.runtime.staticIndex!;
-    await writer.start();
-    ({ token } = await t.userWithToken('alice', { scopes: ['publish-new', 'publish-update', 'yank', 'read'] }));
+  beforeAll(() => {
+    ({ t, token, writer } = s);
   });
-  afterAll(async () => {
-    await writer.stop();
-    await t.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const served = async (path: string, gzip: boolean) => {
     const res = await t.app.inject({ method: 'GET', url: `/index/${path}`, headers: gzip ? { 'accept-encoding': 'gzip' } : {} });

@@ -4,6 +4,9 @@ import type { Config } from '../../config/config.js';
 import { indexPath } from '../../core/index-line.js';
 import { findCrateByName, type CrateRow } from '../../db/repositories/crate.repository.js';
 import { crateBatch, indexChangeMarker } from '../../db/repositories/static-index.repository.js';
+import { bucketPlace } from '../../config/storage.js';
+import { BucketTarget } from '../../storage/bucket-target.js';
+import { type ObjectHeaders, S3BlobStore, s3OptionsFromConfig } from '../../storage/s3-blob-store.js';
 import { FolderTarget, type StaticTarget } from '../../storage/static-target.js';
 import type { ServiceContext } from '../context.js';
 import { type IndexEntry, prepareIndexEntry, renderCrateIndex } from '../index.service.js';
@@ -49,7 +52,7 @@ export interface StaticProblem {
 }
 
 /**
- * The static copy of the private index (`static_index_dir`): after every change the crate's file
+ * The static copy of the private index (`static_index_dir` or `static_index_bucket`): after every change the crate's file
  * is rendered from the database, as /index/ renders it, and written with its `.gz` sibling to a
  * `StaticTarget`; a crate that no longer exists loses its files. Writes of one crate run one at a
  * time in this process, and a change arriving during a write makes it run again. Across
@@ -131,6 +134,11 @@ export class StaticIndex {
     this.stopped = true;
     await this.background;
     await this.idle();
+  }
+
+  /** Lets go of the target's connections (a command that is done with it). */
+  close(): void {
+    this.target.close?.();
   }
 
   /** Resolves when every write started so far has finished. */
@@ -269,7 +277,29 @@ async function gunzipOrNull(bytes: Buffer): Promise<Buffer | null> {
   return gunzipInPool(bytes).catch(() => null);
 }
 
-/** The static copy the configuration asks for, or null. */
+/** The static copy the configuration asks for (a folder or a bucket), or null. */
 export function createStaticIndex(ctx: ServiceContext): StaticIndex | null {
-  return ctx.config.staticIndexDir ? new StaticIndex(ctx, new FolderTarget(ctx.config.staticIndexDir)) : null;
+  const { config } = ctx;
+  if (config.staticIndexDir) return new StaticIndex(ctx, new FolderTarget(config.staticIndexDir));
+  if (!config.staticIndexBucket) return null;
+  const store = new S3BlobStore(s3OptionsFromConfig(config, bucketPlace(config.staticIndexBucket)));
+  return new StaticIndex(ctx, new BucketTarget(store, (path) => staticFileHeaders(config, path)));
+}
+
+/**
+ * What each file of a copy in a bucket is sent with, since a bucket has no server configuration:
+ * the content types of Wharf's /index/ and downloads, and the cache lifetimes of the README's
+ * nginx configuration (index files revalidated on every use, .crate files cached for ever since
+ * their path names their checksum; `private` on a registry that needs a token). The `.gz`
+ * siblings are plain gzip files, without `Content-Encoding`: a bucket cannot choose between the
+ * two by `Accept-Encoding` as nginx's gzip_static does, so a CDN compresses the plain file itself,
+ * and the siblings serve a copy synced from the bucket to nginx.
+ */
+export function staticFileHeaders(config: Config, path: string): ObjectHeaders {
+  const scope = config.authRequired ? 'private' : 'public';
+  if (path.startsWith(CRATES_FOLDER)) return { contentType: 'application/gzip', cacheControl: `${scope}, max-age=31536000, immutable` };
+  const cacheControl = config.authRequired ? 'private, no-cache' : 'public, max-age=0, must-revalidate';
+  if (path === CONFIG_FILE) return { contentType: 'application/json', cacheControl };
+  if (path.endsWith('.gz')) return { contentType: 'application/gzip', cacheControl };
+  return { contentType: 'text/plain; charset=utf-8', cacheControl };
 }
