@@ -14,6 +14,7 @@ const extra = process.argv.slice(2);
 const S3_FILES = [
   'test/http/api/publish.test.ts',
   'test/http/api/read-api.test.ts',
+  'test/http/api/crate-delete.test.ts',
   'test/services/publish-concurrency.test.ts',
   'test/services/check.test.ts',
   'test/http/mirror/mirror.test.ts',
