@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { dirname, basename, join, relative, resolve, isAbsolute } from 'node:path';
 import type { Config } from './config.js';
 
 /** The object-storage settings (README "Object storage"): shapes of single values, then how they fit together. */
@@ -49,7 +51,44 @@ export function checkStorage(c: Partial<Config>, problems: string[]): void {
   if (c.staticDlBaseUrl && !c.staticIndexDir && !c.staticIndexBucket) {
     problems.push('static_dl_base_url: needs static_index_dir or static_index_bucket (the crate files are written into the static copy)');
   }
+  if (c.staticIndexDir && c.dataDir && overlapsData(c.staticIndexDir, c.dataDir)) {
+    problems.push(`static_index_dir: ${c.staticIndexDir} overlaps data_dir (${c.dataDir}); the static copy is kept in line by deleting the index files it no longer needs, so it needs a folder of its own (outside the data folder, or in a new folder of it)`);
+  }
+  if (c.staticIndexBucket && c.storage === 's3' && c.s3Bucket) {
+    const place = bucketPlace(c.staticIndexBucket);
+    const files = c.s3Prefix ?? '';
+    // Like a folder: the copy may not hold the crate files' prefix, nor lie in its own folders.
+    const overlaps = files.startsWith(place.prefix) || ['crates/', 'mirror/'].some((own) => place.prefix.startsWith(files + own));
+    if (place.bucket === c.s3Bucket && overlaps) {
+      problems.push(`static_index_bucket: ${c.staticIndexBucket} overlaps the crate files' place (bucket ${c.s3Bucket}${files ? `, prefix ${files}` : ''}); give the static copy another bucket, or a folder of its own in this one that neither holds s3_prefix nor lies in its crates/ or mirror/`);
+    }
+  }
   if (c.downloads === 'redirect' && c.storage !== 's3') {
     problems.push('downloads: "redirect" sends clients to presigned URLs of the bucket, so it needs storage = "s3" (the folder store has no URL to send them to)');
+  }
+}
+
+/**
+ * Whether the static folder holds the data folder (or is it), or lies in one of the data folder's
+ * own folders (the crate files, the mirror's, the locks). A folder of its own inside the data
+ * folder is fine. Symbolic links of the parts that exist are followed.
+ */
+function overlapsData(staticDir: string, dataDir: string): boolean {
+  const [dir, data] = [realPath(staticDir), realPath(dataDir)];
+  const inside = (outer: string, inner: string) => {
+    const rel = relative(outer, inner);
+    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  };
+  return inside(dir, data) || ['crates', 'mirror', 'locks'].some((own) => inside(join(data, own), dir));
+}
+
+/** The real path of `path`, or of its nearest existing parent joined with the rest (a folder not made yet). */
+function realPath(path: string): string {
+  const full = resolve(path);
+  try {
+    return realpathSync(full);
+  } catch {
+    const parent = dirname(full);
+    return parent === full ? full : join(realPath(parent), basename(full));
   }
 }

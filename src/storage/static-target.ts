@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, opendir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, opendir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 
 /**
@@ -62,7 +62,7 @@ export class FolderTarget implements StaticTarget {
   async put(path: string, bytes: Buffer): Promise<void> {
     const target = this.full(path);
     const folder = dirname(target);
-    await mkdir(folder, { recursive: true, mode: 0o755 });
+    await makeFolders(this.root, folder);
     const base = target.slice(folder.length + 1);
     const old = await this.read(path);
     if (old?.equals(bytes)) return;
@@ -70,6 +70,8 @@ export class FolderTarget implements StaticTarget {
     const tmp = join(folder, `.${base}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       await writeFile(tmp, bytes, { flag: 'wx', mode: 0o644 });
+      // The process's umask (wharf runs under 077) would keep the web server out: set the mode itself.
+      await chmod(tmp, 0o644);
       const seconds = Math.max(Math.floor(Date.now() / 1000), Math.floor(oldMtimeMs / 1000) + 1);
       await utimes(tmp, seconds, seconds);
       await rename(tmp, target);
@@ -113,5 +115,16 @@ async function* walk(folder: string, prefix: string): AsyncIterable<string> {
     const path = prefix + entry.name;
     if (entry.isDirectory()) yield* walk(join(folder, entry.name), `${path}/`);
     else if (entry.isFile() && !TEMP.test(path)) yield path;
+  }
+}
+
+/** Creates `folder` and the missing folders between it and `root` (and `root` itself) as 0755, whatever the umask. */
+async function makeFolders(root: string, folder: string): Promise<void> {
+  const made = await mkdir(folder, { recursive: true, mode: 0o755 });
+  if (made === undefined) return;
+  // `made` is the first folder created; it and each below it on the way to `folder` get 0755.
+  for (let dir = folder; ; dir = dirname(dir)) {
+    await chmod(dir, 0o755);
+    if (dir === made || dir === root || dirname(dir) === dir) break;
   }
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { bucketPlace } from '../../src/config/storage.js';
@@ -35,5 +38,36 @@ describe('static index settings', () => {
     expect(() => load({ WHARF_STATIC_INDEX_BUCKET: 'Not_A_Bucket' })).toThrow(/WHARF_STATIC_INDEX_BUCKET: must be a bucket name/);
     expect(() => load({ WHARF_STATIC_INDEX_BUCKET: 'wharf-index/../x' })).toThrow(/WHARF_STATIC_INDEX_BUCKET: must be a plain path/);
     expect(() => load({ WHARF_STATIC_INDEX_DIR: '/srv/i', WHARF_STATIC_INDEX_BUCKET: 'wharf-index' })).toThrow(/static_index_dir and static_index_bucket: set one of them/);
+  });
+
+  it('refuses a static folder that is the data folder, holds it or lies in its own folders, through a symbolic link too', () => {
+    const data = mkdtempSync(join(tmpdir(), 'wharf-overlap-'));
+    try {
+      const link = `${data}-link`;
+      symlinkSync(data, link);
+      try {
+        for (const dir of [data, `${data}/`, dirname(data), join(data, 'crates'), join(data, 'mirror', 'index'), join(link, 'crates', 'index'), link]) {
+          expect(() => loadConfig({ WHARF_DATA_DIR: data, WHARF_STATIC_INDEX_DIR: dir })).toThrow(/static_index_dir: .* overlaps data_dir/);
+        }
+        expect(loadConfig({ WHARF_DATA_DIR: join(data, 'registry'), WHARF_STATIC_INDEX_DIR: join(data, 'index') }).staticIndexDir).toBe(join(data, 'index'));
+        expect(loadConfig({ WHARF_DATA_DIR: data, WHARF_STATIC_INDEX_DIR: join(data, 'public-index') }).staticIndexDir).toBe(join(data, 'public-index'));
+      } finally {
+        rmSync(link, { force: true });
+      }
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a static bucket folder that holds the crate files\' prefix of the same bucket or lies in its crates/ or mirror/', () => {
+    const s3 = { WHARF_STORAGE: 's3', WHARF_S3_BUCKET: 'crates', WHARF_S3_PREFIX: 'wharf/' };
+    for (const place of ['crates', 'crates/wharf', 'crates/wharf/crates', 'crates/wharf/mirror/index']) {
+      expect(() => load({ ...s3, WHARF_STATIC_INDEX_BUCKET: place })).toThrow(/static_index_bucket: .* overlaps the crate files' place/);
+    }
+    for (const place of ['crates/index', 'crates/wharf/index', 'other']) expect(load({ ...s3, WHARF_STATIC_INDEX_BUCKET: place }).staticIndexBucket).toBe(place);
+    const atRoot = { WHARF_STORAGE: 's3', WHARF_S3_BUCKET: 'crates' };
+    expect(() => load({ ...atRoot, WHARF_STATIC_INDEX_BUCKET: 'crates' })).toThrow(/overlaps/);
+    expect(() => load({ ...atRoot, WHARF_STATIC_INDEX_BUCKET: 'crates/crates/x' })).toThrow(/overlaps/);
+    expect(load({ ...atRoot, WHARF_STATIC_INDEX_BUCKET: 'crates/index' }).staticIndexBucket).toBe('crates/index');
   });
 });

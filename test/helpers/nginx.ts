@@ -92,11 +92,11 @@ ${auth}      add_header Cache-Control "${o.authUpstream ? 'private' : 'public'},
 `;
 }
 
-/** Caching of Wharf's yes per token; by default for as long as its Cache-Control says (5 s). */
+/** Caching of Wharf's yes per token, as the README's configuration does: 5 s unless told otherwise. */
 function authCache(seconds: number | undefined): string {
   const lines = ['proxy_cache wharf_auth;', 'proxy_cache_key $http_authorization;'];
-  // Wharf's own Cache-Control (max-age=5) would win over proxy_cache_valid.
-  if (seconds !== undefined) lines.push('proxy_ignore_headers Cache-Control Expires;');
+  // Wharf's yes is `private` (for any other cache on the way); this cache keeps it all the same.
+  lines.push('proxy_ignore_headers Cache-Control Expires;');
   lines.push(`proxy_cache_valid 204 ${seconds ?? 5}s;`);
   return lines.map((l) => `      ${l}\n`).join('');
 }

@@ -474,7 +474,7 @@ describe('reads answered in front of Fastify', () => {
       const reader = await s.userWithToken('static-reader', { scopes: ['read'] });
       const first = await both(s, check, { authorization: reader.token });
       expect(first.status).toBe(204);
-      expect(first.headers['cache-control']).toBe('max-age=5');
+      expect(first.headers['cache-control']).toBe('private, max-age=5');
       expect(first.headers.vary).toBe('Authorization');
       expect((await both(s, check, { authorization: reader.token })).fast).toBe(reused);
       const anonymous = await both(s, check);

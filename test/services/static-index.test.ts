@@ -59,6 +59,19 @@ describe('FolderTarget', () => {
     await target.remove('2/ab');
   });
 
+  it('writes folders 0755 and files 0644 under the umask of wharf (077), so the web server can read them', async () => {
+    const old = process.umask(0o077);
+    try {
+      await target.put('mode/a/b/file', Buffer.from('x'));
+    } finally {
+      process.umask(old);
+    }
+    expect(statSync(join(root, 'mode')).mode & 0o777).toBe(0o755);
+    expect(statSync(join(root, 'mode/a/b')).mode & 0o777).toBe(0o755);
+    expect(statSync(join(root, 'mode/a/b/file')).mode & 0o777).toBe(0o644);
+    await target.remove('mode/a/b/file');
+  });
+
   it('lists files but not temporary ones, removes idempotently, and refuses paths outside its folder', async () => {
     writeFileSync(join(root, 'ab/cd/.abcd.0a1b2c.tmp'), 'half');
     const listed: string[] = [];
@@ -193,7 +206,7 @@ describe('StaticIndex: the static copy of the index', () => {
       list: (prefix) => folder.list(prefix),
     };
     const other = new StaticIndex(t.runtime.ctx, broken);
-    other.setLog({ info: () => undefined, error: (obj, msg) => errors.push(`${msg}: ${(obj as { err: Error }).err.message}`) });
+    other.setLog({ info: () => undefined, warn: () => undefined, error: (obj, msg) => errors.push(`${msg}: ${(obj as { err: Error }).err.message}`) });
     await expect(other.changed('Static_One')).resolves.toBeUndefined();
     expect(errors).toEqual(['could not write the static index file: ENOSPC: no space left on device']);
     failing = false;
@@ -213,15 +226,21 @@ describe('StaticIndex: the static copy of the index', () => {
     expect(report.problems.filter((p) => p.kind === 'static').map((p) => p.key)).toEqual(['st/at/static_one', 'zz/zz/zzzz']);
   });
 
-  it('a rebuild writes every file again and removes those of no crate', async () => {
+  it('a rebuild writes every file again, removes the index files of no crate, and leaves files it never writes alone', async () => {
+    // What a static_index_dir pointed at the wrong folder would find: none of it may be deleted.
     writeFileSync(join(dir, 'stray.txt'), 'not an index file');
+    writeFileSync(join(dir, 'wharf.sqlite'), 'a database');
+    mkdirSync(join(dir, 'crates/foo'), { recursive: true });
+    writeFileSync(join(dir, 'crates/foo/foo-1.0.0-0123456789abcdef.crate'), 'a blob store file');
     rmSync(join(dir, 'config.json'));
     const report = await writer.sync({ rewrite: true });
     await writer.idle();
-    expect(report.removed.sort()).toEqual(['stray.txt', 'zz/zz/zzzz']);
+    expect(report.removed.sort()).toEqual(['zz/zz/zzzz']);
+    expect(report.foreign.sort()).toEqual(['crates/foo/foo-1.0.0-0123456789abcdef.crate', 'stray.txt', 'wharf.sqlite']);
     expect(report.written).toBe(1);
-    expect(await writer.check()).toEqual([]);
-    expect(allFiles(dir).sort()).toEqual(['config.json', 'st/at/static_one', 'st/at/static_one.gz']);
+    expect((await writer.check()).map((p) => `${p.kind} ${p.path}`).sort()).toEqual(['extra crates/foo/foo-1.0.0-0123456789abcdef.crate', 'extra stray.txt', 'extra wharf.sqlite']);
+    expect(allFiles(dir).sort()).toEqual(['config.json', 'crates/foo/foo-1.0.0-0123456789abcdef.crate', 'st/at/static_one', 'st/at/static_one.gz', 'stray.txt', 'wharf.sqlite']);
+    for (const path of ['stray.txt', 'wharf.sqlite', 'crates/foo']) rmSync(join(dir, path), { recursive: true });
   });
 });
 

@@ -15,7 +15,7 @@ export function registerStaticCommands(program: Command, config: () => Config): 
         const writer = createStaticIndex(ctx);
         if (!writer) throw new Error('no static copy is configured: set static_index_dir or static_index_bucket (WHARF_STATIC_INDEX_DIR, WHARF_STATIC_INDEX_BUCKET)');
         const failures: string[] = [];
-        writer.setLog({ info: () => undefined, error: (obj, msg) => failures.push(`${msg}: ${String((obj as { err?: Error }).err?.message)}`) });
+        writer.setLog({ info: () => undefined, warn: () => undefined, error: (obj, msg) => failures.push(`${msg}: ${String((obj as { err?: Error }).err?.message)}`) });
         try {
           const result = await writer.sync({ rewrite: true });
           await writer.idle();
@@ -27,6 +27,7 @@ export function registerStaticCommands(program: Command, config: () => Config): 
       });
       if (opts.json) return print(JSON.stringify(report));
       for (const path of report.removed) print(`removed: ${path}`);
+      for (const path of report.foreign) print(`left alone (not a file the static copy writes): ${path}`);
       print(`wrote the index files of ${report.written} crates and config.json to ${report.target}; removed ${report.removed.length} files`);
     });
 }

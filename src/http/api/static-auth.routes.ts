@@ -8,9 +8,12 @@ export const STATIC_AUTH_PATH = '/api/v1/static-auth';
 
 /**
  * How long nginx (proxy_cache keyed on the Authorization header) may reuse a yes: a revoked token
- * keeps reading the static copy for at most this long. Not `private`: nginx would not cache it.
+ * keeps reading the static copy for at most this long. `private`, so no shared cache between a
+ * client and Wharf (one that ignores `Vary`) hands one token's yes to another request; nginx's
+ * `auth_request` cache is told to keep it anyway (`proxy_ignore_headers Cache-Control` with
+ * `proxy_cache_valid 204 5s`, README).
  */
-const ALLOWED_HEADERS = { 'cache-control': 'max-age=5', vary: 'Authorization' };
+const ALLOWED_HEADERS = { 'cache-control': 'private, max-age=5', vary: 'Authorization' };
 
 /**
  * GET /api/v1/static-auth: the check behind nginx's `auth_request` in front of the static copy

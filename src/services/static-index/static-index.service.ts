@@ -40,9 +40,17 @@ export interface SyncReport {
   crates: number;
   /** Crates whose files were (re)written. */
   written: number;
-  /** Files removed: of crates that no longer exist, or paths no crate has. */
+  /** Files removed: of crates that no longer exist, or .crate files no version has. */
   removed: string[];
+  /** Files of shapes the copy never writes, left where they are (`wharf check` reports them). */
+  foreign: string[];
 }
+
+/**
+ * The shape of a .crate file the copy writes (`crates/NAME/VERSION/SHA256.crate`, static-crate-files.ts);
+ * only such files and index files are ever removed. The blob store's keys have another depth.
+ */
+const STATIC_CRATE_FILE = /^crates\/[A-Za-z0-9_-]{1,64}\/[0-9A-Za-z.+ -]{1,128}\/[^/]+\.crate$/;
 
 export type StaticProblemKind = 'missing' | 'stale' | 'extra';
 export interface StaticProblem {
@@ -65,7 +73,7 @@ export class StaticIndex {
   private readonly running = new Map<string, { done: Promise<void>; again: boolean; name: string }>();
   /** Whether the copy holds the .crate files too (`static_dl_base_url`). */
   private readonly crateFiles: boolean;
-  private log: Pick<JobLog, 'error' | 'info'> = { error: () => undefined, info: () => undefined };
+  private log: JobLog = { error: () => undefined, warn: () => undefined, info: () => undefined };
   private stopped = false;
   private background: Promise<unknown> = Promise.resolve();
 
@@ -76,7 +84,7 @@ export class StaticIndex {
     this.crateFiles = ctx.config.staticDlBaseUrl !== null;
   }
 
-  setLog(log: Pick<JobLog, 'error' | 'info'>): void {
+  setLog(log: JobLog): void {
     this.log = log;
   }
 
@@ -184,7 +192,7 @@ export class StaticIndex {
     for await (const path of this.target.list()) listed.push(path);
     await this.writeConfig();
     const expected = new Set([CONFIG_FILE]);
-    const report: SyncReport = { crates: 0, written: 0, removed: [] };
+    const report: SyncReport = { crates: 0, written: 0, removed: [], foreign: [] };
     for await (const crate of allCrates(this.ctx)) {
       if (this.stopped) return report;
       const path = indexPath(crate.name);
@@ -201,8 +209,17 @@ export class StaticIndex {
       if (expected.has(path)) continue;
       const name = crateOfStaticPath(path);
       if (name !== null) extraCrates.add(name);
-      else await this.target.remove(path);
+      else if (STATIC_CRATE_FILE.test(path)) await this.target.remove(path);
+      else {
+        // Only what the copy itself writes is ever deleted: a file of another shape is someone
+        // else's (a misplaced folder must not lose its contents), left alone and reported.
+        report.foreign.push(path);
+        continue;
+      }
       report.removed.push(path);
+    }
+    if (report.foreign.length > 0) {
+      this.log.warn({ target: this.target.describe, files: report.foreign.slice(0, 20), count: report.foreign.length }, 'the static index holds files it did not write; they were left alone');
     }
     for (const name of extraCrates) await this.changed(name);
     return report;
