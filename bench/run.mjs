@@ -16,8 +16,9 @@ import { indexSuite } from './suites/index.mjs';
 import { mirrorSuite } from './suites/mirror.mjs';
 import { publishSuite } from './suites/publish.mjs';
 import { rssSuite, searchSuite } from './suites/search.mjs';
+import { staticSuite } from './suites/static.mjs';
 
-const SUITES = { index: indexSuite, downloads: downloadsSuite, e2e: e2eSuite, mirror: mirrorSuite, publish: publishSuite, search: searchSuite, rss: rssSuite, cluster: clusterSuite };
+const SUITES = { index: indexSuite, downloads: downloadsSuite, e2e: e2eSuite, mirror: mirrorSuite, publish: publishSuite, search: searchSuite, rss: rssSuite, static: staticSuite, cluster: clusterSuite };
 
 const { values: args } = parseArgs({
   options: {
@@ -37,7 +38,7 @@ const { values: args } = parseArgs({
 
 if (args.help) {
   process.stdout.write(`usage: npm run bench -- [options]
-  --only index,downloads,e2e,mirror,publish,search,rss,cluster   run some suites (default: all)
+  --only index,downloads,e2e,mirror,publish,search,rss,static,cluster   run some suites (default: all)
                                         (cluster: WHARF_BENCH_STORAGE=fs|s3, WHARF_BENCH_PG=postgres://...)
   --quick                               short smoke run (1 round, 2 s wrk runs, small registries)
   --rounds N                            alternating rounds per comparison (default 3, quick 1)

@@ -1,6 +1,7 @@
 // The servers under test: Wharf (one process), nginx (one worker) and Verdaccio (one process).
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { staticNginxConfig } from '../../test/helpers/static-nginx-config.mjs';
 import { childPids, Daemon, freePort, memoryOf, pinned, runOk, say, waitForHttp } from './util.mjs';
 
 const CLI = join(import.meta.dirname, 'wharf-cli.mjs');
@@ -287,6 +288,43 @@ ${this.upstreams.map((u) => `    server ${new URL(u).host};`).join('\n')}
   }
 
   /** The master and its workers, for CPU accounting. */
+  get pids() {
+    return [this.daemon.pid, ...childPids(this.daemon.pid)];
+  }
+
+  async stop() {
+    await this.daemon?.stop('SIGQUIT');
+  }
+}
+
+/**
+ * nginx with one worker serving Wharf's static copy of the index (`static_index_dir`) with the
+ * configuration the tests use (test/helpers/static-nginx-config.mjs, the README's): gzip_static,
+ * ETags, and with `authUpstream` an auth_request to Wharf's /api/v1/static-auth, its yes cached
+ * per token for `authCacheSeconds` (default: Wharf's 5 s; 0: every request asks Wharf).
+ */
+export class StaticIndexNginx {
+  constructor({ nginx, dir, root, cpu = null, authUpstream = null, authCacheSeconds, label = 'nginx-static' }) {
+    Object.assign(this, { nginx, dir, root, cpu, authUpstream, authCacheSeconds, label });
+  }
+
+  async start() {
+    this.port = await freePort();
+    this.url = `http://127.0.0.1:${this.port}`;
+    const d = this.dir;
+    mkdirSync(join(d, 'auth-cache'), { recursive: true });
+    chmodSync(d, 0o755);
+    const conf = join(d, 'nginx.conf');
+    const { authUpstream, authCacheSeconds } = this;
+    // Raised as for the bench's other nginx servers: no busy keep-alive connection is closed.
+    writeFileSync(conf, staticNginxConfig({ root: this.root, port: this.port, workDir: d, authUpstream, authCacheSeconds, keepaliveRequests: 100_000_000, workerConnections: 4096 }));
+    const [cmd, args] = pinned(this.cpu, this.nginx, ['-p', d, '-c', conf, '-e', join(d, 'error.log')]);
+    this.daemon = new Daemon(this.label, cmd, args, { logFile: join(d, 'stdout.log') });
+    await waitForHttp(`${this.url}/config.json`, { daemon: this.daemon });
+    return this;
+  }
+
+  /** The master and its worker, for CPU accounting. */
   get pids() {
     return [this.daemon.pid, ...childPids(this.daemon.pid)];
   }

@@ -7,14 +7,18 @@
 // each instance with its own data folder, as the README's "Several instances" runs them; needs a
 // build with `storage = "s3"`). WHARF_BENCH_PG names the PostgreSQL server (default
 // postgres://postgres@127.0.0.1:5432/postgres); a database is created for the run and dropped.
-import { mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { compareWrk, warm } from '../lib/compare.mjs';
 import { crateFile, dep, indexPath, publish, publishBody } from '../lib/crates.mjs';
 import { wrkRow } from '../lib/report.mjs';
 import { NginxBalancer, WharfServer, wharfCli } from '../lib/servers.mjs';
-import { fmt, freePort, say, tempDir } from '../lib/util.mjs';
+import { ROOT } from '../lib/tools.mjs';
+import { fmt, httpGet, say, tempDir } from '../lib/util.mjs';
 
 const SIZES = [1, 2, 3];
 const CLIENTS = 8;
@@ -41,28 +45,63 @@ async function createDatabase() {
 
 /** The storage settings of every instance, and what to stop afterwards. */
 async function storage(build, kind) {
-  if (kind === 'fs') return { env: {}, sharedDir: tempDir('cluster-data'), stop: async () => undefined };
+  if (kind === 'fs') return { env: {}, sharedDir: tempDir('cluster-data'), pids: [], stop: async () => undefined };
   if (kind !== 's3') throw new Error(`WHARF_BENCH_STORAGE must be fs or s3, not ${kind}`);
   const sample = await wharfCli(build, tempDir('cluster-sample'), ['config', 'sample']);
   if (!/s3_bucket/.test(sample)) throw new Error('this build of Wharf has no `storage = "s3"`; run with WHARF_BENCH_STORAGE=fs');
-  const { default: S3rver } = await import('s3rver');
-  const port = await freePort();
-  const dir = tempDir('cluster-s3');
-  const server = new S3rver({ address: '127.0.0.1', port, silent: true, directory: dir, configureBuckets: [{ name: 'wharf-bench' }] });
-  await server.run();
+  const s3 = await startS3rver(tempDir('cluster-s3'));
   return {
     env: {
       WHARF_STORAGE: 's3',
-      WHARF_S3_BUCKET: 'wharf-bench',
-      WHARF_S3_ENDPOINT: `http://127.0.0.1:${port}`,
+      WHARF_S3_BUCKET: s3.bucket,
+      WHARF_S3_ENDPOINT: s3.endpoint,
       WHARF_S3_REGION: 'us-east-1',
       WHARF_S3_FORCE_PATH_STYLE: 'true',
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      WHARF_S3_ACCESS_KEY_ID: 'S3RVER',
+      WHARF_S3_SECRET_ACCESS_KEY: 'S3RVER',
     },
     sharedDir: null,
-    stop: () => server.close(),
+    pids: [s3.pid],
+    stop: s3.stop,
   };
+}
+
+/**
+ * s3rver in a process of its own (the tests' test/helpers/s3rver-child.mjs, with the OpenSSL
+ * legacy provider it needs for listings), so that serving the bucket neither shares the event
+ * loop of the bench's publishing clients nor hides from the CPU accounting; one bucket in it.
+ */
+async function startS3rver(dir) {
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', join(ROOT, 'test', 'helpers', 's3rver-child.mjs'), dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit');
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += String(chunk);
+      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]).port);
+    });
+    child.once('exit', (code) => reject(new Error(`s3rver exited with ${code} before listening`)));
+  });
+  const stop = async () => {
+    child.stdin.end();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const endpoint = `http://127.0.0.1:${port}`;
+  const bucket = 'wharf-bench';
+  // As Wharf does: no NodeVersionSupportWarning from the SDK on Node 20 unless asked for.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (err) {
+    await stop();
+    throw err;
+  } finally {
+    client.destroy();
+  }
+  return { endpoint, bucket, pid: child.pid, stop };
 }
 
 /** Publish bodies prepared before the clock starts: `count` 20 KB crates, a new crate every 5. */
@@ -122,13 +161,20 @@ export async function clusterSuite(ctx) {
       await publish(one, token, publishBody(spec, crateFile(spec)));
     }
     const dlSpec = { name: 'cl-download', vers: '1.0.0' };
-    await publish(one, token, publishBody(dlSpec, crateFile(dlSpec, { padBytes: 20_000 })));
+    const dlCrate = crateFile(dlSpec, { padBytes: 20_000 });
+    await publish(one, token, publishBody(dlSpec, dlCrate));
+    // Every instance sends the published bytes; with s3, from the bucket, not its own folder.
+    for (const s of instances) {
+      const res = await httpGet(`${s.url}/api/v1/crates/cl-download/1.0.0/download`);
+      if (res.status !== 200 || !res.body.equals(dlCrate)) throw new Error(`${s.label} did not send the published .crate (${res.status})`);
+      if (kind === 's3' && existsSync(join(s.dataDir, 'crates'))) throw new Error(`${s.label} wrote crate files into its data folder with storage = "s3"`);
+    }
     const reads = [
       ['index file, gzip', `/index/${indexPath('cl-index')}`, { 'accept-encoding': 'gzip' }],
       ['download of a 20 KB .crate', '/api/v1/crates/cl-download/1.0.0/download', {}],
     ];
 
-    const side = (n, path, headers) => ({ name: `${n} instance${n > 1 ? 's' : ''}`, url: balancers.get(n).url + path, headers, pids: () => [...balancers.get(n).pids, ...instances.slice(0, n).map((s) => s.workerPid)] });
+    const side = (n, path, headers) => ({ name: `${n} instance${n > 1 ? 's' : ''}`, url: balancers.get(n).url + path, headers, pids: () => [...balancers.get(n).pids, ...instances.slice(0, n).map((s) => s.workerPid), ...store.pids] });
     const warmOpts = { ...bench, seconds: opts.quick ? 1 : 3 };
     let id = 0;
     for (const [what, path, headers] of reads) {
