@@ -4,6 +4,7 @@ import { type S3Server, s3Config, startS3Server } from '../../helpers/s3-server.
 import { startLiveServer } from '../../helpers/live-server.js';
 import { StaticRegistry } from '../../helpers/static-registry.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
+import { deleteVersion } from '../../../src/services/crate-deletion/crate-deletion.service.js';
 import { removeFromMirror } from '../../../src/services/mirror/mirror-admin.service.js';
 
 /** `downloads = "redirect"`: a checked, counted 302 to a presigned URL of the bucket. */
@@ -67,6 +68,27 @@ describe('downloads = "redirect"', () => {
     await t.runtime.downloads.flush();
     const row = await t.runtime.ctx.db.selectFrom('crates').select('downloads').where('name', '=', 'guarded').executeTakeFirstOrThrow();
     expect(Number(row.downloads)).toBe(0);
+  });
+
+  it("answers 404 for a version another instance deleted, though this one remembers its location, and names the file as the database spells it", async () => {
+    const { token } = await t.userWithToken('gina');
+    await t.publish(token, { name: 'Two-Lives', vers: '1.0.0' });
+    await t.publish(token, { name: 'Two-Lives', vers: '1.1.0' });
+    const first = await download('/api/v1/crates/two-LIVES/1.0.0/download', token);
+    expect(first.statusCode).toBe(302);
+    const disposition = new URL(String(first.headers.location)).searchParams.get('response-content-disposition');
+    expect(disposition).toBe('attachment; filename="Two-Lives-1.0.0.crate"');
+    expect((await fetch(String(first.headers.location))).headers.get('content-disposition')).toBe(disposition);
+
+    // Deleted through the service on its own, as another instance or the CLI would: no change reaches this server.
+    await deleteVersion(t.runtime.ctx, { actor: null }, 'Two-Lives', '1.0.0');
+    const gone = await download('/api/v1/crates/two-LIVES/1.0.0/download', token);
+    expect(gone.statusCode, gone.body).toBe(404);
+    expect(gone.headers.location).toBeUndefined();
+    expect((await download('/api/v1/crates/two-lives/1.1.0/download', token)).statusCode).toBe(302);
+    await t.runtime.downloads.flush();
+    const row = await t.runtime.ctx.db.selectFrom('crates').select('downloads').where('name', '=', 'Two-Lives').executeTakeFirstOrThrow();
+    expect(Number(row.downloads)).toBe(2);
   });
 
   it('still answers a JSON request with the download URL, not a redirect', async () => {
