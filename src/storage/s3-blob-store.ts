@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Config } from '../config/config.js';
-import { AppError } from '../core/errors.js';
+import { AppError, withLogDetail } from '../core/errors.js';
 import { objectStoreFailure } from '../core/storage-failure.js';
 import type { BlobInfo, BlobStore } from './blob-store.js';
 
@@ -122,7 +122,10 @@ export class S3BlobStore implements BlobStore {
       if (!isStatus(err, 412) && !isStatus(err, 409)) throw objectStoreFailure(err, this.where, `store ${key}`);
       const there = await this.stat(key);
       if (there?.size !== data.length) {
-        throw new AppError('conflict', `the object store (${this.where}) already holds ${key} with ${there ? `${there.size} bytes, not ${data.length}` : 'a write in progress'}; nothing was replaced`);
+        throw withLogDetail(
+          new AppError('conflict', "the registry's object storage already holds another file under this one's name; nothing was replaced"),
+          `the object store (${this.where}) already holds ${key} with ${there ? `${there.size} bytes, not ${data.length}` : 'a write in progress'}; nothing was replaced`,
+        );
       }
     }
   }

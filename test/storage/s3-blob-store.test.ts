@@ -104,7 +104,7 @@ describe('S3BlobStore against s3rver', () => {
     const lost = new S3BlobStore(options(s3.endpoint, 'no-such-bucket'));
     const err = await failure(lost.put('crates/a/a-1.0.0-0123456789abcdef.crate', Buffer.from('a')));
     expect(err.status).toBe(502);
-    expect(err.detail).toMatch(/bucket "no-such-bucket".*does not exist/);
+    expect(err.logDetail).toMatch(/bucket "no-such-bucket".*does not exist/);
     const listing = await failure((async () => {
       for await (const _ of lost.list('crates/')) void _;
     })());
@@ -120,7 +120,7 @@ describe('S3BlobStore when the service fails', () => {
     const store = new S3BlobStore(options(endpoint, 'gone', { maxAttempts: 2 }));
     const err = await failure(store.get('crates/a/a-1.0.0-0123456789abcdef.crate'));
     expect(err.status).toBe(503);
-    expect(err.detail).toMatch(/bucket "gone" at http:\/\/127\.0\.0\.1:\d+.*cannot be reached \(ECONNREFUSED\)/);
+    expect(err.logDetail).toMatch(/bucket "gone" at http:\/\/127\.0\.0\.1:\d+.*cannot be reached \(ECONNREFUSED\)/);
     expect(err.headers['retry-after']).toBe('5');
     store.close();
   });
@@ -133,7 +133,7 @@ describe('S3BlobStore when the service fails', () => {
     const store = new S3BlobStore(options(endpoint, 'stuck', { requestTimeoutMs: 300, maxAttempts: 2 }));
     const err = await failure(store.stat('crates/a/a-1.0.0-0123456789abcdef.crate'));
     expect(err.status).toBe(504);
-    expect(err.detail).toMatch(/bucket "stuck".*did not answer in time/);
+    expect(err.logDetail).toMatch(/bucket "stuck".*did not answer in time/);
     // Bounded by attempts: the SDK tried exactly as often as it was allowed.
     expect(requests).toBe(2);
     store.close();
@@ -149,8 +149,8 @@ describe('S3BlobStore when the service fails', () => {
     const store = new S3BlobStore(options(endpoint, 'guarded', { maxAttempts: 1, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-the-secret-xyz' } }));
     const err = await failure(store.put('crates/a/a-1.0.0-0123456789abcdef.crate', Buffer.from('a')));
     expect(err.status).toBe(502);
-    expect(err.detail).toMatch(/bucket "guarded".*refused the registry's credentials/);
-    expect(err.detail).not.toContain('not-the-secret-xyz');
+    expect(err.logDetail).toMatch(/bucket "guarded".*refused the registry's credentials/);
+    expect(err.message).not.toContain('not-the-secret-xyz');
     store.close();
     server.close();
   });
@@ -166,7 +166,7 @@ describe('S3BlobStore when the service fails', () => {
     try {
       const err = await failure(store.stat('crates/a/a-1.0.0-0123456789abcdef.crate'));
       expect(err.status).toBe(502);
-      expect(err.detail).toMatch(/bucket "anonymous".*has no credentials for it/);
+      expect(err.logDetail).toMatch(/bucket "anonymous".*has no credentials for it/);
     } finally {
       store.close();
       server.close();
@@ -181,7 +181,7 @@ describe('S3BlobStore when the service fails', () => {
     const store = new S3BlobStore(options(endpoint, 'broken', { maxAttempts: 1 }));
     const err = await failure(store.put('crates/a/a-1.0.0-0123456789abcdef.crate', Buffer.from('a')));
     expect(err.status).toBe(503);
-    expect(err.detail).toMatch(/bucket "broken".*answered 500/);
+    expect(err.logDetail).toMatch(/bucket "broken".*answered 500/);
     store.close();
     server.close();
   });
@@ -199,7 +199,7 @@ describe('S3BlobStore when the service fails', () => {
     expect(seen).toEqual(['PUT *', 'HEAD ']);
     const err = await failure(store.put('crates/a/a-1.0.0-0123456789abcdef.crate', Buffer.from('123456')));
     expect(err.status).toBe(409);
-    expect(err.detail).toMatch(/already holds .* with 5 bytes, not 6/);
+    expect(err.logDetail).toMatch(/already holds .* with 5 bytes, not 6/);
     store.close();
     server.close();
   });
@@ -214,7 +214,7 @@ describe('S3BlobStore.probe (before `wharf serve` listens)', () => {
       await good.probe();
       const err = await failure(missing.probe());
       expect(err.status).toBe(502);
-      expect(err.detail).toMatch(/bucket "never-created".*failed to open the bucket: the bucket does not exist/);
+      expect(err.logDetail).toMatch(/bucket "never-created".*failed to open the bucket: the bucket does not exist/);
     } finally {
       good.close();
       missing.close();

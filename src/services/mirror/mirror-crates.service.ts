@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { canonicalCrateName } from '../../core/crate-name.js';
-import { AppError, notFound } from '../../core/errors.js';
+import { AppError, notFound, operatorDetail } from '../../core/errors.js';
 import { isMirrorableName, parseUpstreamIndex, upstreamDownloadUrl, type UpstreamVersion } from '../../core/mirror-index.js';
 import { findMirrorCrateFile, insertMirrorCrateFile } from '../../db/repositories/mirror.repository.js';
 import type { ServiceContext } from '../context.js';
@@ -146,7 +146,7 @@ export class MirrorCrates {
     let job = this.inflight.get(key);
     if (!job) {
       job = this.fetch(this.upstream, lower, version).catch((err: unknown) => {
-        if (err instanceof AppError && err.status >= 500) this.activity.error(err.detail);
+        if (err instanceof AppError && err.status >= 500) this.activity.error(operatorDetail(err));
         throw err;
       });
       const done = job;
