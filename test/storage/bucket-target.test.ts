@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRegistry } from '../../src/services/check.service.js';
 import { createStaticIndex, type StaticIndex } from '../../src/services/static-index/static-index.service.js';
+import type { AppError } from '../../src/core/errors.js';
 import { BucketTarget } from '../../src/storage/bucket-target.js';
 import { quietNodeVersionWarning, S3BlobStore } from '../../src/storage/s3-blob-store.js';
 import { type S3Server, S3_CREDENTIALS, s3Config, startS3Server } from '../helpers/s3-server.js';
@@ -85,6 +86,17 @@ describe('BucketTarget', () => {
     await target.remove('2/ab');
     expect(await keys(target)).toEqual(['ab/cd/abcd', 'config.json']);
     await expect(target.put('../escape', Buffer.from('x'))).rejects.toThrow(/escapes/);
+  });
+
+  it('refuses to read a file larger than its cap into memory, naming the bucket and the file in the log detail', async () => {
+    await target.put('big/file', Buffer.alloc(64, 1));
+    const capped = new BucketTarget(new S3BlobStore({ bucket, prefix: 'index/', region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: S3_CREDENTIALS, presignSeconds: 60 }), () => ({ contentType: 'text/plain' }), 32);
+    const err = await capped.read('big/file').then(() => null, (e: unknown) => e as AppError);
+    expect(err?.status).toBe(502);
+    expect(err?.logDetail).toMatch(new RegExp(`bucket "${bucket}" under "index/".* holds big/file with at least 64 bytes, more than the 32 bytes read at most`));
+    expect(await capped.read('config.json')).not.toBeNull();
+    await target.remove('big/file');
+    capped.close();
   });
 
   it('names the bucket in what it says, and fails with a message naming it when the bucket is missing', async () => {

@@ -141,6 +141,39 @@ describe('S3BlobStore when the service fails', () => {
     server.close();
   });
 
+  it('cuts off a read whose body trickles in past the deadline, though the socket is never idle', async () => {
+    const { endpoint, server } = await fakeService((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-length': '100000', 'content-type': 'application/octet-stream' });
+      const drip = setInterval(() => res.write('x'), 20);
+      res.on('close', () => clearInterval(drip));
+    });
+    const store = new S3BlobStore(options(endpoint, 'trickle', { requestTimeoutMs: 5_000, deadlineMs: 400, maxAttempts: 1 }));
+    const file = await store.get('crates/a/a-1.0.0-0123456789abcdef.crate');
+    const err = await failure(file!.stream.toArray());
+    expect(err.status).toBe(504);
+    expect(err.detail).toBe("the registry's object storage did not answer in time; try again");
+    expect(err.logDetail).toMatch(/bucket "trickle".*failed to read crates\/a\/.*no complete answer within 400 ms/);
+    store.close();
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('gives up at the deadline on a request that waits, though the idle timeout is longer', async () => {
+    let requests = 0;
+    const { endpoint, server } = await fakeService(() => {
+      requests++;
+    });
+    const store = new S3BlobStore(options(endpoint, 'waiting', { requestTimeoutMs: 60_000, deadlineMs: 300, maxAttempts: 3 }));
+    const err = await failure(store.stat('crates/a/a-1.0.0-0123456789abcdef.crate'));
+    expect(err.status).toBe(504);
+    expect(err.logDetail).toMatch(/bucket "waiting".*no complete answer within 300 ms/);
+    expect(requests).toBe(1);
+    store.close();
+    server.closeAllConnections();
+    server.close();
+  });
+
   it('says the credentials were refused, without printing the secret', async () => {
     const { endpoint, server } = await fakeService((req, res) => {
       req.resume();
