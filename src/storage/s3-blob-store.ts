@@ -143,7 +143,23 @@ export class S3BlobStore implements BlobStore {
           `the object store (${this.where}) already holds ${key} with ${there ? `${there.size} bytes, not ${data.length}` : 'a write in progress'}; nothing was replaced`,
         );
       }
+      await this.touch(key);
     });
+  }
+
+  /**
+   * Gives an object that a write found already there a new LastModified, by copying it onto itself
+   * (S3 allows that when the metadata is replaced). It may be an old orphan (a version deleted and
+   * its file left behind) that this write now re-uses: `wharf check --repair` removes orphans
+   * older than its grace period, and would otherwise take it before the writer's row commits.
+   */
+  private async touch(key: string): Promise<void> {
+    const Key = this.objectKey(key);
+    const { s3, client } = await this.sdk;
+    const CopySource = `${this.bucket}/${Key.split('/').map(encodeURIComponent).join('/')}`;
+    await this.call(`refresh ${key}`, (abortSignal) =>
+      client.send(new s3.CopyObjectCommand({ Bucket: this.bucket, Key, CopySource, MetadataDirective: 'REPLACE', ContentType: 'application/octet-stream' }), { abortSignal }),
+    );
   }
 
   /**
