@@ -165,6 +165,23 @@ describe('StaticIndex in a bucket (static_index_bucket)', () => {
     expect(await s.writer.check()).toEqual([]);
   });
 
+  it('stores the file of a version with build metadata under the path a `+` in its URL reads as, too, so the URL cargo builds is served', async () => {
+    await s.t.publish(s.token, { name: 'Meta_Plus', vers: '1.0.0+build.5' });
+    await s.writer.idle();
+    const { cksum } = JSON.parse((await file('me/ta/meta_plus')).bytes.toString()) as { cksum: string };
+    for (const version of ['1.0.0+build.5', '1.0.0 build.5']) {
+      const crate = await file(`crates/Meta_Plus/${version}/${cksum}.crate`);
+      expect(createHash('sha256').update(crate.bytes).digest('hex')).toBe(cksum);
+    }
+    // The URL of cargo's `dl` template, unencoded, as cargo asks for it: s3rver reads the `+` as it is, S3 as a
+    // space (the second file above); either way it is served, and the copy has no file check calls extra.
+    const served = await fetch(`${s3.endpoint}/${bucket}/copy/crates/Meta_Plus/1.0.0+build.5/${cksum}.crate`);
+    expect(served.status).toBe(200);
+    expect(createHash('sha256').update(Buffer.from(await served.arrayBuffer())).digest('hex')).toBe(cksum);
+    expect(await s.writer.check()).toEqual([]);
+    expect((await s.writer.sync({ rewrite: false })).removed).toEqual([]);
+  });
+
   it('writes to a bucket only when static_index_bucket names one', async () => {
     expect(s.writer.target).toBeInstanceOf(BucketTarget);
     expect(s.writer.target.describe).toBe(`bucket "${bucket}" under "copy/" at ${s3.endpoint}`);
