@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { type Config, ConfigError, loadConfig } from './config/config.js';
-import { AppError } from './core/errors.js';
+import { AppError, operatorDetail } from './core/errors.js';
 import { print } from './cli/commands/admin.js';
 import { describeDatabase, describeRegistry, openContext, prepareDatabase } from './bootstrap.js';
 import { serve } from './cli/commands/serve.js';
@@ -68,7 +68,7 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof ConfigError) throw new Error(err.message);
-    if (err instanceof AppError) throw new Error(err.detail);
+    if (err instanceof AppError) throw new Error(operatorDetail(err));
     throw err;
   }
 }

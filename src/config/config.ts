@@ -264,7 +264,7 @@ const SETTINGS: Setting[] = [
   { key: 's3Bucket', env: 'WHARF_S3_BUCKET', file: 's3_bucket', parse: bucketName, fallback: () => null },
   { key: 's3Prefix', env: 'WHARF_S3_PREFIX', file: 's3_prefix', parse: keyPrefix, fallback: () => '' },
   { key: 's3Region', env: 'WHARF_S3_REGION', file: 's3_region', parse: nonEmptyString, fallback: () => 'us-east-1' },
-  { key: 's3Endpoint', env: 'WHARF_S3_ENDPOINT', file: 's3_endpoint', parse: httpUrl, fallback: () => null },
+  { key: 's3Endpoint', env: 'WHARF_S3_ENDPOINT', file: 's3_endpoint', parse: s3EndpointUrl, fallback: () => null },
   { key: 's3ForcePathStyle', env: 'WHARF_S3_FORCE_PATH_STYLE', file: 's3_force_path_style', parse: boolean, fallback: () => false },
   { key: 's3AccessKeyId', env: 'WHARF_S3_ACCESS_KEY_ID', file: 's3_access_key_id', parse: nonEmptyString, fallback: () => null },
   { key: 's3SecretAccessKey', env: 'WHARF_S3_SECRET_ACCESS_KEY', file: 's3_secret_access_key', parse: nonEmptyString, fallback: () => null },
@@ -440,6 +440,24 @@ function httpUrl(v: unknown): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`must be an http(s) URL, got \`${s}\``);
   if (url.search || url.hash) throw new Error(`must not have a query or fragment, got \`${s}\``);
   return s;
+}
+
+/**
+ * The S3 service's address. Credentials in it would be printed wherever the endpoint is named (the
+ * log, `wharf check`), and the SDK ignores them anyway; they are refused without being echoed.
+ */
+function s3EndpointUrl(v: unknown): string {
+  const s = nonEmptyString(v);
+  let url: URL | null = null;
+  try {
+    url = new URL(s);
+  } catch {
+    // httpUrl says what is wrong with it.
+  }
+  if (url && (url.username !== '' || url.password !== '')) {
+    throw new Error('must not hold a user name or password (`user:password@`); set s3_access_key_id and s3_secret_access_key instead');
+  }
+  return httpUrl(s);
 }
 
 /** A sparse index URL, with or without cargo's `sparse+`; kept as plain http(s) with a trailing slash. */

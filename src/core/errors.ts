@@ -40,6 +40,12 @@ export class AppError extends Error {
    * `revoked`, `expired`, `locked`, `out_of_scope`); never part of what the client sees.
    */
   refusedAs?: string;
+  /**
+   * The full account of a failure whose `detail` is kept general for clients (it would name an
+   * internal address, a bucket, a key): for the server's log and an operator's command line, never
+   * for an answer. Set with `withLogDetail`, which makes it the error's message too.
+   */
+  logDetail?: string;
 
   constructor(
     readonly code: ErrorCode,
@@ -57,6 +63,16 @@ export function refusedAs<T extends AppError>(reason: string, err: T): T {
   err.refusedAs = reason;
   return err;
 }
+
+/** Gives `err` a fuller account than its client-facing detail, for the log and the CLI (see `logDetail`). */
+export function withLogDetail<T extends AppError>(err: T, logDetail: string): T {
+  err.logDetail = logDetail;
+  err.message = logDetail;
+  return err;
+}
+
+/** What an operator is told of an error: the full account when there is one. */
+export const operatorDetail = (err: AppError): string => err.logDetail ?? err.detail;
 
 export const badRequest = (detail: string): AppError => new AppError('bad_request', detail);
 export const unauthorized = (detail: string, headers?: Record<string, string>): AppError =>

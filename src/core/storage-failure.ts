@@ -3,7 +3,7 @@
  * SQLite file) into answers a client can act on, instead of a bare 500. Pure: it only reads the
  * error's code.
  */
-import { AppError } from './errors.js';
+import { AppError, withLogDetail } from './errors.js';
 
 const FILE_CAUSES: Record<string, string> = {
   ENOSPC: 'the disk is full',
@@ -67,12 +67,19 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND',
 const TIMEOUTS = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ETIMEDOUT', 'ESOCKETTIMEDOUT']);
 const REFUSED_CREDENTIALS = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken']);
 
+/** What a client is told of the object store's failure: what went wrong in general terms. */
+const STORE = "the registry's object storage";
+
 /**
  * The answer for an object store (S3 and compatible services) that failed a request: 504 when it
  * did not answer in time, 503 with Retry-After when it could not be reached or said it is
- * overloaded, 502 for any other refusal (a missing bucket, refused credentials). `where` names the
- * bucket and service, so an administrator reading the detail knows what to fix. Pure: it reads the
- * AWS SDK's error fields (`name`, `code`, `$metadata.httpStatusCode`), never its request.
+ * overloaded, 502 for any other refusal (a missing bucket, refused credentials). The client's
+ * detail says only that in general terms: on an open registry it goes to anyone, and the bucket,
+ * its folder, the service's internal address and the key are the administrator's business. They
+ * are in the error's `logDetail` (the log line of the failed request, and the output of `wharf
+ * check`, `wharf storage copy` and `wharf serve`'s start), with `where` naming the bucket and
+ * service so an administrator knows what to fix. Pure: it reads the AWS SDK's error fields
+ * (`name`, `code`, `$metadata.httpStatusCode`), never its request.
  */
 export function objectStoreFailure(err: unknown, where: string, operation: string): AppError {
   const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: unknown; code?: unknown; message?: unknown; $metadata?: { httpStatusCode?: unknown } };
@@ -81,24 +88,30 @@ export function objectStoreFailure(err: unknown, where: string, operation: strin
   const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : null;
   const said = typeof e.message === 'string' && e.message !== '' ? e.message.split('\n')[0]!.slice(0, 200) : name || code || 'no detail';
   const prefix = `the object store (${where}) failed to ${operation}`;
+  const refused = new AppError('bad_gateway', `${STORE} refused the registry's request; tell the registry's administrator`);
   let appError: AppError;
+  let full: string;
   if (TIMEOUTS.has(name) || TIMEOUTS.has(code)) {
-    appError = new AppError('gateway_timeout', `${prefix}: it did not answer in time (${said}); nothing was changed, try again`);
+    appError = new AppError('gateway_timeout', `${STORE} did not answer in time; try again`);
+    full = `${prefix}: it did not answer in time (${said}); nothing was changed, try again`;
   } else if (UNREACHABLE.has(code) || UNREACHABLE.has(name)) {
-    appError = new AppError('unavailable', `${prefix}: it cannot be reached (${code || name}); try again later, or tell the registry's administrator`, { 'retry-after': '5' });
+    appError = new AppError('unavailable', `${STORE} cannot be reached; try again later, or tell the registry's administrator`, { 'retry-after': '5' });
+    full = `${prefix}: it cannot be reached (${code || name}); try again later, or tell the registry's administrator`;
   } else if (name === 'CredentialsProviderError') {
-    appError = new AppError(
-      'bad_gateway',
-      `${prefix}: the registry has no credentials for it; the registry's administrator must set s3_access_key_id and s3_secret_access_key, or provide them through the AWS SDK's standard chain (environment, ~/.aws files, instance role)`,
-    );
+    appError = refused;
+    full = `${prefix}: the registry has no credentials for it; the registry's administrator must set s3_access_key_id and s3_secret_access_key, or provide them through the AWS SDK's standard chain (environment, ~/.aws files, instance role)`;
   } else if (name === 'NoSuchBucket') {
-    appError = new AppError('bad_gateway', `${prefix}: the bucket does not exist; the registry's administrator must create it or fix s3_bucket`);
+    appError = refused;
+    full = `${prefix}: the bucket does not exist; the registry's administrator must create it or fix s3_bucket`;
   } else if (REFUSED_CREDENTIALS.has(name) || status === 403) {
-    appError = new AppError('bad_gateway', `${prefix}: it refused the registry's credentials or permissions (${name || status}); the registry's administrator must fix them`);
+    appError = refused;
+    full = `${prefix}: it refused the registry's credentials or permissions (${name || status}); the registry's administrator must fix them`;
   } else if (status !== null && status >= 500) {
-    appError = new AppError('unavailable', `${prefix}: it answered ${status} (${name || said}); try again later`, { 'retry-after': '5' });
+    appError = new AppError('unavailable', `${STORE} is failing; try again later`, { 'retry-after': '5' });
+    full = `${prefix}: it answered ${status} (${name || said}); try again later`;
   } else {
-    appError = new AppError('bad_gateway', `${prefix}: ${said}${status !== null ? ` (HTTP ${status})` : ''}`);
+    appError = refused;
+    full = `${prefix}: ${said}${status !== null ? ` (HTTP ${status})` : ''}`;
   }
-  return withCause(appError, err);
+  return withCause(withLogDetail(appError, full), err);
 }

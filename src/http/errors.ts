@@ -11,7 +11,9 @@ export function apiErrorHandler(err: FastifyError | Error, request: FastifyReque
   if (err instanceof AppError) {
     // A refused credential says why (never with the secret); other refusals are the client's
     // business (a 404, a bad version) and stay at debug.
+    // The error's message is its full account (`logDetail`) when the detail sent is a general one.
     if (err.status >= 500) request.log.error({ err, cause: err.cause }, 'request failed');
+    else if (err.logDetail) request.log.warn({ err, status: err.status }, 'request refused');
     else if (err.refusedAs) request.log.info({ status: err.status, refusal: err.refusedAs }, 'credential refused');
     else request.log.debug({ status: err.status, code: err.code }, 'request refused');
     return sendApiError(reply, err.status, err.detail, { ...err.headers });

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { canonicalCrateName } from '../core/crate-name.js';
 import { crateNotFound, versionNotFound } from '../core/errors.js';
-import { findCrateByName, findVersion } from '../db/repositories/crate.repository.js';
+import { findCrateByName, findVersion, findVersionFile } from '../db/repositories/crate.repository.js';
 import { crateFileKey } from '../storage/keys.js';
 import type { ServiceContext } from './context.js';
 
@@ -10,6 +10,9 @@ export interface DownloadLocation {
   crateId: number;
   versionId: number;
   key: string;
+  /** The crate's name and the version as the database spells them (the request may differ in case). */
+  crate: string;
+  num: string;
 }
 
 /** Finds the file of a version; throws 404 for an unknown crate or version. */
@@ -18,7 +21,7 @@ export async function locateDownload(ctx: ServiceContext, name: string, num: str
   if (!crate) throw crateNotFound(name);
   const version = await findVersion(ctx.db, crate.id, num);
   if (!version) throw versionNotFound(crate.name, num);
-  return { crateId: crate.id, versionId: version.id, key: crateFileKey(crate.name, version.num, version.checksum) };
+  return { crateId: crate.id, versionId: version.id, key: crateFileKey(crate.name, version.num, version.checksum), crate: crate.name, num: version.num };
 }
 
 /** About 150 bytes each: a few MiB at most. */
@@ -48,6 +51,23 @@ export class DownloadLocations {
     if (this.known.size >= MAX_REMEMBERED_LOCATIONS) this.known.clear();
     this.known.set(locationKey(name, num), found);
     return found;
+  }
+
+  /**
+   * The location, checked against the database even when it is remembered (one primary-key
+   * look-up): for a redirect, which Wharf does not follow, so a version deleted on another
+   * instance before the change feed said so would otherwise get a 302 to a missing object, and
+   * a count. A remembered location that no longer holds is forgotten and looked up again (a 404
+   * for a deleted version, the new file of one deleted and published again).
+   */
+  async confirm(name: string, num: string): Promise<DownloadLocation> {
+    const known = this.peek(name, num);
+    if (known) {
+      const row = await findVersionFile(this.ctx.db, known.versionId);
+      if (row && crateFileKey(row.crate_name, row.num, row.checksum) === known.key) return known;
+      this.forget(name);
+    }
+    return this.locate(name, num);
   }
 
   /** Drops every location of the crate (under any spelling the requests used). */

@@ -1,5 +1,9 @@
+import { AppError, withLogDetail } from '../core/errors.js';
 import type { ObjectHeaders, S3BlobStore } from './s3-blob-store.js';
 import type { StaticTarget } from './static-target.js';
+
+/** 256 MiB: far above an index file, and above any .crate a registry accepts. */
+const DEFAULT_MAX_READ_BYTES = 256 * 1024 * 1024;
 
 /**
  * The static copy of the index in a bucket (`static_index_bucket`), for a CDN (or a bucket's own
@@ -14,6 +18,8 @@ export class BucketTarget implements StaticTarget {
   constructor(
     private readonly store: S3BlobStore,
     private readonly headersFor: (path: string) => ObjectHeaders,
+    /** What `read` takes into memory at most: above any index file or .crate the copy holds. */
+    private readonly maxReadBytes = DEFAULT_MAX_READ_BYTES,
   ) {}
 
   get describe(): string {
@@ -29,10 +35,30 @@ export class BucketTarget implements StaticTarget {
     return this.store.delete(path);
   }
 
+  /** A whole file, refused (and its download stopped) past `maxReadBytes`, whatever the bucket announced. */
   async read(path: string): Promise<Buffer | null> {
     const file = await this.store.get(path);
     if (!file) return null;
-    return Buffer.concat((await file.stream.toArray()) as Buffer[]);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      if (file.size > this.maxReadBytes) throw this.tooLarge(path, file.size);
+      for await (const chunk of file.stream) {
+        size += (chunk as Buffer).length;
+        if (size > this.maxReadBytes) throw this.tooLarge(path, size);
+        chunks.push(chunk as Buffer);
+      }
+    } finally {
+      file.stream.destroy();
+    }
+    return Buffer.concat(chunks);
+  }
+
+  private tooLarge(path: string, size: number): AppError {
+    return withLogDetail(
+      new AppError('bad_gateway', `a file of the static index's copy is larger than the ${this.maxReadBytes} bytes read at most; it was not read`),
+      `the static copy's ${this.store.where} holds ${path} with at least ${size} bytes, more than the ${this.maxReadBytes} bytes read at most; it was not read (a file there that Wharf did not write?)`,
+    );
   }
 
   exists(path: string): Promise<boolean> {

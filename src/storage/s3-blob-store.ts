@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Config } from '../config/config.js';
-import { AppError } from '../core/errors.js';
+import { AppError, withLogDetail } from '../core/errors.js';
 import { objectStoreFailure } from '../core/storage-failure.js';
 import type { BlobInfo, BlobStore } from './blob-store.js';
 
@@ -18,6 +18,8 @@ export interface S3StoreOptions {
   /** Bounds of every request; the defaults suit a registry, tests make them short. */
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Over the whole of a request, its attempts and (for a read) its body; `requestTimeoutMs` only notices a socket idle that long. */
+  deadlineMs?: number;
   maxAttempts?: number;
   /** Keys per ListObjectsV2 page (at most 1000, the services' own cap). */
   listPageSize?: number;
@@ -73,6 +75,7 @@ export class S3BlobStore implements BlobStore {
   private readonly presignSeconds: number;
   private readonly listPageSize: number;
   private readonly conditionalWrites: boolean;
+  private readonly deadlineMs: number;
 
   constructor(options: S3StoreOptions) {
     quietNodeVersionWarning();
@@ -81,6 +84,7 @@ export class S3BlobStore implements BlobStore {
     this.presignSeconds = options.presignSeconds;
     this.listPageSize = Math.min(1000, Math.max(1, options.listPageSize ?? 1000));
     this.conditionalWrites = options.conditionalWrites ?? true;
+    this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.where = describeBucket(options);
     const config: S3ClientConfig = {
       region: options.region,
@@ -105,26 +109,57 @@ export class S3BlobStore implements BlobStore {
     return this.prefix + key;
   }
 
-  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one request under the store's deadline (passed to the SDK as its abort signal) and turns
+   * its failure into the store's AppError; `failed` may answer some failures itself.
+   */
+  private async call<T>(operation: string, run: (abortSignal: AbortSignal) => Promise<T>, failed?: (err: unknown) => T | Promise<T>): Promise<T> {
+    const deadline = new Deadline(this.deadlineMs);
     try {
-      return await run();
+      return await run(deadline.signal);
     } catch (err) {
       if (err instanceof AppError) throw err;
+      if (deadline.passed) throw this.overdue(operation);
+      if (failed) return failed(err);
       throw objectStoreFailure(err, this.where, operation);
+    } finally {
+      deadline.clear();
     }
   }
 
+  private overdue(operation: string): AppError {
+    return objectStoreFailure(Object.assign(new Error(`no complete answer within ${this.deadlineMs} ms`), { name: 'TimeoutError' }), this.where, operation);
+  }
+
   async put(key: string, data: Buffer): Promise<void> {
-    try {
-      await this.send(key, data, { contentType: 'application/octet-stream' }, this.conditionalWrites);
-    } catch (err) {
+    const operation = `store ${key}`;
+    await this.call(operation, (abortSignal) => this.send(key, data, { contentType: 'application/octet-stream' }, this.conditionalWrites, abortSignal), async (err) => {
       // 412: the object exists (another instance wrote this key first); 409: a write of it is in flight.
-      if (!isStatus(err, 412) && !isStatus(err, 409)) throw objectStoreFailure(err, this.where, `store ${key}`);
+      if (!isStatus(err, 412) && !isStatus(err, 409)) throw objectStoreFailure(err, this.where, operation);
       const there = await this.stat(key);
       if (there?.size !== data.length) {
-        throw new AppError('conflict', `the object store (${this.where}) already holds ${key} with ${there ? `${there.size} bytes, not ${data.length}` : 'a write in progress'}; nothing was replaced`);
+        throw withLogDetail(
+          new AppError('conflict', "the registry's object storage already holds another file under this one's name; nothing was replaced"),
+          `the object store (${this.where}) already holds ${key} with ${there ? `${there.size} bytes, not ${data.length}` : 'a write in progress'}; nothing was replaced`,
+        );
       }
-    }
+      await this.touch(key);
+    });
+  }
+
+  /**
+   * Gives an object that a write found already there a new LastModified, by copying it onto itself
+   * (S3 allows that when the metadata is replaced). It may be an old orphan (a version deleted and
+   * its file left behind) that this write now re-uses: `wharf check --repair` removes orphans
+   * older than its grace period, and would otherwise take it before the writer's row commits.
+   */
+  private async touch(key: string): Promise<void> {
+    const Key = this.objectKey(key);
+    const { s3, client } = await this.sdk;
+    const CopySource = `${this.bucket}/${Key.split('/').map(encodeURIComponent).join('/')}`;
+    await this.call(`refresh ${key}`, (abortSignal) =>
+      client.send(new s3.CopyObjectCommand({ Bucket: this.bucket, Key, CopySource, MetadataDirective: 'REPLACE', ContentType: 'application/octet-stream' }), { abortSignal }),
+    );
   }
 
   /**
@@ -133,10 +168,10 @@ export class S3BlobStore implements BlobStore {
    * copy of the index. S3 makes a PUT atomic: a reader gets the old object or the new one.
    */
   async replace(key: string, data: Buffer, headers: ObjectHeaders): Promise<void> {
-    await this.call(`store ${key}`, () => this.send(key, data, headers, false));
+    await this.call(`store ${key}`, (abortSignal) => this.send(key, data, headers, false, abortSignal));
   }
 
-  private async send(key: string, data: Buffer, headers: ObjectHeaders, ifAbsent: boolean): Promise<void> {
+  private async send(key: string, data: Buffer, headers: ObjectHeaders, ifAbsent: boolean, abortSignal: AbortSignal): Promise<void> {
     const Key = this.objectKey(key);
     const { s3, client } = await this.sdk;
     await client.send(
@@ -149,21 +184,29 @@ export class S3BlobStore implements BlobStore {
         ...(headers.cacheControl ? { CacheControl: headers.cacheControl } : {}),
         ...(ifAbsent ? { IfNoneMatch: '*' } : {}),
       }),
+      { abortSignal },
     );
   }
 
   async get(key: string): Promise<{ stream: Readable; size: number } | null> {
     const Key = this.objectKey(key);
     const { s3, client } = await this.sdk;
-    return this.call(`read ${key}`, async () => {
-      try {
-        const out = await client.send(new s3.GetObjectCommand({ Bucket: this.bucket, Key }));
-        return { stream: out.Body as Readable, size: Number(out.ContentLength ?? 0) };
-      } catch (err) {
-        if (isMissing(err)) return null;
-        throw err;
-      }
-    });
+    const operation = `read ${key}`;
+    // The deadline runs on through the body, which the caller reads after this returns: a service
+    // that sends it a byte at a time never leaves a socket idle, so nothing else would stop it.
+    const deadline = new Deadline(this.deadlineMs);
+    let out;
+    try {
+      out = await client.send(new s3.GetObjectCommand({ Bucket: this.bucket, Key }), { abortSignal: deadline.signal });
+    } catch (err) {
+      deadline.clear();
+      if (isMissing(err)) return null;
+      throw deadline.passed ? this.overdue(operation) : objectStoreFailure(err, this.where, operation);
+    }
+    const stream = out.Body as Readable;
+    deadline.onPassed(() => stream.destroy(this.overdue(operation)));
+    stream.once('close', () => deadline.clear());
+    return { stream, size: Number(out.ContentLength ?? 0) };
   }
 
   /** Nothing remote can be read without waiting: downloads always go through `get` (or a redirect). */
@@ -174,7 +217,7 @@ export class S3BlobStore implements BlobStore {
   async delete(key: string): Promise<void> {
     const Key = this.objectKey(key);
     const { s3, client } = await this.sdk;
-    await this.call(`delete ${key}`, () => client.send(new s3.DeleteObjectCommand({ Bucket: this.bucket, Key })));
+    await this.call(`delete ${key}`, (abortSignal) => client.send(new s3.DeleteObjectCommand({ Bucket: this.bucket, Key }), { abortSignal }));
   }
 
   async exists(key: string): Promise<boolean> {
@@ -185,8 +228,8 @@ export class S3BlobStore implements BlobStore {
     const { s3, client } = await this.sdk;
     let token: string | undefined;
     do {
-      const page = await this.call(`list ${prefix || 'its keys'}`, () =>
-        client.send(new s3.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token, MaxKeys: this.listPageSize })),
+      const page = await this.call(`list ${prefix || 'its keys'}`, (abortSignal) =>
+        client.send(new s3.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token, MaxKeys: this.listPageSize }), { abortSignal }),
       );
       for (const object of page.Contents ?? []) {
         if (!object.Key) continue;
@@ -199,15 +242,18 @@ export class S3BlobStore implements BlobStore {
   async stat(key: string): Promise<BlobInfo | null> {
     const Key = this.objectKey(key);
     const { s3, client } = await this.sdk;
-    return this.call(`look up ${key}`, async () => {
-      try {
-        const head = await client.send(new s3.HeadObjectCommand({ Bucket: this.bucket, Key }));
+    const operation = `look up ${key}`;
+    return this.call(
+      operation,
+      async (abortSignal) => {
+        const head = await client.send(new s3.HeadObjectCommand({ Bucket: this.bucket, Key }), { abortSignal });
         return { key, size: Number(head.ContentLength ?? 0), modifiedAt: head.LastModified ?? new Date(0) };
-      } catch (err) {
+      },
+      (err) => {
         if (isMissing(err)) return null;
-        throw err;
-      }
-    });
+        throw objectStoreFailure(err, this.where, operation);
+      },
+    );
   }
 
   async signedUrl(key: string, filename: string): Promise<string> {
@@ -224,18 +270,52 @@ export class S3BlobStore implements BlobStore {
 
   async probe(): Promise<void> {
     const { s3, client } = await this.sdk;
-    try {
-      await client.send(new s3.HeadBucketCommand({ Bucket: this.bucket }));
-    } catch (err) {
-      // HEAD answers carry no error body: a bare 404 is the missing bucket.
-      const named = isStatus(err, 404) ? Object.assign(new Error('NoSuchBucket'), { name: 'NoSuchBucket' }) : err;
-      throw objectStoreFailure(named, this.where, 'open the bucket');
-    }
+    await this.call(
+      'open the bucket',
+      (abortSignal) => client.send(new s3.HeadBucketCommand({ Bucket: this.bucket }), { abortSignal }),
+      (err) => {
+        // HEAD answers carry no error body: a bare 404 is the missing bucket.
+        const named = isStatus(err, 404) ? Object.assign(new Error('NoSuchBucket'), { name: 'NoSuchBucket' }) : err;
+        throw objectStoreFailure(named, this.where, 'open the bucket');
+      },
+    );
   }
 
   /** Closes the client's connections (commands that end, tests). */
   close(): void {
     void this.sdk.then(({ client }) => client.destroy(), () => undefined);
+  }
+}
+
+/** Five minutes for any one request, body included: a .crate to a slow client fits, a stalled service does not. */
+const DEFAULT_DEADLINE_MS = 300_000;
+
+/** A deadline over a whole request: an abort signal for the SDK, and what else to stop when it passes. */
+class Deadline {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private stop: (() => void) | null = null;
+  passed = false;
+
+  constructor(ms: number) {
+    this.timer = setTimeout(() => {
+      this.passed = true;
+      this.stop?.();
+      this.controller.abort();
+    }, ms);
+    this.timer.unref();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  onPassed(stop: () => void): void {
+    this.stop = stop;
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
   }
 }
 

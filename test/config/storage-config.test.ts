@@ -33,6 +33,14 @@ describe('object storage settings', () => {
     expect(problems(env).join('\n')).toMatch(expected);
   });
 
+  it('refuses credentials in s3_endpoint, pointing at the settings for them, without repeating them', () => {
+    const found = problems({ WHARF_STORAGE: 's3', WHARF_S3_BUCKET: 'crates', WHARF_S3_ENDPOINT: 'https://AKID:very-secret-value@minio.internal:9000' }).join('\n');
+    expect(found).toMatch(/WHARF_S3_ENDPOINT: must not hold a user name or password .*s3_access_key_id and s3_secret_access_key/);
+    expect(found).not.toContain('very-secret-value');
+    expect(problems({ WHARF_S3_ENDPOINT: 'http://someone@minio.internal' }).join('\n')).toMatch(/must not hold a user name/);
+    expect(loadConfig({ WHARF_S3_ENDPOINT: 'http://127.0.0.1:9000' }, {}).s3Endpoint).toBe('http://127.0.0.1:9000');
+  });
+
   it('never repeats the secret in a refusal', () => {
     const found = problems({ WHARF_STORAGE: 's3', WHARF_S3_SECRET_ACCESS_KEY: 'very-secret-value' });
     expect(found.join('\n')).not.toContain('very-secret-value');

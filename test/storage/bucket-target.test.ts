@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRegistry } from '../../src/services/check.service.js';
 import { createStaticIndex, type StaticIndex } from '../../src/services/static-index/static-index.service.js';
+import type { AppError } from '../../src/core/errors.js';
 import { BucketTarget } from '../../src/storage/bucket-target.js';
 import { quietNodeVersionWarning, S3BlobStore } from '../../src/storage/s3-blob-store.js';
 import { type S3Server, S3_CREDENTIALS, s3Config, startS3Server } from '../helpers/s3-server.js';
@@ -87,6 +88,17 @@ describe('BucketTarget', () => {
     await expect(target.put('../escape', Buffer.from('x'))).rejects.toThrow(/escapes/);
   });
 
+  it('refuses to read a file larger than its cap into memory, naming the bucket and the file in the log detail', async () => {
+    await target.put('big/file', Buffer.alloc(64, 1));
+    const capped = new BucketTarget(new S3BlobStore({ bucket, prefix: 'index/', region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: S3_CREDENTIALS, presignSeconds: 60 }), () => ({ contentType: 'text/plain' }), 32);
+    const err = await capped.read('big/file').then(() => null, (e: unknown) => e as AppError);
+    expect(err?.status).toBe(502);
+    expect(err?.logDetail).toMatch(new RegExp(`bucket "${bucket}" under "index/".* holds big/file with at least 64 bytes, more than the 32 bytes read at most`));
+    expect(await capped.read('config.json')).not.toBeNull();
+    await target.remove('big/file');
+    capped.close();
+  });
+
   it('names the bucket in what it says, and fails with a message naming it when the bucket is missing', async () => {
     expect(target.describe).toContain(`bucket "${bucket}" under "index/"`);
     const store = new S3BlobStore({ bucket: 'no-such-bucket', prefix: '', region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: S3_CREDENTIALS, presignSeconds: 60, maxAttempts: 1 });
@@ -151,6 +163,23 @@ describe('StaticIndex in a bucket (static_index_bucket)', () => {
     await s.writer.idle();
     expect(rebuilt.removed).toEqual(['zz/zz/zzzz']);
     expect(await s.writer.check()).toEqual([]);
+  });
+
+  it('stores the file of a version with build metadata under the path a `+` in its URL reads as, too, so the URL cargo builds is served', async () => {
+    await s.t.publish(s.token, { name: 'Meta_Plus', vers: '1.0.0+build.5' });
+    await s.writer.idle();
+    const { cksum } = JSON.parse((await file('me/ta/meta_plus')).bytes.toString()) as { cksum: string };
+    for (const version of ['1.0.0+build.5', '1.0.0 build.5']) {
+      const crate = await file(`crates/Meta_Plus/${version}/${cksum}.crate`);
+      expect(createHash('sha256').update(crate.bytes).digest('hex')).toBe(cksum);
+    }
+    // The URL of cargo's `dl` template, unencoded, as cargo asks for it: s3rver reads the `+` as it is, S3 as a
+    // space (the second file above); either way it is served, and the copy has no file check calls extra.
+    const served = await fetch(`${s3.endpoint}/${bucket}/copy/crates/Meta_Plus/1.0.0+build.5/${cksum}.crate`);
+    expect(served.status).toBe(200);
+    expect(createHash('sha256').update(Buffer.from(await served.arrayBuffer())).digest('hex')).toBe(cksum);
+    expect(await s.writer.check()).toEqual([]);
+    expect((await s.writer.sync({ rewrite: false })).removed).toEqual([]);
   });
 
   it('writes to a bucket only when static_index_bucket names one', async () => {

@@ -85,6 +85,16 @@ describe('S3BlobStore against s3rver', () => {
     other.close();
   });
 
+  it('refreshes an existing object by copying it onto itself, which the service accepts and which keeps its bytes', async () => {
+    // s3rver neither honours If-None-Match on a PUT nor moves LastModified on a copy: this checks the
+    // request is valid. (Nor does it decode a `+` sent as %2B in the copy's source, as S3 does.)
+    const key = 'crates/beta/beta-1.0.0-0123456789abcdef.crate';
+    await store.put(key, Buffer.from('the bytes of beta'));
+    await (store as unknown as { touch(key: string): Promise<void> }).touch(key);
+    expect(await text((await store.get(key))!.stream)).toBe('the bytes of beta');
+    await store.delete(key);
+  });
+
   it('signs a URL that downloads the exact bytes, named as the crate', async () => {
     const bytes = Buffer.from([0x1f, 0x8b, 0, 1, 2, 3, 255]);
     await store.put('crates/signed/signed-1.0.0-0123456789abcdef.crate', bytes);
@@ -104,7 +114,7 @@ describe('S3BlobStore against s3rver', () => {
     const lost = new S3BlobStore(options(s3.endpoint, 'no-such-bucket'));
     const err = await failure(lost.put('crates/a/a-1.0.0-0123456789abcdef.crate', Buffer.from('a')));
     expect(err.status).toBe(502);
-    expect(err.detail).toMatch(/bucket "no-such-bucket".*does not exist/);
+    expect(err.logDetail).toMatch(/bucket "no-such-bucket".*does not exist/);
     const listing = await failure((async () => {
       for await (const _ of lost.list('crates/')) void _;
     })());
@@ -120,7 +130,7 @@ describe('S3BlobStore when the service fails', () => {
     const store = new S3BlobStore(options(endpoint, 'gone', { maxAttempts: 2 }));
     const err = await failure(store.get('crates/a/a-1.0.0-0123456789abcdef.crate'));
     expect(err.status).toBe(503);
-    expect(err.detail).toMatch(/bucket "gone" at http:\/\/127\.0\.0\.1:\d+.*cannot be reached \(ECONNREFUSED\)/);
+    expect(err.logDetail).toMatch(/bucket "gone" at http:\/\/127\.0\.0\.1:\d+.*cannot be reached \(ECONNREFUSED\)/);
     expect(err.headers['retry-after']).toBe('5');
     store.close();
   });
@@ -133,9 +143,42 @@ describe('S3BlobStore when the service fails', () => {
     const store = new S3BlobStore(options(endpoint, 'stuck', { requestTimeoutMs: 300, maxAttempts: 2 }));
     const err = await failure(store.stat('crates/a/a-1.0.0-0123456789abcdef.crate'));
     expect(err.status).toBe(504);
-    expect(err.detail).toMatch(/bucket "stuck".*did not answer in time/);
+    expect(err.logDetail).toMatch(/bucket "stuck".*did not answer in time/);
     // Bounded by attempts: the SDK tried exactly as often as it was allowed.
     expect(requests).toBe(2);
+    store.close();
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('cuts off a read whose body trickles in past the deadline, though the socket is never idle', async () => {
+    const { endpoint, server } = await fakeService((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-length': '100000', 'content-type': 'application/octet-stream' });
+      const drip = setInterval(() => res.write('x'), 20);
+      res.on('close', () => clearInterval(drip));
+    });
+    const store = new S3BlobStore(options(endpoint, 'trickle', { requestTimeoutMs: 5_000, deadlineMs: 400, maxAttempts: 1 }));
+    const file = await store.get('crates/a/a-1.0.0-0123456789abcdef.crate');
+    const err = await failure(file!.stream.toArray());
+    expect(err.status).toBe(504);
+    expect(err.detail).toBe("the registry's object storage did not answer in time; try again");
+    expect(err.logDetail).toMatch(/bucket "trickle".*failed to read crates\/a\/.*no complete answer within 400 ms/);
+    store.close();
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('gives up at the deadline on a request that waits, though the idle timeout is longer', async () => {
+    let requests = 0;
+    const { endpoint, server } = await fakeService(() => {
+      requests++;
+    });
+    const store = new S3BlobStore(options(endpoint, 'waiting', { requestTimeoutMs: 60_000, deadlineMs: 300, maxAttempts: 3 }));
+    const err = await failure(store.stat('crates/a/a-1.0.0-0123456789abcdef.crate'));
+    expect(err.status).toBe(504);
+    expect(err.logDetail).toMatch(/bucket "waiting".*no complete answer within 300 ms/);
+    expect(requests).toBe(1);
     store.close();
     server.closeAllConnections();
     server.close();
@@ -149,8 +192,8 @@ describe('S3BlobStore when the service fails', () => {
     const store = new S3BlobStore(options(endpoint, 'guarded', { maxAttempts: 1, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-the-secret-xyz' } }));
     const err = await failure(store.put('crates/a/a-1.0.0-0123456789abcdef.crate', Buffer.from('a')));
     expect(err.status).toBe(502);
-    expect(err.detail).toMatch(/bucket "guarded".*refused the registry's credentials/);
-    expect(err.detail).not.toContain('not-the-secret-xyz');
+    expect(err.logDetail).toMatch(/bucket "guarded".*refused the registry's credentials/);
+    expect(err.message).not.toContain('not-the-secret-xyz');
     store.close();
     server.close();
   });
@@ -166,7 +209,7 @@ describe('S3BlobStore when the service fails', () => {
     try {
       const err = await failure(store.stat('crates/a/a-1.0.0-0123456789abcdef.crate'));
       expect(err.status).toBe(502);
-      expect(err.detail).toMatch(/bucket "anonymous".*has no credentials for it/);
+      expect(err.logDetail).toMatch(/bucket "anonymous".*has no credentials for it/);
     } finally {
       store.close();
       server.close();
@@ -181,25 +224,28 @@ describe('S3BlobStore when the service fails', () => {
     const store = new S3BlobStore(options(endpoint, 'broken', { maxAttempts: 1 }));
     const err = await failure(store.put('crates/a/a-1.0.0-0123456789abcdef.crate', Buffer.from('a')));
     expect(err.status).toBe(503);
-    expect(err.detail).toMatch(/bucket "broken".*answered 500/);
+    expect(err.logDetail).toMatch(/bucket "broken".*answered 500/);
     store.close();
     server.close();
   });
 
-  it('takes a 412 on a conditional write as "already there" when the size matches, and refuses otherwise', async () => {
+  it('takes a 412 on a conditional write as "already there" when the size matches, giving the object a new LastModified, and refuses otherwise', async () => {
     const seen: string[] = [];
     const { endpoint, server } = await fakeService((req, res) => {
-      seen.push(`${req.method} ${req.headers['if-none-match'] ?? ''}`);
+      const copy = req.headers['x-amz-copy-source'];
+      seen.push(copy ? `COPY ${String(copy)} ${String(req.headers['x-amz-metadata-directive'])}` : `${req.method} ${req.headers['if-none-match'] ?? ''}`);
       req.resume();
-      if (req.method === 'PUT') res.writeHead(412, { 'content-type': 'application/xml' }).end('<Error><Code>PreconditionFailed</Code><Message>exists</Message></Error>');
+      if (copy) res.writeHead(200, { 'content-type': 'application/xml' }).end(`<CopyObjectResult><LastModified>${new Date().toISOString()}</LastModified><ETag>"x"</ETag></CopyObjectResult>`);
+      else if (req.method === 'PUT') res.writeHead(412, { 'content-type': 'application/xml' }).end('<Error><Code>PreconditionFailed</Code><Message>exists</Message></Error>');
       else res.writeHead(200, { 'content-length': '5', 'last-modified': new Date().toUTCString() }).end();
     });
     const store = new S3BlobStore(options(endpoint, 'raced', { maxAttempts: 1 }));
-    await store.put('crates/a/a-1.0.0-0123456789abcdef.crate', Buffer.from('12345'));
-    expect(seen).toEqual(['PUT *', 'HEAD ']);
+    await store.put('crates/a/a-1.0.0+b-0123456789abcdef.crate', Buffer.from('12345'));
+    // The copy onto itself is what moves its LastModified past `wharf check --repair`'s grace period.
+    expect(seen).toEqual(['PUT *', 'HEAD ', 'COPY raced/crates/a/a-1.0.0%2Bb-0123456789abcdef.crate REPLACE']);
     const err = await failure(store.put('crates/a/a-1.0.0-0123456789abcdef.crate', Buffer.from('123456')));
     expect(err.status).toBe(409);
-    expect(err.detail).toMatch(/already holds .* with 5 bytes, not 6/);
+    expect(err.logDetail).toMatch(/already holds .* with 5 bytes, not 6/);
     store.close();
     server.close();
   });
@@ -214,7 +260,7 @@ describe('S3BlobStore.probe (before `wharf serve` listens)', () => {
       await good.probe();
       const err = await failure(missing.probe());
       expect(err.status).toBe(502);
-      expect(err.detail).toMatch(/bucket "never-created".*failed to open the bucket: the bucket does not exist/);
+      expect(err.logDetail).toMatch(/bucket "never-created".*failed to open the bucket: the bucket does not exist/);
     } finally {
       good.close();
       missing.close();

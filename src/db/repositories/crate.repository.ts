@@ -54,6 +54,16 @@ export async function listVersionsByIds(db: Db, ids: readonly number[]): Promise
   return ids.map((id) => byId.get(id)).filter((r): r is VersionRow => r !== undefined);
 }
 
+/** A version by id with its crate's name, in one primary-key look-up: what its file's key is made of. */
+export async function findVersionFile(db: Db, versionId: number): Promise<{ crate_name: string; num: string; checksum: string } | undefined> {
+  return db
+    .selectFrom('versions')
+    .innerJoin('crates', 'crates.id', 'versions.crate_id')
+    .select(['crates.name as crate_name', 'versions.num', 'versions.checksum'])
+    .where('versions.id', '=', versionId)
+    .executeTakeFirst();
+}
+
 export async function findVersion(db: Db, crateId: number, num: string): Promise<VersionRow | undefined> {
   return db.selectFrom('versions').selectAll().where('crate_id', '=', crateId).where('num', '=', num).executeTakeFirst();
 }

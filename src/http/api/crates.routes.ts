@@ -44,10 +44,14 @@ export async function crateRoutes(app: FastifyInstance, { runtime }: { runtime: 
   app.get<VersionParams>('/api/v1/crates/:name/:version/download', { schema: { response: { 200: R.downloadAnswer } } }, async (request, reply) => {
     await authorizeRead(ctx, request);
     const { name, version } = request.params;
-    let { crateId, versionId, key } = await runtime.downloadLocations.locate(name, version);
-    if (wantsDownloadUrl(request.headers.accept)) return { url: downloadUrl(ctx.config, name, version) };
+    const asksUrl = wantsDownloadUrl(request.headers.accept);
+    // A redirect is not followed by Wharf, so its location is confirmed in the database first.
+    const redirecting = ctx.config.downloads === 'redirect' && !asksUrl;
+    const found = await (redirecting ? runtime.downloadLocations.confirm(name, version) : runtime.downloadLocations.locate(name, version));
+    let { crateId, versionId, key } = found;
+    if (asksUrl) return { url: downloadUrl(ctx.config, name, version) };
     // Checked, found and counted like any download; only the bytes come from the bucket.
-    const redirect = await redirectToFile(ctx, key, name, version);
+    const redirect = await redirectToFile(ctx, key, found.crate, found.num);
     if (redirect) {
       runtime.downloads.record(crateId, versionId);
       return reply.code(302).headers(redirect.headers).send();

@@ -37,8 +37,9 @@ export async function mirrorRoutes(app: FastifyInstance, { runtime }: { runtime:
   app.get<DownloadParams>('/mirror/api/v1/crates/:name/:version/download', async (request, reply) => {
     await authorizeRead(ctx, request);
     const { name, version } = request.params;
-    // A version already stored goes to the bucket like a private one; a first download is
-    // fetched from the upstream, checked and sent by Wharf as always.
+    // A version already stored (its row read now: `wharf mirror remove` may have dropped it from
+    // another process) goes to the bucket like a private one; a first download, or one removed
+    // since, is fetched from the upstream, checked and sent by Wharf as always.
     const stored = config.downloads === 'redirect' ? await mirror.crates.storedKey(name, version) : null;
     const redirect = stored === null ? null : await redirectToFile(ctx, stored, name, version);
     if (redirect) {

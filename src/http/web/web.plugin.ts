@@ -112,7 +112,8 @@ async function webErrorHandler(deps: WebDeps, err: FastifyError | Error, request
   const { ctx } = deps.runtime;
   const shell = { allowSignup: ctx.config.allowSignup };
   if (err instanceof AppError) {
-    request.log.debug({ status: err.status, code: err.code }, 'page refused');
+    if (err.status >= 500) request.log.error({ err, cause: err.cause }, 'page failed');
+    else request.log.debug({ status: err.status, code: err.code }, 'page refused');
     // The nav shows who is signed in, unless that lookup is what failed.
     const viewer = await viewerOf(ctx, request).catch(() => null);
     if (err instanceof ReauthNeeded && viewer) return await sendConfirmPage(deps, err, viewer, request, reply);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { canonicalCrateName } from '../../core/crate-name.js';
-import { AppError, notFound } from '../../core/errors.js';
+import { AppError, notFound, operatorDetail } from '../../core/errors.js';
 import { isMirrorableName, parseUpstreamIndex, upstreamDownloadUrl, type UpstreamVersion } from '../../core/mirror-index.js';
 import { findMirrorCrateFile, insertMirrorCrateFile } from '../../db/repositories/mirror.repository.js';
 import type { ServiceContext } from '../context.js';
@@ -74,14 +74,21 @@ export class MirrorCrates {
     return { body: bytes, size: bytes.length };
   }
 
-  /** The blob key of a version stored by an earlier fetch, or null (nothing is fetched). */
+  /**
+   * The blob key of a version stored by an earlier fetch, or null (nothing is fetched). Always
+   * read from its row (one primary-key select), never from the remembered keys: a redirect is
+   * not followed by Wharf, so it cannot notice a file that `wharf mirror remove` deleted from
+   * another process, and would keep sending clients to a missing object.
+   */
   async storedKey(name: string, version: string): Promise<string | null> {
     requireMirrorable(name, version);
-    const known = this.peekKey(name, version);
-    if (known !== undefined) return known;
-    const row = await findMirrorCrateFile(this.ctx.db, name.toLowerCase(), version);
-    if (!row) return null;
-    this.remember(name.toLowerCase(), version, row.blob_key);
+    const lower = name.toLowerCase();
+    const row = await findMirrorCrateFile(this.ctx.db, lower, version);
+    if (!row) {
+      this.known.delete(`${lower}@${version}`);
+      return null;
+    }
+    this.remember(lower, version, row.blob_key);
     return row.blob_key;
   }
 
@@ -139,7 +146,7 @@ export class MirrorCrates {
     let job = this.inflight.get(key);
     if (!job) {
       job = this.fetch(this.upstream, lower, version).catch((err: unknown) => {
-        if (err instanceof AppError && err.status >= 500) this.activity.error(err.detail);
+        if (err instanceof AppError && err.status >= 500) this.activity.error(operatorDetail(err));
         throw err;
       });
       const done = job;

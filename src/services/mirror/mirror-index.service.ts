@@ -1,5 +1,5 @@
 import { indexPath } from '../../core/index-line.js';
-import { AppError, notFound } from '../../core/errors.js';
+import { AppError, notFound, operatorDetail } from '../../core/errors.js';
 import { isMirrorableName, parseUpstreamIndex, summarizeUpstreamIndex } from '../../core/mirror-index.js';
 import { confirmMirrorIndexFile, findMirrorIndexFile, type MirrorIndexRow, saveMirrorIndexFile } from '../../db/repositories/mirror.repository.js';
 import type { ServiceContext } from '../context.js';
@@ -205,7 +205,7 @@ export class MirrorIndex {
       return answer;
     } catch (err) {
       // Wharf's own 503s (its limits on misses and on bytes in flight) are not the upstream's errors.
-      if (err instanceof AppError && err.status >= 500 && err.code !== 'unavailable') this.activity.error(err.detail);
+      if (err instanceof AppError && err.status >= 500 && err.code !== 'unavailable') this.activity.error(operatorDetail(err));
       if (!row || !(err instanceof AppError) || err.status < 500) throw err;
       // The upstream is down, slow or sent garbage: the cached file is served, marked stale, and
       // the upstream is asked again after another TTL instead of on every read.

@@ -18,6 +18,18 @@ export function staticCratePath(name: string, version: string, checksum: string)
   return `${CRATES_FOLDER}${name}/${version}/${checksum}.crate`;
 }
 
+/**
+ * Where a version's file is in the copy. cargo puts the version into the `dl` URL as it is, `+`
+ * of build metadata (`1.0.0+build.5`) included, and S3's REST API (so a bucket's website endpoint
+ * and a CDN in front of it) reads a `+` in a URL's path as a space: such a version's file is also
+ * stored under the path with spaces, as crates.io stores its own. nginx on a folder reads the `+`
+ * as it is, and the second file costs one copy for the few versions with build metadata.
+ */
+export function staticCratePaths(name: string, version: string, checksum: string): string[] {
+  const path = staticCratePath(name, version, checksum);
+  return version.includes('+') ? [path, staticCratePath(name, version.replaceAll('+', ' '), checksum)] : [path];
+}
+
 /** The `dl` of the static copy's config.json: the copy's crate files, or Wharf's downloads. */
 export function staticDl(config: Config): string {
   return config.staticDlBaseUrl ? `${config.staticDlBaseUrl}${DL_TEMPLATE}` : `${config.publicUrl}/api/v1/crates`;
@@ -26,7 +38,7 @@ export function staticDl(config: Config): string {
 /** The paths every version of `crate` has in the copy. */
 export async function expectedCrateFiles(ctx: ServiceContext, crate: CrateRow): Promise<Map<string, VersionRow>> {
   const versions = await listVersions(ctx.db, crate.id);
-  return new Map(versions.map((v) => [staticCratePath(crate.name, v.num, v.checksum), v]));
+  return new Map(versions.flatMap((v) => staticCratePaths(crate.name, v.num, v.checksum).map((path) => [path, v] as const)));
 }
 
 /**

@@ -4,6 +4,8 @@ import { type S3Server, s3Config, startS3Server } from '../../helpers/s3-server.
 import { startLiveServer } from '../../helpers/live-server.js';
 import { StaticRegistry } from '../../helpers/static-registry.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
+import { deleteVersion } from '../../../src/services/crate-deletion/crate-deletion.service.js';
+import { removeFromMirror } from '../../../src/services/mirror/mirror-admin.service.js';
 
 /** `downloads = "redirect"`: a checked, counted 302 to a presigned URL of the bucket. */
 describe('downloads = "redirect"', () => {
@@ -68,6 +70,27 @@ describe('downloads = "redirect"', () => {
     expect(Number(row.downloads)).toBe(0);
   });
 
+  it("answers 404 for a version another instance deleted, though this one remembers its location, and names the file as the database spells it", async () => {
+    const { token } = await t.userWithToken('gina');
+    await t.publish(token, { name: 'Two-Lives', vers: '1.0.0' });
+    await t.publish(token, { name: 'Two-Lives', vers: '1.1.0' });
+    const first = await download('/api/v1/crates/two-LIVES/1.0.0/download', token);
+    expect(first.statusCode).toBe(302);
+    const disposition = new URL(String(first.headers.location)).searchParams.get('response-content-disposition');
+    expect(disposition).toBe('attachment; filename="Two-Lives-1.0.0.crate"');
+    expect((await fetch(String(first.headers.location))).headers.get('content-disposition')).toBe(disposition);
+
+    // Deleted through the service on its own, as another instance or the CLI would: no change reaches this server.
+    await deleteVersion(t.runtime.ctx, { actor: null }, 'Two-Lives', '1.0.0');
+    const gone = await download('/api/v1/crates/two-LIVES/1.0.0/download', token);
+    expect(gone.statusCode, gone.body).toBe(404);
+    expect(gone.headers.location).toBeUndefined();
+    expect((await download('/api/v1/crates/two-lives/1.1.0/download', token)).statusCode).toBe(302);
+    await t.runtime.downloads.flush();
+    const row = await t.runtime.ctx.db.selectFrom('crates').select('downloads').where('name', '=', 'Two-Lives').executeTakeFirstOrThrow();
+    expect(Number(row.downloads)).toBe(2);
+  });
+
   it('still answers a JSON request with the download URL, not a redirect', async () => {
     const { token } = await t.userWithToken('carol');
     await t.publish(token, { name: 'json-asker', vers: '1.0.0' });
@@ -94,6 +117,33 @@ describe('downloads = "redirect"', () => {
     expect(Number(row.downloads)).toBe(2);
     const refused = await download('/mirror/api/v1/crates/upstream-thing/1.0.0/download');
     expect(refused.statusCode).toBe(401);
+  });
+
+  it('sends a mirrored version removed by `wharf mirror remove` elsewhere from the upstream again, never a 302 to the missing object', async () => {
+    const { token } = await t.userWithToken('frank');
+    const published = await upstream.publish({ name: 'removed-thing', vers: '1.0.0' });
+    expect((await download('/mirror/index/re/mo/removed-thing', token)).statusCode).toBe(200);
+    expect((await download('/mirror/api/v1/crates/removed-thing/1.0.0/download', token)).statusCode).toBe(200);
+    await t.runtime.mirror!.crates.idle();
+    const before = await download('/mirror/api/v1/crates/removed-thing/1.0.0/download', token);
+    expect(before.statusCode).toBe(302);
+    await t.runtime.mirror!.activity.flush();
+    // The command's own context: this server's remembered key is not told.
+    await removeFromMirror(t.runtime.ctx, 'removed-thing@1.0.0');
+    expect((await fetch(String(before.headers.location))).status).toBe(404);
+
+    const after = await download('/mirror/api/v1/crates/removed-thing/1.0.0/download', token);
+    expect(after.statusCode).toBe(200);
+    expect(after.rawPayload).toEqual(published.bytes);
+    expect(upstream.count('/removed-thing-1.0.0.crate')).toBe(2);
+    await t.runtime.mirror!.crates.idle();
+    const again = await download('/mirror/api/v1/crates/removed-thing/1.0.0/download', token);
+    expect(again.statusCode).toBe(302);
+    expect(Buffer.from(await (await fetch(String(again.headers.location))).arrayBuffer())).toEqual(published.bytes);
+    await t.runtime.mirror!.activity.flush();
+    // The row written again counts its own downloads: the refetch and the redirect after it.
+    const row = await t.runtime.ctx.db.selectFrom('mirror_crate_files').select('downloads').where('name', '=', 'removed-thing').executeTakeFirstOrThrow();
+    expect(Number(row.downloads)).toBe(2);
   });
 
   it('over a socket too (where the fast paths answer): every download is checked, redirected and counted', async () => {
