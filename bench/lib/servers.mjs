@@ -75,26 +75,20 @@ export class WharfServer {
 }
 
 /**
- * nginx with one worker serving `root` as static files. Precompressed `.gz` siblings are sent
- * with gzip_static when the client accepts gzip (the same bytes Wharf sends from memory); access
- * logging stays on, as by default, to a file.
+ * Starts nginx with `http` as the body of its http block, everything it writes under `dir`,
+ * listening on a free port (`port` is given to `http`); resolves when `probe` answers.
  */
-export class NginxServer {
-  constructor({ nginx, dir, root, cpu = null }) {
-    Object.assign(this, { nginx, dir, root, cpu });
-  }
-
-  async start() {
-    this.port = await freePort();
-    this.url = `http://127.0.0.1:${this.port}`;
-    const d = this.dir;
-    for (const sub of ['tmp', 'logs']) mkdirSync(join(d, sub), { recursive: true });
-    // Started as root, nginx's worker drops to an unprivileged user, which must read the files.
-    chmodSync(d, 0o755);
-    const conf = join(d, 'nginx.conf');
-    writeFileSync(
-      conf,
-      `worker_processes 1;
+async function startNginx(server, { label, workers, http, probe }) {
+  server.port = await freePort();
+  server.url = `http://127.0.0.1:${server.port}`;
+  const d = server.dir;
+  for (const sub of ['tmp', 'logs']) mkdirSync(join(d, sub), { recursive: true });
+  // Started as root, nginx's worker drops to an unprivileged user, which must read the files.
+  chmodSync(d, 0o755);
+  const conf = join(d, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `worker_processes ${workers};
 daemon off;
 pid ${d}/nginx.pid;
 error_log ${d}/logs/error.log warn;
@@ -106,28 +100,47 @@ http {
   fastcgi_temp_path ${d}/tmp/fastcgi;
   uwsgi_temp_path ${d}/tmp/uwsgi;
   scgi_temp_path ${d}/tmp/scgi;
-  sendfile on;
-  tcp_nopush on;
   keepalive_timeout 75s;
   # Wharf has no per-connection request cap; neither does nginx here.
   keepalive_requests 100000000;
+${http(server.port)}}
+`,
+  );
+  const [cmd, args] = pinned(server.cpu, server.nginx, ['-p', d, '-c', conf]);
+  server.daemon = new Daemon(label, cmd, args, { logFile: join(d, 'logs', 'stdout.log') });
+  await waitForHttp(`${server.url}${probe}`, { daemon: server.daemon });
+  return server;
+}
+
+/**
+ * nginx with one worker serving `root` as static files. Precompressed `.gz` siblings are sent
+ * with gzip_static when the client accepts gzip (the same bytes Wharf sends from memory); access
+ * logging stays on, as by default, to a file.
+ */
+export class NginxServer {
+  constructor({ nginx, dir, root, cpu = null }) {
+    Object.assign(this, { nginx, dir, root, cpu });
+  }
+
+  start() {
+    return startNginx(this, {
+      label: 'nginx',
+      workers: 1,
+      probe: '/',
+      http: (port) => `  sendfile on;
+  tcp_nopush on;
   types { application/json json; application/gzip crate; }
   default_type text/plain;
   charset utf-8;
   server {
-    listen 127.0.0.1:${this.port};
+    listen 127.0.0.1:${port};
     root ${this.root};
     gzip_static on;
     gzip_vary on;
     location /index/ { add_header cache-control "public, max-age=0, must-revalidate"; }
   }
-}
 `,
-    );
-    const [cmd, args] = pinned(this.cpu, this.nginx, ['-p', d, '-c', conf]);
-    this.daemon = new Daemon('nginx', cmd, args, { logFile: join(d, 'logs', 'stdout.log') });
-    await waitForHttp(`${this.url}/`, { daemon: this.daemon });
-    return this;
+    });
   }
 
   get workerPid() {
@@ -240,35 +253,17 @@ export class NginxBalancer {
     Object.assign(this, { nginx, dir, upstreams, cpu });
   }
 
-  async start() {
-    this.port = await freePort();
-    this.url = `http://127.0.0.1:${this.port}`;
-    const d = this.dir;
-    for (const sub of ['tmp', 'logs']) mkdirSync(join(d, sub), { recursive: true });
-    chmodSync(d, 0o755);
-    const conf = join(d, 'nginx.conf');
-    writeFileSync(
-      conf,
-      `worker_processes auto;
-daemon off;
-pid ${d}/nginx.pid;
-error_log ${d}/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log ${d}/logs/access.log;
-  client_body_temp_path ${d}/tmp/body;
-  proxy_temp_path ${d}/tmp/proxy;
-  fastcgi_temp_path ${d}/tmp/fastcgi;
-  uwsgi_temp_path ${d}/tmp/uwsgi;
-  scgi_temp_path ${d}/tmp/scgi;
-  keepalive_timeout 75s;
-  keepalive_requests 100000000;
-  upstream wharf {
+  start() {
+    return startNginx(this, {
+      label: 'nginx-lb',
+      workers: 'auto',
+      probe: '/health/live',
+      http: (port) => `  upstream wharf {
 ${this.upstreams.map((u) => `    server ${new URL(u).host};`).join('\n')}
     keepalive 64;
   }
   server {
-    listen 127.0.0.1:${this.port};
+    listen 127.0.0.1:${port};
     client_max_body_size 20m;
     location / {
       proxy_pass http://wharf;
@@ -278,13 +273,8 @@ ${this.upstreams.map((u) => `    server ${new URL(u).host};`).join('\n')}
       proxy_set_header X-Forwarded-For $remote_addr;
     }
   }
-}
 `,
-    );
-    const [cmd, args] = pinned(this.cpu, this.nginx, ['-p', d, '-c', conf]);
-    this.daemon = new Daemon('nginx-lb', cmd, args, { logFile: join(d, 'logs', 'stdout.log') });
-    await waitForHttp(`${this.url}/health/live`, { daemon: this.daemon });
-    return this;
+    });
   }
 
   /** The master and its workers, for CPU accounting. */
