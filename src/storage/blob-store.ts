@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 /** Where .crate files live. Keys are relative, slash-separated paths made by keys.ts. */
 export interface BlobStore {
@@ -8,7 +8,7 @@ export interface BlobStore {
    * A stream of the file and its size, or null when it does not exist. A store that read a small
    * file whole also gives its `bytes`, which a server sends faster than a stream.
    */
-  get(key: string): Promise<{ stream: Readable; size: number; bytes?: Buffer } | null>;
+  get(key: string): Promise<BlobFile | null>;
   /**
    * The whole file when the store can read it without waiting (a small local file); undefined
    * when it cannot say at once (a large or remote file, a missing one, an error), for `get` to
@@ -44,4 +44,21 @@ export interface BlobInfo {
   key: string;
   size: number;
   modifiedAt: Date;
+}
+
+/** What `get` answers for a file already read whole: its bytes, and a stream of them made on demand. */
+export interface BlobFile {
+  stream: Readable;
+  size: number;
+  bytes?: Buffer;
+}
+
+export function wholeBlob(bytes: Buffer): BlobFile {
+  return {
+    bytes,
+    size: bytes.length,
+    get stream() {
+      return Readable.from([bytes], { objectMode: false });
+    },
+  };
 }

@@ -2,8 +2,7 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { mkdir, open, opendir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
-import type { BlobInfo, BlobStore } from './blob-store.js';
+import { type BlobFile, type BlobInfo, type BlobStore, wholeBlob } from './blob-store.js';
 
 /** Files up to this size are read in one call instead of streamed. */
 const READ_AT_ONCE = 256 * 1024;
@@ -57,20 +56,13 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async get(key: string): Promise<{ stream: Readable; size: number; bytes?: Buffer } | null> {
+  async get(key: string): Promise<BlobFile | null> {
     const target = this.path(key);
     try {
       // Small files are read whole, for the reason readNow gives.
       const size = statSync(target).size;
       if (size <= READ_AT_ONCE) {
-        const bytes = readFileSync(target);
-        return {
-          bytes,
-          size: bytes.length,
-          get stream() {
-            return Readable.from([bytes], { objectMode: false });
-          },
-        };
+        return wholeBlob(readFileSync(target));
       }
       return { stream: createReadStream(target), size };
     } catch (err) {

@@ -1,21 +1,6 @@
-import { Readable } from 'node:stream';
-import type { BlobStore } from '../../storage/blob-store.js';
+import type { Readable } from 'node:stream';
+import { type BlobFile, type BlobStore, wholeBlob } from '../../storage/blob-store.js';
 import type { CrateFileCache } from './crate-file-cache.js';
-
-/** A file as the download route sends it: whole bytes when known, otherwise a stream. */
-export interface CrateFile {
-  stream: Readable;
-  size: number;
-  bytes?: Buffer;
-}
-
-const wholeFile = (bytes: Buffer): CrateFile => ({
-  bytes,
-  size: bytes.length,
-  get stream() {
-    return Readable.from([bytes], { objectMode: false });
-  },
-});
 
 /**
  * A download's file through the memory cache: kept bytes when the file is hot, else the store's
@@ -23,9 +8,9 @@ const wholeFile = (bytes: Buffer): CrateFile => ({
  * remote store (whose `readNow` cannot answer) fills the cache through `get` as a local one does.
  * A file the cache would not keep streams as before.
  */
-export async function readCrateFile(blobs: BlobStore, cache: CrateFileCache, key: string): Promise<CrateFile | null> {
+export async function readCrateFile(blobs: BlobStore, cache: CrateFileCache, key: string): Promise<BlobFile | null> {
   const kept = cache.peek(key);
-  if (kept) return wholeFile(kept);
+  if (kept) return wholeBlob(kept);
   const file = await blobs.get(key);
   if (!file) return null;
   if (file.bytes) {
@@ -38,7 +23,7 @@ export async function readCrateFile(blobs: BlobStore, cache: CrateFileCache, key
   }
   const bytes = await readWhole(file.stream, file.size);
   cache.offer(key, bytes);
-  return wholeFile(bytes);
+  return wholeBlob(bytes);
 }
 
 /** The stream's bytes, which must be exactly `size` (the store's own size); anything else is an error. */
